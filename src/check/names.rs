@@ -1,0 +1,1 @@
+//! names: schema-independent name checks (duplicate and undefined syncs, maps, tables, connections).

@@ -1,0 +1,35 @@
+//! cli: clap commands and their views. The only module that prints.
+//!
+//! Each command lives in its own file and exposes `run(args) -> ExitCode`; this file only
+//! declares the command set and dispatches.
+
+mod explain;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tandem",
+    version,
+    about = "Keep HubSpot and Salesforce in sync from a spec in git"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Explain a diagnostic code (`tandem explain tandem::check::unknown_field`).
+    Explain(explain::ExplainArgs),
+}
+
+/// Parses the command line, runs the command and returns the process exit code.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Explain(args) => explain::run(args),
+    }
+}

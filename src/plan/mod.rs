@@ -1,0 +1,1 @@
+//! plan: Program + state + remote records -> Plan. Pure diff and three-way merge; no IO.

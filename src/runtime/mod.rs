@@ -1,0 +1,1 @@
+//! runtime: apply a Plan through the connectors: ordering, batching, retries, journal, events.

@@ -1,0 +1,1 @@
+//! sandbox: local, wire-compatible HubSpot and Salesforce APIs on loopback.

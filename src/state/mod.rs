@@ -1,0 +1,1 @@
+//! state: the state store (links, merge bases, watermarks, journal, queues, audit).
