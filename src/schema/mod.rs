@@ -5,6 +5,7 @@
 //! Out: [`SchemaSnapshot`] / [`Schemas`] values. Never: opens sockets (fetching lives in
 //! `connectors`) or decides what a spec may do with a field (that is `check`).
 
+pub mod convert;
 pub mod model;
 pub mod snapshot;
 pub mod standard;
