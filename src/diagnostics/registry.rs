@@ -8,6 +8,10 @@ pub enum Stage {
     Syntax,
     Names,
     Check,
+    Compile,
+    Plan,
+    Apply,
+    State,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -35,6 +39,32 @@ pub const REGISTRY: &[RegisteredCode] = &[
         "tandem::io::unreadable_spec",
         Stage::Syntax,
         "the spec file or folder could not be read",
+    ),
+    // state: the SQLite state store
+    code(
+        "tandem::state::io",
+        Stage::State,
+        "the state store file or its folder could not be created or opened",
+    ),
+    code(
+        "tandem::state::corrupt",
+        Stage::State,
+        "the state store is not a readable tandem store",
+    ),
+    code(
+        "tandem::state::newer_schema",
+        Stage::State,
+        "the state store was written by a newer tandem; this build will not downgrade it",
+    ),
+    code(
+        "tandem::state::locked",
+        Stage::State,
+        "another apply holds the state lock",
+    ),
+    code(
+        "tandem::state::unknown_conflict",
+        Stage::State,
+        "no open conflict has that number",
     ),
 ];
 
