@@ -8,6 +8,10 @@ pub enum Stage {
     Syntax,
     Names,
     Check,
+    Compile,
+    Plan,
+    Apply,
+    State,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -91,6 +95,32 @@ pub const REGISTRY: &[RegisteredCode] = &[
     ),
     // names: duplicate and undefined names, schema-independent
     // check: names and types against the CRM schemas
+    // state: the SQLite state store
+    code(
+        "tandem::state::io",
+        Stage::State,
+        "the state store file or its folder could not be created or opened",
+    ),
+    code(
+        "tandem::state::corrupt",
+        Stage::State,
+        "the state store is not a readable tandem store",
+    ),
+    code(
+        "tandem::state::newer_schema",
+        Stage::State,
+        "the state store was written by a newer tandem; this build will not downgrade it",
+    ),
+    code(
+        "tandem::state::locked",
+        Stage::State,
+        "another apply holds the state lock",
+    ),
+    code(
+        "tandem::state::unknown_conflict",
+        Stage::State,
+        "no open conflict has that number",
+    ),
 ];
 
 pub fn lookup_code(code: &str) -> Option<&'static RegisteredCode> {
