@@ -4,6 +4,7 @@
 //! declares the command set and dispatches.
 
 mod explain;
+mod fmt;
 mod validate;
 
 use std::process::ExitCode;
@@ -25,6 +26,8 @@ pub struct Cli {
 pub enum Command {
     /// Explain a diagnostic code (`tandem explain tandem::check::unknown_field`).
     Explain(explain::ExplainArgs),
+    /// Rewrite specs in canonical form (`--check`: list files that would change, exit 1).
+    Fmt(fmt::FmtArgs),
     /// Check a spec offline: syntax, names, tables and (with schemas) types.
     Validate(validate::ValidateArgs),
 }
@@ -34,6 +37,7 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Explain(args) => explain::run(args),
+        Command::Fmt(args) => fmt::run(args),
         Command::Validate(args) => validate::run(args),
     }
 }
