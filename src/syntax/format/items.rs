@@ -56,13 +56,25 @@ fn block_item(mut entries: Vec<Entry>) -> Vec<Entry> {
 fn leaf(comments: &mut Comments, span: Span, body: Body) -> Vec<Entry> {
     let start = span.start as usize;
     let end = span.end as usize;
-    let mut entries = comments.take_before(end);
+    let mut entries = hoist(comments.take_before(end), start);
     let mut entry = match body {
         Body::Lines(lines) => Entry::lines(lines, start, end),
         Body::Cells(kind, cells) => Entry::cells(kind, cells, start, end),
     };
     attach_trailing(comments, &mut entry, end);
     entries.push(entry);
+    entries
+}
+
+/// Comments from inside a node are placed above it: for blank-line purposes they sit where
+/// the node starts.
+fn hoist(mut entries: Vec<Entry>, node_start: usize) -> Vec<Entry> {
+    for entry in &mut entries {
+        if entry.start > node_start {
+            entry.start = node_start;
+            entry.end = node_start;
+        }
+    }
     entries
 }
 
