@@ -11,7 +11,9 @@ const MAPPINGS_PER_SYNC: usize = 100;
 fn generated_spec() -> String {
     let mut text = String::from("connection hs: hubspot\nconnection sf: salesforce\n\n");
     text.push_str("map stages: hs.deals.dealstage <-> sf.Opportunity.StageName {\n");
-    text.push_str("  \"closedwon\"  <=> \"Closed Won\"\n  \"closedlost\" <=> \"Closed Lost\"\n}\n\n");
+    text.push_str(
+        "  \"closedwon\"  <=> \"Closed Won\"\n  \"closedlost\" <=> \"Closed Lost\"\n}\n\n",
+    );
     for sync in 0..SYNCS {
         text.push_str(&format!(
             "# Sync number {sync}.\nsync sync_{sync}: hs.contacts <-> sf.Lead {{\n"
@@ -25,9 +27,9 @@ fn generated_spec() -> String {
                 1 => format!(
                     "  hs.field_{mapping} <-> sf.Field_{mapping}__c default \"Unknown\" keep when blank  # note\n"
                 ),
-                2 => format!(
-                    "  hs.field_{mapping} <- round(sf.Amount_{mapping}__c / 12, 2) ?? 0\n"
-                ),
+                2 => {
+                    format!("  hs.field_{mapping} <- round(sf.Amount_{mapping}__c / 12, 2) ?? 0\n")
+                }
                 3 => format!(
                     "  hs.field_{mapping} <-> sf.Field_{mapping}__c transform lower(trim(hs.field_{mapping})) reverse upper(sf.Field_{mapping}__c)\n"
                 ),
