@@ -153,11 +153,19 @@ fn classify(
     } else {
         expected
     };
+    let word = token_at(&text[position..]);
+    let help = match word {
+        "connection" | "map" | "table" | "sync" => Some(format!(
+            "`{word}` starts a top-level item; move it outside the braces of the block above"
+        )),
+        _ => None,
+    };
     SyntaxError::UnexpectedToken {
         expected,
         after,
         found,
         span: found_span.into(),
+        help,
     }
 }
 
