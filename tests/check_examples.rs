@@ -1,36 +1,22 @@
 //! The example specs in specs/ against the shipped standard snapshots: no errors, and the
 //! checked spec they produce has the shape compile relies on.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use tandem::check::{CheckedSpec, ConflictRule, MapFallback, Side, TableInput, Tables, check};
+use tandem::check::{CheckedSpec, ConflictRule, MapFallback, Side};
 use tandem::diagnostics::{Diag, SourceMap, render_human};
-use tandem::schema::{Schemas, System};
-use tandem::syntax::parse_spec;
+use tandem::project::{ValidateOptions, validate};
+use tandem::schema::System;
 
+/// The whole `tandem validate` pipeline, with the repository's shipped `schemas/`.
 fn check_folder(dir: &Path) -> (CheckedSpec, Vec<Diag>, SourceMap) {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .expect("spec folder")
-        .map(|entry| entry.expect("entry").path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "tandem"))
-        .collect();
-    files.sort();
-    let mut sources = SourceMap::new();
-    for file in &files {
-        sources.add(
-            file.display().to_string(),
-            std::fs::read_to_string(file).expect("read"),
-        );
-    }
-    let (spec, syntax) = parse_spec(&sources);
-    assert!(syntax.is_empty(), "{syntax:?}");
-    let mut tables = Tables::new();
-    for table in spec.tables() {
-        let text = std::fs::read_to_string(dir.join(&table.path.value)).expect("table file");
-        tables.insert(table.name.name.clone(), TableInput::from_csv(&text));
-    }
-    let (checked, diags) = check(&spec, &Schemas::standard(), &tables);
-    (checked, diags, sources)
+    let validation = validate(dir, &ValidateOptions::default()).expect("spec loads");
+    let checked = validation
+        .checked
+        .clone()
+        .unwrap_or_else(|| panic!("check did not run: {:?}", validation.diags));
+    let sources = validation.sources().clone();
+    (checked, validation.diags, sources)
 }
 
 #[test]

@@ -226,11 +226,19 @@ impl Checker<'_> {
                         "`{}` is {}, not a reference to {expected}",
                         field.field.name, field.field.field_type
                     ),
-                    base.schema
-                        .fields
-                        .values()
-                        .find(|f| f.reference_to.contains(&expected))
-                        .map(|f| format!("the reference to {expected} is `{}`", f.name)),
+                    Some(
+                        base.schema
+                            .fields
+                            .values()
+                            .find(|f| f.reference_to.contains(&expected) && f.writable_on_update())
+                            .map(|f| format!("the reference to {expected} is `{}`", f.name))
+                            .unwrap_or_else(|| {
+                                format!(
+                                    "{} has no writable reference to {expected}",
+                                    base.schema.name
+                                )
+                            }),
+                    ),
                 ),
             );
             return None;

@@ -10,7 +10,7 @@ use crate::syntax::ast;
 use super::checked::{BoundObject, CheckedMap, CheckedSpec, CheckedTable};
 use super::errors::{CheckError, did_you_mean};
 use super::suggest::closest;
-use super::tables::Tables;
+use crate::project::Tables;
 
 /// The key of a written field across the whole spec: system, object, field.
 pub(crate) type WriteKey = (System, String, String);
