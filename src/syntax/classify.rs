@@ -156,7 +156,8 @@ fn classify(
     let word = token_at(&text[position..]);
     let help = match word {
         "connection" | "map" | "table" | "sync" => Some(format!(
-            "`{word}` starts a top-level item; move it outside the braces of the block above"
+            "`{word}` starts a top-level item: if the block above should end here, add its \
+             closing `}}`; otherwise move this item out of the block"
         )),
         _ => None,
     };

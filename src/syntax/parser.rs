@@ -63,10 +63,12 @@ pub fn parse_file(file: FileId, text: &str) -> (Vec<Item>, Vec<Diag>) {
                     items.extend(builder.spec(pairs));
                     diags.extend(builder.into_diags());
                 }
+                // An error right at an item start (a block left open above it) resumes at
+                // that item, so it is still checked.
                 match starts
                     .iter()
                     .copied()
-                    .find(|&offset| offset > error_position)
+                    .find(|&offset| offset >= error_position && offset > start)
                 {
                     Some(next) => start = next,
                     None => break,
