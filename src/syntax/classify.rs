@@ -110,48 +110,16 @@ fn classify(
     }
     // Where a sync line or a mapping modifier could start, say so rather than "a value":
     // a mapping starts with a value, but that is rarely what was meant.
-    let expected = if rules.contains(&Rule::k_truncate) || tokens.contains("truncate") {
-        "a mapping modifier (`prefer`, `newest`, `review`, `keep when blank`, `default`, \
-         `transform`, `reverse`, `via`, `truncate`, `through`), the next line of the sync, or `}`"
-            .to_string()
-    } else if rules.contains(&Rule::k_match) || tokens.contains("match") {
-        "a sync line (`match`, `only`, `create in`, `conflict`, `on delete`, `limit` or a \
-         mapping) or `}`"
-            .to_string()
-    } else {
-        String::new()
-    };
-    if expected.is_empty() {
-        let value_rules = [
-            Rule::expr,
-            Rule::if_expr,
-            Rule::or_expr,
-            Rule::and_expr,
-            Rule::not_expr,
-            Rule::not_op,
-            Rule::cmp_expr,
-            Rule::coalesce_expr,
-            Rule::sum_expr,
-            Rule::product_expr,
-            Rule::unary_expr,
-            Rule::neg_op,
-            Rule::literal,
-            Rule::call,
-            Rule::field_path,
-            Rule::bare_name,
-        ];
-        if value_rules.iter().any(|rule| rules.contains(rule)) && !tokens.contains("}") {
+    let expected = match sync_body_expectation(&rules, &tokens) {
+        Some(expected) => expected.to_string(),
+        None if expects_value(&rules) && !tokens.contains("}") => {
             return SyntaxError::ExpectedExpression {
                 after,
                 found,
                 span: found_span.into(),
             };
         }
-    }
-    let expected = if expected.is_empty() {
-        describe_expected(&rules, &tokens)
-    } else {
-        expected
+        None => describe_expected(&rules, &tokens),
     };
     let word = token_at(&text[position..]);
     let help = match word {
@@ -168,6 +136,50 @@ fn classify(
         span: found_span.into(),
         help,
     }
+}
+
+/// Inside a sync body, what may come next, in the sync's own terms.
+fn sync_body_expectation(
+    rules: &BTreeSet<Rule>,
+    tokens: &BTreeSet<String>,
+) -> Option<&'static str> {
+    if rules.contains(&Rule::k_truncate) || tokens.contains("truncate") {
+        Some(
+            "a mapping modifier (`prefer`, `newest`, `review`, `keep when blank`, `default`, \
+             `transform`, `reverse`, `via`, `truncate`, `through`), the next line of the sync, \
+             or `}`",
+        )
+    } else if rules.contains(&Rule::k_match) || tokens.contains("match") {
+        Some(
+            "a sync line (`match`, `only`, `create in`, `conflict`, `on delete`, `limit` or a \
+             mapping) or `}`",
+        )
+    } else {
+        None
+    }
+}
+
+/// Whether pest was looking for an expression (any level of the expression grammar).
+fn expects_value(rules: &BTreeSet<Rule>) -> bool {
+    const VALUE_RULES: &[Rule] = &[
+        Rule::expr,
+        Rule::if_expr,
+        Rule::or_expr,
+        Rule::and_expr,
+        Rule::not_expr,
+        Rule::not_op,
+        Rule::cmp_expr,
+        Rule::coalesce_expr,
+        Rule::sum_expr,
+        Rule::product_expr,
+        Rule::unary_expr,
+        Rule::neg_op,
+        Rule::literal,
+        Rule::call,
+        Rule::field_path,
+        Rule::bare_name,
+    ];
+    VALUE_RULES.iter().any(|rule| rules.contains(rule))
 }
 
 /// The non-silent rules and literal tokens pest tried at the error position.
