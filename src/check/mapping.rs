@@ -132,7 +132,11 @@ impl Checker<'_> {
             scope,
         } = input;
         self.check_writable(&target, true);
-        self.register_writer(&target, true);
+        let sync_name = match scope {
+            PathScope::Sync { name, .. } => Some(name),
+            _ => None,
+        };
+        self.register_writer(&target, sync_name);
 
         // The value map, oriented source -> target.
         let source_field = value.as_field().cloned();
@@ -406,11 +410,13 @@ impl Checker<'_> {
         }
     }
 
-    /// Rule 7: one writer per target field across the spec.
-    /// `from_mapping`: the writer is a sync mapping (which converges the field continuously)
-    /// rather than a triggered action (which sets it on an event); two triggers may set the
-    /// same field, but nothing may share a field with a mapping.
-    pub(crate) fn register_writer(&mut self, target: &FieldRef, from_mapping: bool) {
+    /// Rule 7: one writer per target field across the spec. `sync` names the sync of a
+    /// mapping (which converges the field continuously); `None` is a triggered action (which
+    /// sets it on an event). Two actions may set the same field, and two syncs may write it
+    /// when their `only` filters pin the same property to disjoint values (they never touch
+    /// the same record, e.g. contacts split between Leads and Contacts by lifecycle stage);
+    /// anything else is two writers fighting over one value.
+    pub(crate) fn register_writer(&mut self, target: &FieldRef, sync: Option<&str>) {
         if !target.hops.is_empty() {
             return;
         }
@@ -419,29 +425,43 @@ impl Checker<'_> {
             target.object.clone(),
             target.field.name.clone(),
         );
-        match self.writers.get(&key) {
-            None => {
-                self.writers.insert(key, (target.span, from_mapping));
-            }
-            Some((_, first_from_mapping)) if !first_from_mapping && !from_mapping => {}
-            Some((first, _)) => {
-                let first = *first;
-                let same_file = first.file == target.span.file;
-                self.report(
-                    target.span,
-                    CheckError::DuplicateWriter {
-                        target: format!("{}.{}.{}", target.connection, target.object, target.field.name),
-                        first: format!("{}:{}", first.file.0, first.start),
-                        first_span: same_file.then(|| first.into()),
-                        help: Some(
-                            "keep one mapping for this field; when two syncs both write it, decide which one owns it and make the other read-only (`<-`/`->`)"
-                                .to_string(),
-                        ),
-                        span: target.span.into(),
-                    },
-                );
-            }
+        let previous = self.writers.get(&key).cloned().unwrap_or_default();
+        let conflicting = previous
+            .iter()
+            .find(|(_, other)| match (other.as_deref(), sync) {
+                (None, None) => false,
+                (Some(first), Some(second)) if first != second => {
+                    match (self.sync_defs.get(first), self.sync_defs.get(second)) {
+                        (Some(first), Some(second)) => {
+                            !super::spec_rules::scopes_disjoint(first, second)
+                        }
+                        _ => true,
+                    }
+                }
+                _ => true,
+            });
+        if let Some((first, _)) = conflicting {
+            let first = *first;
+            let same_file = first.file == target.span.file;
+            self.report(
+                target.span,
+                CheckError::DuplicateWriter {
+                    target: format!("{}.{}.{}", target.connection, target.object, target.field.name),
+                    first: format!("{}:{}", first.file.0, first.start),
+                    first_span: same_file.then(|| first.into()),
+                    help: Some(
+                        "keep one writer for this field: make the other mapping one-way away from it, or, for two syncs over different records, give both `only` filters on the same property with disjoint values"
+                            .to_string(),
+                    ),
+                    span: target.span.into(),
+                },
+            );
+            return;
         }
+        self.writers
+            .entry(key)
+            .or_default()
+            .push((target.span, sync.map(str::to_string)));
     }
 
     /// `lookup(table, key)` into a picklist: every value of the table must be allowed.

@@ -67,7 +67,7 @@ impl Checker<'_> {
                             self.set_via(via, &value, &target)
                         }
                     };
-                    self.register_writer(&target, false);
+                    self.register_writer(&target, None);
                     actions.push(CheckedAction::Set {
                         target: Box::new(target),
                         value,
