@@ -4,6 +4,7 @@
 //! declares the command set and dispatches.
 
 mod explain;
+mod sandbox;
 
 use std::process::ExitCode;
 
@@ -24,6 +25,8 @@ pub struct Cli {
 pub enum Command {
     /// Explain a diagnostic code (`tandem explain tandem::check::unknown_field`).
     Explain(explain::ExplainArgs),
+    /// Serve local HubSpot and Salesforce APIs with realistic data (`eval "$(tandem sandbox)"`).
+    Sandbox(sandbox::SandboxArgs),
 }
 
 /// Parses the command line, runs the command and returns the process exit code.
@@ -31,5 +34,6 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Explain(args) => explain::run(args),
+        Command::Sandbox(args) => sandbox::run(args),
     }
 }

@@ -8,6 +8,7 @@ pub enum Stage {
     Syntax,
     Names,
     Check,
+    Sandbox,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -35,6 +36,27 @@ pub const REGISTRY: &[RegisteredCode] = &[
         "tandem::io::unreadable_spec",
         Stage::Syntax,
         "the spec file or folder could not be read",
+    ),
+    // sandbox: local HubSpot and Salesforce APIs
+    code(
+        "tandem::sandbox::bind_failed",
+        Stage::Sandbox,
+        "the sandbox could not listen on the requested loopback port",
+    ),
+    code(
+        "tandem::sandbox::config_unreadable",
+        Stage::Sandbox,
+        "the sandbox config file (custom objects and fields) could not be read",
+    ),
+    code(
+        "tandem::sandbox::config_invalid",
+        Stage::Sandbox,
+        "the sandbox config file is not valid YAML in the schema snapshot shape",
+    ),
+    code(
+        "tandem::sandbox::data_dir_failed",
+        Stage::Sandbox,
+        "the sandbox data directory could not be read or written",
     ),
 ];
 
