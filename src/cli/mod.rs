@@ -5,6 +5,7 @@
 
 mod explain;
 mod sandbox;
+mod validate;
 
 use std::process::ExitCode;
 
@@ -27,6 +28,8 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Serve local HubSpot and Salesforce APIs with realistic data (`eval "$(tandem sandbox)"`).
     Sandbox(sandbox::SandboxArgs),
+    /// Check a spec offline: syntax, names, tables and (with schemas) types.
+    Validate(validate::ValidateArgs),
 }
 
 /// Parses the command line, runs the command and returns the process exit code.
@@ -35,5 +38,6 @@ pub fn run() -> ExitCode {
     match cli.command {
         Command::Explain(args) => explain::run(args),
         Command::Sandbox(args) => sandbox::run(args),
+        Command::Validate(args) => validate::run(args),
     }
 }

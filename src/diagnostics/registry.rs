@@ -8,6 +8,10 @@ pub enum Stage {
     Syntax,
     Names,
     Check,
+    Compile,
+    Plan,
+    Apply,
+    State,
     Sandbox,
 }
 
@@ -30,12 +34,213 @@ const fn code(code: &'static str, stage: Stage, summary: &'static str) -> Regist
 /// Every code, grouped by stage. Append only.
 pub const REGISTRY: &[RegisteredCode] = &[
     // syntax: text -> AST
-    // names: duplicate and undefined names, schema-independent
-    // check: names and types against the CRM schemas
     code(
-        "tandem::io::unreadable_spec",
+        "tandem::syntax::expected_arrow",
         Stage::Syntax,
-        "the spec file or folder could not be read",
+        "a mapping, sync or map header is missing its arrow `->`, `<-` or `<->`",
+    ),
+    code(
+        "tandem::syntax::expected_item",
+        Stage::Syntax,
+        "something other than `connection`, `map`, `table`, `sync` or `on` at the top level",
+    ),
+    code(
+        "tandem::syntax::expected_expression",
+        Stage::Syntax,
+        "a value (literal, field, call or combination) is missing",
+    ),
+    code(
+        "tandem::syntax::unexpected_token",
+        Stage::Syntax,
+        "the text does not fit the grammar here; the message lists what would",
+    ),
+    code(
+        "tandem::syntax::unterminated_string",
+        Stage::Syntax,
+        "a string literal reaches the end of its line without a closing quote",
+    ),
+    code(
+        "tandem::syntax::unclosed_block",
+        Stage::Syntax,
+        "a `{` block is never closed before the end of the file",
+    ),
+    code(
+        "tandem::syntax::invalid_escape",
+        Stage::Syntax,
+        "a backslash escape in a string is not one of \\\" \\\\ \\n \\t \\r \\{ \\}",
+    ),
+    code(
+        "tandem::syntax::invalid_date",
+        Stage::Syntax,
+        "a date literal is not a real date (`@2024-01-31`) or date-time with offset",
+    ),
+    code(
+        "tandem::syntax::number_too_large",
+        Stage::Syntax,
+        "a limit or truncate count does not fit in 64 bits",
+    ),
+    code(
+        "tandem::syntax::unknown_system",
+        Stage::Syntax,
+        "a connection names a system other than `hubspot` or `salesforce`",
+    ),
+    code(
+        "tandem::syntax::mapping_target_not_a_field",
+        Stage::Syntax,
+        "the side of a mapping that is written to is an expression, not a field",
+    ),
+    code(
+        "tandem::syntax::nesting_too_deep",
+        Stage::Syntax,
+        "an expression is nested more deeply than tandem accepts",
+    ),
+    // names: duplicate and undefined names, schema-independent
+    code(
+        "tandem::names::duplicate_name",
+        Stage::Names,
+        "a connection, value map, table or sync name is defined twice",
+    ),
+    code(
+        "tandem::names::undefined_connection",
+        Stage::Names,
+        "a field or object names a connection the spec does not declare",
+    ),
+    code(
+        "tandem::names::undefined_map",
+        Stage::Names,
+        "`via NAME` names a value map the spec does not define",
+    ),
+    code(
+        "tandem::names::undefined_table",
+        Stage::Names,
+        "`lookup(NAME, key)` names a table the spec does not define",
+    ),
+    code(
+        "tandem::names::undefined_sync",
+        Stage::Names,
+        "`through NAME` names a sync the spec does not define",
+    ),
+    code(
+        "tandem::names::one_way_map_on_two_way_mapping",
+        Stage::Names,
+        "a `<->` mapping goes via a map that has `=>` (one-way) pairs",
+    ),
+    code(
+        "tandem::names::map_direction_mismatch",
+        Stage::Names,
+        "a map declared `<->` contains a one-way `=>` pair",
+    ),
+    code(
+        "tandem::names::duplicate_map_key",
+        Stage::Names,
+        "a value map maps the same value (or `else`) twice",
+    ),
+    code(
+        "tandem::names::map_not_one_to_one",
+        Stage::Names,
+        "two `<=>` pairs map back to the same value, so the map cannot be reversed",
+    ),
+    code(
+        "tandem::names::transform_without_reverse",
+        Stage::Names,
+        "a two-way mapping has `transform` but no `reverse`",
+    ),
+    code(
+        "tandem::names::modifier_against_direction",
+        Stage::Names,
+        "`transform` on a `<-` mapping or `reverse` on a `->` mapping never runs",
+    ),
+    code(
+        "tandem::names::duplicate_modifier",
+        Stage::Names,
+        "a mapping repeats a modifier (two `via`, two `default`, ...)",
+    ),
+    code(
+        "tandem::names::duplicate_setting",
+        Stage::Names,
+        "a sync repeats a setting (`conflict`, `on delete`, `create in`, a limit)",
+    ),
+    code(
+        "tandem::names::side_not_in_sync",
+        Stage::Names,
+        "`create in` or `prefer` names a connection that is not a side of the sync",
+    ),
+    code(
+        "tandem::names::sync_needs_both_systems",
+        Stage::Names,
+        "a sync pairs two objects of the same system",
+    ),
+    code(
+        "tandem::names::mapping_side_mismatch",
+        Stage::Names,
+        "a mapping's written field is on the other system's side of the sync",
+    ),
+    code(
+        "tandem::names::unknown_function",
+        Stage::Names,
+        "a call names a function outside tandem's library",
+    ),
+    code(
+        "tandem::names::wrong_argument_count",
+        Stage::Names,
+        "a function is called with the wrong number of arguments",
+    ),
+    code(
+        "tandem::names::lookup_needs_table",
+        Stage::Names,
+        "the first argument of `lookup` is not a table name",
+    ),
+    code(
+        "tandem::names::bare_name_as_value",
+        Stage::Names,
+        "a bare name is used as a value (fields need their connection, strings quotes)",
+    ),
+    code(
+        "tandem::names::unknown_notify_channel",
+        Stage::Names,
+        "`notify` names a channel other than `slack` or `email`",
+    ),
+    code(
+        "tandem::names::table_unreadable",
+        Stage::Names,
+        "a lookup table's CSV file cannot be read",
+    ),
+    code(
+        "tandem::names::table_malformed",
+        Stage::Names,
+        "a lookup table's CSV is not a header row plus key,value rows",
+    ),
+    code(
+        "tandem::names::duplicate_table_key",
+        Stage::Names,
+        "a lookup table's CSV lists the same key twice",
+    ),
+    // check: names and types against the CRM schemas
+    // state: the SQLite state store
+    code(
+        "tandem::state::io",
+        Stage::State,
+        "the state store file or its folder could not be created or opened",
+    ),
+    code(
+        "tandem::state::corrupt",
+        Stage::State,
+        "the state store is not a readable tandem store",
+    ),
+    code(
+        "tandem::state::newer_schema",
+        Stage::State,
+        "the state store was written by a newer tandem; this build will not downgrade it",
+    ),
+    code(
+        "tandem::state::locked",
+        Stage::State,
+        "another apply holds the state lock",
+    ),
+    code(
+        "tandem::state::unknown_conflict",
+        Stage::State,
+        "no open conflict has that number",
     ),
     // sandbox: local HubSpot and Salesforce APIs
     code(
