@@ -113,7 +113,10 @@ pub fn hubspot_types(field: &FieldSchema) -> (&'static str, &'static str) {
 /// A `Property` as `GET /crm/v3/properties/{objectType}` returns it. Display hints carry
 /// the distinctions HubSpot's `type` alone loses (email, URL, integer, currency, percent).
 pub fn property_json(object: &ObjectSchema, field: &FieldSchema, display_order: usize) -> Value {
-    let (kind, field_type) = hubspot_types(field);
+    let (mapped_kind, mapped_field_type) = hubspot_types(field);
+    // The model keeps HubSpot's own `type` / `fieldType` when it came from HubSpot.
+    let kind = field.native_type.as_deref().unwrap_or(mapped_kind);
+    let field_type = field.field_kind.as_deref().unwrap_or(mapped_field_type);
     let options: Vec<Value> = if field.external_options {
         Vec::new()
     } else {
@@ -158,7 +161,7 @@ pub fn property_json(object: &ObjectSchema, field: &FieldSchema, display_order: 
         "modificationMetadata": {
             "archivable": field.custom,
             "readOnlyDefinition": !field.custom,
-            "readOnlyValue": field.read_only_value || !field.updateable,
+            "readOnlyValue": field.read_only_value,
         },
         "formField": !field.read_only_value && !field.calculated,
         "dataSensitivity": "non_sensitive",
