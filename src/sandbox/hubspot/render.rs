@@ -48,7 +48,15 @@ pub fn default_properties(object: &str) -> Vec<String> {
 pub fn record_json(crm: &Crm, table: &Table, record: &Record, properties: &[String]) -> Value {
     let mut props = BTreeMap::new();
     let object = crm.object(&table.object);
-    for name in properties {
+    // HubSpot always returns the id, create date and modified date besides what was asked.
+    let modified = Crm::hubspot_modified_field(&table.object);
+    let always = ["hs_object_id", "createdate", modified];
+    for name in always
+        .iter()
+        .map(|n| n.to_string())
+        .chain(properties.iter().cloned())
+    {
+        let name = &name;
         let known = object.is_some_and(|o| o.fields.contains_key(name))
             || matches!(
                 name.as_str(),
