@@ -50,8 +50,11 @@ async fn seeded_contacts_are_associated_with_their_company() {
             .as_array()
             .expect("results")
             .iter()
-            .any(|r| r["toObjectId"].to_string() == *contact
-                && r["associationTypes"][0]["typeId"] == json!(280))
+            .any(
+                |r| r["toObjectId"].as_u64().map(|n| n.to_string()).as_deref()
+                    == Some(contact.as_str())
+                    && r["associationTypes"][0]["typeId"] == json!(280)
+            )
     );
 }
 
@@ -86,7 +89,9 @@ async fn default_and_labelled_create_then_delete() {
         .as_array()
         .expect("results")
         .iter()
-        .find(|r| r["toObjectId"].to_string() == *company)
+        .find(|r| {
+            r["toObjectId"].as_u64().map(|n| n.to_string()).as_deref() == Some(company.as_str())
+        })
         .expect("linked");
     let types: Vec<u64> = entry["associationTypes"]
         .as_array()
@@ -124,7 +129,10 @@ async fn default_and_labelled_create_then_delete() {
             .as_array()
             .expect("results")
             .iter()
-            .any(|r| r["toObjectId"].to_string() == *company)
+            .any(
+                |r| r["toObjectId"].as_u64().map(|n| n.to_string()).as_deref()
+                    == Some(company.as_str())
+            )
     );
 }
 
