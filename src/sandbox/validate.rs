@@ -161,9 +161,15 @@ pub fn normalize_input(
     if kind == WriteKind::Create {
         let mut missing = Vec::new();
         for field in object.fields.values() {
+            // A field given with a bad value is reported for that value, not as missing.
             let given = out
                 .iter()
-                .any(|(name, value)| name == &field.name && value.is_some());
+                .any(|(name, value)| name == &field.name && value.is_some())
+                || input.iter().any(|(name, value)| {
+                    name.eq_ignore_ascii_case(&field.name)
+                        && !value.is_null()
+                        && value.as_str() != Some("")
+                });
             if given || !field.createable {
                 continue;
             }
