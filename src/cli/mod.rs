@@ -5,6 +5,7 @@
 
 mod explain;
 mod fmt;
+mod sandbox;
 mod validate;
 
 use std::process::ExitCode;
@@ -28,6 +29,8 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Rewrite specs in canonical form (`--check`: list files that would change, exit 1).
     Fmt(fmt::FmtArgs),
+    /// Serve local HubSpot and Salesforce APIs with realistic data (`eval "$(tandem sandbox)"`).
+    Sandbox(sandbox::SandboxArgs),
     /// Check a spec offline: syntax, names, tables and (with schemas) types.
     Validate(validate::ValidateArgs),
 }
@@ -38,6 +41,7 @@ pub fn run() -> ExitCode {
     match cli.command {
         Command::Explain(args) => explain::run(args),
         Command::Fmt(args) => fmt::run(args),
+        Command::Sandbox(args) => sandbox::run(args),
         Command::Validate(args) => validate::run(args),
     }
 }

@@ -12,6 +12,7 @@ pub enum Stage {
     Plan,
     Apply,
     State,
+    Sandbox,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -395,6 +396,27 @@ pub const REGISTRY: &[RegisteredCode] = &[
         "tandem::state::unknown_conflict",
         Stage::State,
         "no open conflict has that number",
+    ),
+    // sandbox: local HubSpot and Salesforce APIs
+    code(
+        "tandem::sandbox::bind_failed",
+        Stage::Sandbox,
+        "the sandbox could not listen on the requested loopback port",
+    ),
+    code(
+        "tandem::sandbox::config_unreadable",
+        Stage::Sandbox,
+        "the sandbox config file (custom objects and fields) could not be read",
+    ),
+    code(
+        "tandem::sandbox::config_invalid",
+        Stage::Sandbox,
+        "the sandbox config file is not valid YAML in the schema snapshot shape",
+    ),
+    code(
+        "tandem::sandbox::data_dir_failed",
+        Stage::Sandbox,
+        "the sandbox data directory could not be read or written",
     ),
 ];
 
