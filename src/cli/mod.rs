@@ -4,6 +4,7 @@
 //! declares the command set and dispatches.
 
 mod explain;
+mod schema;
 
 use std::process::ExitCode;
 
@@ -24,6 +25,8 @@ pub struct Cli {
 pub enum Command {
     /// Explain a diagnostic code (`tandem explain tandem::check::unknown_field`).
     Explain(explain::ExplainArgs),
+    /// Pull live CRM schemas into schemas/*.yaml, or diff them against the committed ones.
+    Schema(schema::SchemaArgs),
 }
 
 /// Parses the command line, runs the command and returns the process exit code.
@@ -31,5 +34,6 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Explain(args) => explain::run(args),
+        Command::Schema(args) => schema::run(args),
     }
 }

@@ -58,6 +58,7 @@ pub mod pacing;
 pub mod record;
 pub mod retry;
 pub mod salesforce;
+pub mod schema_sync;
 pub mod secret;
 pub mod watermark;
 pub mod write;
