@@ -5,6 +5,7 @@
 
 mod explain;
 mod schema;
+mod validate;
 
 use std::process::ExitCode;
 
@@ -27,6 +28,8 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Pull live CRM schemas into schemas/*.yaml, or diff them against the committed ones.
     Schema(schema::SchemaArgs),
+    /// Check a spec offline: syntax, names, tables and (with schemas) types.
+    Validate(validate::ValidateArgs),
 }
 
 /// Parses the command line, runs the command and returns the process exit code.
@@ -35,5 +38,6 @@ pub fn run() -> ExitCode {
     match cli.command {
         Command::Explain(args) => explain::run(args),
         Command::Schema(args) => schema::run(args),
+        Command::Validate(args) => validate::run(args),
     }
 }

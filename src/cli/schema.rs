@@ -12,7 +12,6 @@ use clap::{Args, Subcommand};
 use crate::connectors::config::{self, ProcessEnv};
 use crate::connectors::schema_sync::{self, SpecUsage};
 use crate::connectors::{HubSpotClient, SalesforceClient};
-use crate::diagnostics::SourceMap;
 use crate::schema::{SchemaSnapshot, Schemas, System, snapshot};
 
 #[derive(Debug, Args)]
@@ -89,25 +88,8 @@ fn load_usage(spec: Option<&Path>) -> Result<Option<SpecUsage>, String> {
     let Some(path) = spec else {
         return Ok(None);
     };
-    let mut files: Vec<PathBuf> = if path.is_dir() {
-        std::fs::read_dir(path)
-            .map_err(|error| format!("cannot read spec folder {}: {error}", path.display()))?
-            .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-            .filter(|file| file.extension().is_some_and(|ext| ext == "tandem"))
-            .collect()
-    } else {
-        vec![path.to_path_buf()]
-    };
-    files.sort();
-    if files.is_empty() {
-        return Err(format!("no .tandem files in {}", path.display()));
-    }
-    let mut sources = SourceMap::new();
-    for file in &files {
-        let text = std::fs::read_to_string(file)
-            .map_err(|error| format!("cannot read {}: {error}", file.display()))?;
-        sources.add(file.display().to_string(), text);
-    }
+    let loaded = crate::project::load_spec(path).map_err(|error| error.to_string())?;
+    let sources = loaded.sources;
     let (spec, diags) = crate::syntax::parse_spec(&sources);
     if crate::diagnostics::has_errors(&diags) {
         return Err(format!(

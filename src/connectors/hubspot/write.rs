@@ -538,7 +538,11 @@ mod tests {
     use super::*;
 
     fn input(key: &str, id: Option<&str>) -> HubSpotInput {
-        HubSpotInput::new(key, id.map(str::to_string), BTreeMap::from([("email".to_string(), format!("{key}@x.com"))]))
+        HubSpotInput::new(
+            key,
+            id.map(str::to_string),
+            BTreeMap::from([("email".to_string(), format!("{key}@x.com"))]),
+        )
     }
 
     #[test]
@@ -560,11 +564,30 @@ mod tests {
             }]
         });
         let mut report = WriteReport::default();
-        map_batch_results(Operation::Create, None, &chunk, &traces, serde_json::from_value(body).unwrap(), &mut report);
+        map_batch_results(
+            Operation::Create,
+            None,
+            &chunk,
+            &traces,
+            serde_json::from_value(body).unwrap(),
+            &mut report,
+        );
         let keys: Vec<&str> = report.outcomes.iter().map(|o| o.key.as_str()).collect();
         assert_eq!(keys, vec!["a", "b", "c"]);
-        assert_eq!(report.outcomes[0].result, Ok(Written { id: "900".into(), created: true }));
-        assert_eq!(report.outcomes[2].result, Ok(Written { id: "901".into(), created: true }));
+        assert_eq!(
+            report.outcomes[0].result,
+            Ok(Written {
+                id: "900".into(),
+                created: true
+            })
+        );
+        assert_eq!(
+            report.outcomes[2].result,
+            Ok(Written {
+                id: "901".into(),
+                created: true
+            })
+        );
         let error = report.outcomes[1].result.clone().unwrap_err();
         assert_eq!(error.code, "VALIDATION_ERROR/INVALID_EMAIL");
         assert_eq!(error.fields, vec!["email".to_string()]);
@@ -580,9 +603,25 @@ mod tests {
             "errors": [{"status": "error", "category": "OBJECT_NOT_FOUND", "message": "Could not get some CONTACT objects", "context": {"ids": ["2"]}}]
         });
         let mut report = WriteReport::default();
-        map_batch_results(Operation::Update, None, &chunk, &traces, serde_json::from_value(body).unwrap(), &mut report);
-        assert_eq!(report.outcomes[0].result, Ok(Written { id: "1".into(), created: false }));
-        assert_eq!(report.outcomes[1].result.clone().unwrap_err().code, "OBJECT_NOT_FOUND");
+        map_batch_results(
+            Operation::Update,
+            None,
+            &chunk,
+            &traces,
+            serde_json::from_value(body).unwrap(),
+            &mut report,
+        );
+        assert_eq!(
+            report.outcomes[0].result,
+            Ok(Written {
+                id: "1".into(),
+                created: false
+            })
+        );
+        assert_eq!(
+            report.outcomes[1].result.clone().unwrap_err().code,
+            "OBJECT_NOT_FOUND"
+        );
     }
 
     #[test]
@@ -594,9 +633,28 @@ mod tests {
             {"id": "5", "new": false, "objectWriteTraceId": "t1", "properties": {"email": "a@x.com"}}
         ]});
         let mut report = WriteReport::default();
-        map_batch_results(Operation::Upsert, Some("email"), &chunk, &traces, serde_json::from_value(body).unwrap(), &mut report);
-        assert_eq!(report.outcomes[0].result, Ok(Written { id: "5".into(), created: false }));
-        assert_eq!(report.outcomes[1].result, Ok(Written { id: "7".into(), created: true }));
+        map_batch_results(
+            Operation::Upsert,
+            Some("email"),
+            &chunk,
+            &traces,
+            serde_json::from_value(body).unwrap(),
+            &mut report,
+        );
+        assert_eq!(
+            report.outcomes[0].result,
+            Ok(Written {
+                id: "5".into(),
+                created: false
+            })
+        );
+        assert_eq!(
+            report.outcomes[1].result,
+            Ok(Written {
+                id: "7".into(),
+                created: true
+            })
+        );
     }
 
     #[test]
