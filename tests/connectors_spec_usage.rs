@@ -16,7 +16,10 @@ fn revops_usage() -> tandem::connectors::schema_sync::SpecUsage {
     files.sort();
     let mut sources = SourceMap::new();
     for file in files {
-        sources.add(file.display().to_string(), std::fs::read_to_string(&file).unwrap());
+        sources.add(
+            file.display().to_string(),
+            std::fs::read_to_string(&file).unwrap(),
+        );
     }
     let (spec, diags) = tandem::syntax::parse_spec(&sources);
     assert!(!tandem::diagnostics::has_errors(&diags), "{diags:?}");
@@ -39,26 +42,53 @@ fn revops_spec_uses_the_objects_of_its_syncs() {
         (System::Salesforce, "Account"),
         (System::Salesforce, "Opportunity"),
     ] {
-        assert!(objects.contains(&(system, object.to_string())), "{object} missing from {objects:?}");
+        assert!(
+            objects.contains(&(system, object.to_string())),
+            "{object} missing from {objects:?}"
+        );
     }
 }
 
 #[test]
 fn mapped_fields_are_used_and_targets_are_written() {
     let usage = revops_usage();
-    assert!(usage.fields.contains(&key(System::Salesforce, "Lead", "Email")));
-    assert!(usage.fields.contains(&key(System::Hubspot, "contacts", "hubspotscore")), "scope filters read fields");
+    assert!(
+        usage
+            .fields
+            .contains(&key(System::Salesforce, "Lead", "Email"))
+    );
+    assert!(
+        usage
+            .fields
+            .contains(&key(System::Hubspot, "contacts", "hubspotscore")),
+        "scope filters read fields"
+    );
     // `hs.company -> sf.Company`: Company is written, hs.company is only read.
-    assert!(usage.written.contains(&key(System::Salesforce, "Lead", "Company")));
-    assert!(!usage.written.contains(&key(System::Hubspot, "contacts", "company")));
+    assert!(
+        usage
+            .written
+            .contains(&key(System::Salesforce, "Lead", "Company"))
+    );
+    assert!(
+        !usage
+            .written
+            .contains(&key(System::Hubspot, "contacts", "company"))
+    );
     // `hs.phone <- sf.Phone`: the HubSpot side is the target.
-    assert!(usage.written.contains(&key(System::Hubspot, "contacts", "phone")));
+    assert!(
+        usage
+            .written
+            .contains(&key(System::Hubspot, "contacts", "phone"))
+    );
 }
 
 #[test]
 fn value_maps_credit_their_picklist_values_to_both_fields() {
     let usage = revops_usage();
-    let status = usage.values.get(&key(System::Salesforce, "Lead", "Status")).expect("Lead.Status values");
+    let status = usage
+        .values
+        .get(&key(System::Salesforce, "Lead", "Status"))
+        .expect("Lead.Status values");
     assert!(status.contains("Working - Contacted"));
     let stages = usage
         .values
