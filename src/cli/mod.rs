@@ -4,6 +4,7 @@
 //! declares the command set and dispatches.
 
 mod explain;
+mod sandbox;
 mod schema;
 mod validate;
 
@@ -28,6 +29,8 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Pull live CRM schemas into schemas/*.yaml, or diff them against the committed ones.
     Schema(schema::SchemaArgs),
+    /// Serve local HubSpot and Salesforce APIs with realistic data (`eval "$(tandem sandbox)"`).
+    Sandbox(sandbox::SandboxArgs),
     /// Check a spec offline: syntax, names, tables and (with schemas) types.
     Validate(validate::ValidateArgs),
 }
@@ -38,6 +41,7 @@ pub fn run() -> ExitCode {
     match cli.command {
         Command::Explain(args) => explain::run(args),
         Command::Schema(args) => schema::run(args),
+        Command::Sandbox(args) => sandbox::run(args),
         Command::Validate(args) => validate::run(args),
     }
 }
