@@ -34,6 +34,9 @@ pub(super) struct SimplePublicObject {
 
 #[derive(Debug, Deserialize)]
 struct PageResponse {
+    /// Search only: how many records match the query (paging stops at 10,000 of them).
+    #[serde(default)]
+    total: Option<u64>,
     #[serde(default)]
     results: Vec<SimplePublicObject>,
     #[serde(default)]
@@ -195,6 +198,14 @@ impl<'c> HubSpotReader<'c> {
                 self.tracker.cap_at(date);
             }
         }
+        let query_offset: u64 = self
+            .after
+            .as_deref()
+            .and_then(|a| a.parse().ok())
+            .unwrap_or(0);
+        let unreachable_beyond_cap = response
+            .total
+            .is_some_and(|total| total > query_offset + response.results.len() as u64);
         let modified_key = modified_property(&self.object);
         let mut page = Vec::with_capacity(response.results.len());
         for object in response.results {
@@ -267,6 +278,14 @@ impl<'c> HubSpotReader<'c> {
         let near_cap = |after: &str| {
             let offset: usize = after.parse().unwrap_or(usize::MAX);
             offset.saturating_add(HUBSPOT_SEARCH_PAGE) > HUBSPOT_SEARCH_CAP
+        };
+        // HubSpot stops handing out `paging.next` (or answers 400) at 10,000 results even
+        // when `total` says more match: treat that like an imminent cap.
+        let next_after = match next_after {
+            None if unreachable_beyond_cap && !matches!(self.mode, Mode::List { .. }) => {
+                Some(HUBSPOT_SEARCH_CAP.to_string())
+            }
+            other => other,
         };
         self.mode = match (&self.mode, next_after) {
             (Mode::TieBreak { at, .. }, None) => {
