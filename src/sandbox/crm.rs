@@ -128,10 +128,9 @@ impl Crm {
             };
             let mut table = Table::new(&object.name, object.fields.keys().cloned(), prefix);
             for field in object.fields.values() {
-                if field.unique
-                    || field.external_id
-                    || field.field_type == crate::schema::FieldType::Email
-                {
+                let email = super::validate::effective_type(self.system, field)
+                    == crate::schema::FieldType::Email;
+                if field.unique || field.external_id || email {
                     table.add_index(&field.name);
                 }
             }
@@ -481,8 +480,7 @@ impl Crm {
             for (other, kinds) in self.associations.list(object, from, &target) {
                 self.associations.remove_pair(object, from, &target, other);
                 for kind in kinds {
-                    self.associations
-                        .add(object, to, &target, other, kind.type_id);
+                    self.associate(object, to, &target, other, kind.type_id);
                 }
             }
         }
@@ -541,6 +539,16 @@ impl Crm {
         }
         event.extend(extra);
         self.webhook_events.push(serde_json::Value::Object(event));
+    }
+
+    /// Associates two HubSpot records with `type_id`, and back with the inverse type the
+    /// schema gives (the same id when the schema has none).
+    pub fn associate(&mut self, from: &str, from_id: u64, to: &str, to_id: u64, type_id: u32) {
+        let inverse = super::associations::defined(&self.schema, from, to, type_id)
+            .map(|t| t.inverse_id)
+            .unwrap_or(type_id);
+        self.associations
+            .add(from, from_id, to, to_id, type_id, inverse);
     }
 
     /// Forgets all records, cursors, jobs, logs (used by `reset` before reseeding).

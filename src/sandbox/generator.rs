@@ -456,7 +456,7 @@ fn seed_hubspot(crm: &mut Crm, config: &super::SandboxConfig, now_ms: i64) {
                 continue;
             };
             if let (Ok(a), Ok(b)) = (contact.parse::<u64>(), company.parse::<u64>()) {
-                crm.associations.add("contacts", a, "companies", b, 279);
+                associate_default(crm, "contacts", a, "companies", b);
             }
         }
     }
@@ -467,17 +467,24 @@ fn seed_hubspot(crm: &mut Crm, config: &super::SandboxConfig, now_ms: i64) {
             };
             if let Some(Some(company)) = company_ids.get(*company_index) {
                 if let Ok(b) = company.parse::<u64>() {
-                    crm.associations.add("deals", deal, "companies", b, 341);
+                    associate_default(crm, "deals", deal, "companies", b);
                 }
             }
             if !contact_ids.is_empty() {
                 if let (Some(contact), _) = &contact_ids[i % contact_ids.len()] {
                     if let Ok(b) = contact.parse::<u64>() {
-                        crm.associations.add("deals", deal, "contacts", b, 3);
+                        associate_default(crm, "deals", deal, "contacts", b);
                     }
                 }
             }
         }
+    }
+}
+
+fn associate_default(crm: &mut Crm, from: &str, from_id: u64, to: &str, to_id: u64) {
+    if let Some(kind) = super::associations::default_type(&crm.schema, from, to) {
+        crm.associations
+            .add(from, from_id, to, to_id, kind.type_id, kind.inverse_id);
     }
 }
 

@@ -35,6 +35,9 @@ pub fn relationship_name(field: &FieldSchema) -> Option<String> {
     if field.field_type != FieldType::Reference {
         return None;
     }
+    if let Some(name) = &field.relationship_name {
+        return Some(name.clone());
+    }
     if let Some(stem) = field.name.strip_suffix("__c") {
         return Some(format!("{stem}__r"));
     }
@@ -42,10 +45,7 @@ pub fn relationship_name(field: &FieldSchema) -> Option<String> {
         .name
         .strip_suffix("Id")
         .filter(|s| !s.is_empty())
-        .map(|s| match s {
-            "Who" | "What" | "Owner" => s.to_string(),
-            other => other.to_string(),
-        })
+        .map(str::to_string)
 }
 
 /// One record with the selected fields (dotted paths follow a lookup one level up).
@@ -186,7 +186,9 @@ fn is_text(field: &FieldSchema) -> bool {
 
 /// One entry of `describe.fields`, every attribute of the model in Salesforce's keys.
 pub fn field_json(object: &ObjectSchema, field: &FieldSchema) -> Value {
-    let (kind, soap) = salesforce_type(field);
+    let (mapped_kind, soap) = salesforce_type(field);
+    // Keep Salesforce's own type name (combobox, long, address...) when the model has it.
+    let kind = field.native_type.as_deref().unwrap_or(mapped_kind);
     let length = if is_text(field) {
         field.length.unwrap_or(match field.field_type {
             FieldType::Id | FieldType::Reference => 18,
