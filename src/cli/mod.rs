@@ -6,6 +6,7 @@
 mod explain;
 mod fmt;
 mod sandbox;
+mod schema;
 mod validate;
 
 use std::process::ExitCode;
@@ -29,6 +30,8 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Rewrite specs in canonical form (`--check`: list files that would change, exit 1).
     Fmt(fmt::FmtArgs),
+    /// Pull live CRM schemas into schemas/*.yaml, or diff them against the committed ones.
+    Schema(schema::SchemaArgs),
     /// Serve local HubSpot and Salesforce APIs with realistic data (`eval "$(tandem sandbox)"`).
     Sandbox(sandbox::SandboxArgs),
     /// Check a spec offline: syntax, names, tables and (with schemas) types.
@@ -41,6 +44,7 @@ pub fn run() -> ExitCode {
     match cli.command {
         Command::Explain(args) => explain::run(args),
         Command::Fmt(args) => fmt::run(args),
+        Command::Schema(args) => schema::run(args),
         Command::Sandbox(args) => sandbox::run(args),
         Command::Validate(args) => validate::run(args),
     }
