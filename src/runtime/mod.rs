@@ -16,4 +16,4 @@ pub mod read;
 pub use apply::{ApplyError, apply, verify_plan};
 pub use crm::{Crm, CrmError, ReadRequest, WriteOutcome};
 pub use events::{ApplySummary, Event};
-pub use memory::MemoryCrm;
+pub use memory::{MemoryCrm, RejectRule};
