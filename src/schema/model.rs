@@ -87,9 +87,42 @@ pub struct ObjectSchema {
     /// HubSpot deal and ticket pipelines, which constrain `dealstage` / `pipeline` values.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pipelines: Vec<Pipeline>,
+    /// HubSpot: the object types records of this type can be associated with (`companies`,
+    /// `deals`...), with HubSpot's default association type ids. Salesforce expresses links
+    /// as reference fields instead.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub associations: Vec<AssociationSchema>,
 }
 
 impl ObjectSchema {
+    /// An empty, fully writable object: the starting point converters and builders refine.
+    pub fn new(name: &str, label: &str) -> Self {
+        ObjectSchema {
+            name: name.to_string(),
+            label: label.to_string(),
+            custom: false,
+            createable: true,
+            updateable: true,
+            deletable: true,
+            object_type_id: None,
+            fields: BTreeMap::new(),
+            pipelines: Vec::new(),
+            associations: Vec::new(),
+        }
+    }
+
+    /// The pipeline with this id (HubSpot deals and tickets).
+    pub fn pipeline(&self, id: &str) -> Option<&Pipeline> {
+        self.pipelines.iter().find(|pipeline| pipeline.id == id)
+    }
+
+    /// The association to another object type (HubSpot).
+    pub fn association_to(&self, object: &str) -> Option<&AssociationSchema> {
+        self.associations
+            .iter()
+            .find(|association| association.to_object == object)
+    }
+
     pub fn field(&self, name: &str) -> Option<&FieldSchema> {
         self.fields.get(name)
     }
@@ -116,6 +149,57 @@ pub enum FieldType {
     Multipicklist,
     Reference,
     Id,
+}
+
+impl FieldType {
+    /// The text-valued types, between which values move freely (subject to length).
+    pub fn is_text(self) -> bool {
+        matches!(
+            self,
+            FieldType::String
+                | FieldType::Textarea
+                | FieldType::Email
+                | FieldType::Phone
+                | FieldType::Url
+        )
+    }
+
+    /// The numeric types.
+    pub fn is_numeric(self) -> bool {
+        matches!(
+            self,
+            FieldType::Int | FieldType::Double | FieldType::Currency | FieldType::Percent
+        )
+    }
+
+    /// The name used in snapshots and messages (`string`, `multipicklist`...).
+    pub fn name(self) -> &'static str {
+        match self {
+            FieldType::String => "string",
+            FieldType::Textarea => "textarea",
+            FieldType::Email => "email",
+            FieldType::Phone => "phone",
+            FieldType::Url => "url",
+            FieldType::Int => "int",
+            FieldType::Double => "double",
+            FieldType::Currency => "currency",
+            FieldType::Percent => "percent",
+            FieldType::Bool => "bool",
+            FieldType::Date => "date",
+            FieldType::Datetime => "datetime",
+            FieldType::Time => "time",
+            FieldType::Picklist => "picklist",
+            FieldType::Multipicklist => "multipicklist",
+            FieldType::Reference => "reference",
+            FieldType::Id => "id",
+        }
+    }
+}
+
+impl std::fmt::Display for FieldType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// One field (Salesforce) or property (HubSpot).
@@ -171,6 +255,18 @@ pub struct FieldSchema {
     /// The value the CRM fills in on create when none is given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_value: Option<String>,
+    /// The CRM's own type name when it says more than [`FieldType`] (Salesforce `combobox`,
+    /// `long`, `encryptedstring`, `address`; HubSpot `enumeration`, `number`, `string`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub native_type: Option<String>,
+    /// HubSpot `fieldType`, the input control (`text`, `select`, `radio`, `checkbox`,
+    /// `booleancheckbox`, `phonenumber`, `calculation_equation`...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field_kind: Option<String>,
+    /// Salesforce reference fields: the relationship name used in paths (`AccountId` ->
+    /// `Account`, `Account__c` -> `Account__r`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relationship_name: Option<String>,
 }
 
 impl FieldSchema {
@@ -197,7 +293,15 @@ impl FieldSchema {
             picklist: None,
             reference_to: Vec::new(),
             default_value: None,
+            native_type: None,
+            field_kind: None,
+            relationship_name: None,
         }
+    }
+
+    /// Whether a value of this field is text (`string`, `textarea`, `email`, `phone`, `url`).
+    pub fn is_text(&self) -> bool {
+        self.field_type.is_text()
     }
 
     /// Whether a create may set this field.
@@ -269,6 +373,52 @@ pub struct Owner {
     pub first_name: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub last_name: String,
+}
+
+/// A HubSpot association from one object type to another.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssociationSchema {
+    /// The other object type (`companies`, `deals`, or a custom object's name).
+    pub to_object: String,
+    /// HubSpot's default (unlabeled) association type id, e.g. 279 contact -> company.
+    pub type_id: u32,
+    /// The primary association type id where one exists (1 contact -> company primary).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_type_id: Option<u32>,
+}
+
+/// Both systems' snapshots, as the checker and `tandem schema pull` see them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Schemas {
+    pub by_system: BTreeMap<System, SchemaSnapshot>,
+}
+
+impl Schemas {
+    pub fn new() -> Self {
+        Schemas::default()
+    }
+
+    /// Both shipped standard snapshots (see [`crate::schema::standard`]).
+    pub fn standard() -> Self {
+        let mut schemas = Schemas::new();
+        schemas.insert(crate::schema::standard::hubspot());
+        schemas.insert(crate::schema::standard::salesforce());
+        schemas
+    }
+
+    /// Adds or replaces the snapshot of the snapshot's own system.
+    pub fn insert(&mut self, snapshot: SchemaSnapshot) {
+        self.by_system.insert(snapshot.system, snapshot);
+    }
+
+    pub fn get(&self, system: System) -> Option<&SchemaSnapshot> {
+        self.by_system.get(&system)
+    }
+
+    pub fn object(&self, system: System, object: &str) -> Option<&ObjectSchema> {
+        self.get(system)
+            .and_then(|snapshot| snapshot.object(object))
+    }
 }
 
 fn yes() -> bool {
