@@ -33,13 +33,68 @@ const fn code(code: &'static str, stage: Stage, summary: &'static str) -> Regist
 /// Every code, grouped by stage. Append only.
 pub const REGISTRY: &[RegisteredCode] = &[
     // syntax: text -> AST
+    code(
+        "tandem::syntax::expected_arrow",
+        Stage::Syntax,
+        "a mapping, sync or map header is missing its arrow `->`, `<-` or `<->`",
+    ),
+    code(
+        "tandem::syntax::expected_item",
+        Stage::Syntax,
+        "something other than `connection`, `map`, `table`, `sync` or `on` at the top level",
+    ),
+    code(
+        "tandem::syntax::expected_expression",
+        Stage::Syntax,
+        "a value (literal, field, call or combination) is missing",
+    ),
+    code(
+        "tandem::syntax::unexpected_token",
+        Stage::Syntax,
+        "the text does not fit the grammar here; the message lists what would",
+    ),
+    code(
+        "tandem::syntax::unterminated_string",
+        Stage::Syntax,
+        "a string literal reaches the end of its line without a closing quote",
+    ),
+    code(
+        "tandem::syntax::unclosed_block",
+        Stage::Syntax,
+        "a `{` block is never closed before the end of the file",
+    ),
+    code(
+        "tandem::syntax::invalid_escape",
+        Stage::Syntax,
+        "a backslash escape in a string is not one of \\\" \\\\ \\n \\t \\r \\{ \\}",
+    ),
+    code(
+        "tandem::syntax::invalid_date",
+        Stage::Syntax,
+        "a date literal is not a real date (`@2024-01-31`) or date-time with offset",
+    ),
+    code(
+        "tandem::syntax::number_too_large",
+        Stage::Syntax,
+        "a limit or truncate count does not fit in 64 bits",
+    ),
+    code(
+        "tandem::syntax::unknown_system",
+        Stage::Syntax,
+        "a connection names a system other than `hubspot` or `salesforce`",
+    ),
+    code(
+        "tandem::syntax::mapping_target_not_a_field",
+        Stage::Syntax,
+        "the side of a mapping that is written to is an expression, not a field",
+    ),
+    code(
+        "tandem::syntax::nesting_too_deep",
+        Stage::Syntax,
+        "an expression is nested more deeply than tandem accepts",
+    ),
     // names: duplicate and undefined names, schema-independent
     // check: names and types against the CRM schemas
-    code(
-        "tandem::io::unreadable_spec",
-        Stage::Syntax,
-        "the spec file or folder could not be read",
-    ),
     // state: the SQLite state store
     code(
         "tandem::state::io",

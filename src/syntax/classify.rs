@@ -1,0 +1,335 @@
+//! Turns a pest error into a [`SyntaxError`] in the user's terms.
+//!
+//! Pest reports the rules and literal tokens it tried at the furthest position it reached.
+//! Those are translated into phrases ("a mapping arrow `->`, `<-` or `<->`"), the most
+//! likely intent is picked (an arrow after a complete field, a value after an operator),
+//! and the message says what came before and what was found instead.
+
+use std::collections::BTreeSet;
+
+use super::errors::{ArrowPlace, SyntaxError};
+use super::lex;
+use super::parser::Rule;
+use crate::diagnostics::{Diag, FileId, Span};
+
+pub(crate) fn classify_error(
+    file: FileId,
+    text: &str,
+    slice_start: usize,
+    position: usize,
+    error: &pest::error::Error<Rule>,
+) -> Diag {
+    Diag::new(file, classify(file, text, slice_start, position, error))
+}
+
+fn classify(
+    file: FileId,
+    text: &str,
+    slice_start: usize,
+    position: usize,
+    error: &pest::error::Error<Rule>,
+) -> SyntaxError {
+    // An error at the end of the file points just after the last code, where the miss is.
+    let position = position.min(text.len());
+    let position = if text[position..].trim().is_empty() {
+        text.trim_end().len().max(slice_start).min(position)
+    } else {
+        position
+    };
+    let scan = lex::scan(&text[slice_start..]);
+    if let Some(&quote) = scan.unterminated_strings.first()
+        && slice_start + quote <= position
+    {
+        let start = slice_start + quote;
+        let end = line_end(text, start);
+        return SyntaxError::UnterminatedString {
+            span: Span::new(file, start, end).into(),
+        };
+    }
+
+    let (rules, tokens) = expectations(error);
+    let found_span = found_span(file, text, position);
+    let found = describe_found(text, position);
+    let after = text_before(text, position);
+
+    let at_end = text[position..].trim().is_empty();
+    if at_end
+        && tokens.contains("}")
+        && let Some(&open) = scan.unclosed_braces.last()
+    {
+        let open = slice_start + open;
+        return SyntaxError::UnclosedBlock {
+            open: Span::new(file, open, open + 1).into(),
+            end: Span::new(file, position, position).into(),
+        };
+    }
+
+    if rules.contains(&Rule::arrow) || rules.contains(&Rule::map_arrow) {
+        let line_start = after.trim_start_matches('…');
+        let place = if rules.contains(&Rule::map_arrow) {
+            ArrowPlace::MapHeader
+        } else if line_start.starts_with("sync ") {
+            ArrowPlace::SyncHeader
+        } else {
+            ArrowPlace::Mapping
+        };
+        return SyntaxError::ExpectedArrow {
+            place,
+            after,
+            found,
+            span: found_span.into(),
+        };
+    }
+    let top_level = [
+        Rule::connection,
+        Rule::sync_def,
+        Rule::k_connection,
+        Rule::k_sync,
+        Rule::EOI,
+    ];
+    if top_level.iter().any(|rule| rules.contains(rule)) || tokens.contains("connection") {
+        return SyntaxError::ExpectedItem {
+            found,
+            span: found_span.into(),
+        };
+    }
+    let value_rules = [
+        Rule::expr,
+        Rule::if_expr,
+        Rule::or_expr,
+        Rule::and_expr,
+        Rule::not_expr,
+        Rule::not_op,
+        Rule::cmp_expr,
+        Rule::coalesce_expr,
+        Rule::sum_expr,
+        Rule::product_expr,
+        Rule::unary_expr,
+        Rule::neg_op,
+        Rule::literal,
+        Rule::call,
+        Rule::field_path,
+        Rule::bare_name,
+    ];
+    if value_rules.iter().any(|rule| rules.contains(rule)) && !tokens.contains("}") {
+        return SyntaxError::ExpectedExpression {
+            after,
+            found,
+            span: found_span.into(),
+        };
+    }
+    let expected = if tokens.contains("truncate") {
+        "a mapping modifier (`prefer`, `newest`, `review`, `keep when blank`, `default`, \
+         `transform`, `reverse`, `via`, `truncate`, `through`), the next line of the sync, or `}`"
+            .to_string()
+    } else if tokens.contains("match") {
+        "a sync line (`match`, `only`, `create in`, `conflict`, `on delete`, `limit` or a \
+         mapping) or `}`"
+            .to_string()
+    } else {
+        describe_expected(&rules, &tokens)
+    };
+    SyntaxError::UnexpectedToken {
+        expected,
+        after,
+        found,
+        span: found_span.into(),
+    }
+}
+
+/// The non-silent rules and literal tokens pest tried at the error position.
+fn expectations(error: &pest::error::Error<Rule>) -> (BTreeSet<Rule>, BTreeSet<String>) {
+    let mut rules = BTreeSet::new();
+    if let pest::error::ErrorVariant::ParsingError { positives, .. } = &error.variant {
+        rules.extend(positives.iter().copied());
+    }
+    let mut tokens = BTreeSet::new();
+    if let Some(attempts) = error.parse_attempts() {
+        // The token type is not exported; its Display is the literal itself, a character
+        // range (`a..z`) or a built-in rule, and only literals are wanted here.
+        for token in attempts.expected_tokens() {
+            let token = token.to_string();
+            if !token.contains("..") && token != "BUILTIN_RULE" && !token.trim().is_empty() {
+                tokens.insert(token);
+            }
+        }
+    }
+    (rules, tokens)
+}
+
+/// A short phrase per expectation, in a fixed order so messages are stable.
+fn describe_expected(rules: &BTreeSet<Rule>, tokens: &BTreeSet<String>) -> String {
+    let mut phrases: Vec<String> = Vec::new();
+    fn push(phrases: &mut Vec<String>, phrase: String) {
+        if !phrases.contains(&phrase) {
+            phrases.push(phrase);
+        }
+    }
+    for rule in rules {
+        if let Some(phrase) = rule_phrase(*rule) {
+            push(&mut phrases, phrase.to_string());
+        } else if let Some(keyword) = format!("{rule:?}").strip_prefix("k_") {
+            push(&mut phrases, format!("`{keyword}`"));
+        }
+    }
+    // Keywords and punctuation tried here; operators are left out because after a complete
+    // value almost any operator would fit and listing them all hides the likely fix.
+    for token in tokens {
+        let quoted = format!("`{token}`");
+        let already_said = phrases.iter().any(|phrase| phrase.contains(&quoted));
+        if is_operator(token) || !is_meaningful_token(token) || already_said {
+            continue;
+        }
+        push(&mut phrases, quoted);
+    }
+    if phrases.is_empty() {
+        return "something else".to_string();
+    }
+    join_alternatives(&phrases)
+}
+
+fn rule_phrase(rule: Rule) -> Option<&'static str> {
+    Some(match rule {
+        Rule::name | Rule::bare_name => "a name",
+        Rule::ident => "a name",
+        Rule::system => "a system (`hubspot` or `salesforce`)",
+        Rule::string | Rule::template => "a string in double quotes",
+        Rule::integer => "a whole number",
+        Rule::number => "a number",
+        Rule::field_path => "a field such as `hs.email`",
+        Rule::object_ref => "an object such as `hs.contacts` or `sf.Lead`",
+        Rule::segment_name | Rule::path_segment => "a field or object name",
+        Rule::pair_arrow => "a value-map arrow `=>` or `<=>`",
+        Rule::literal => "a literal value",
+        Rule::delete_action => "`ignore`, `archive` or `propagate`",
+        Rule::limit_kind | Rule::limit => "`creates`, `updates` or `deletes`",
+        Rule::conflict_rule | Rule::prefer_rule => {
+            "a conflict rule (`prefer hs`, `newest`, `review`)"
+        }
+        Rule::mapping => "a mapping",
+        Rule::map_body => "a value map body `{ ... }`",
+        Rule::becomes | Rule::changes => "`becomes` or `changes`",
+        Rule::match_rule
+        | Rule::scope_filter
+        | Rule::create_policy
+        | Rule::conflict_setting
+        | Rule::delete_policy
+        | Rule::limits => "a sync setting",
+        Rule::set_action | Rule::create_action | Rule::notify_action => {
+            "an action (`set`, `create` or `notify`)"
+        }
+        Rule::field_assignment => "a field assignment `Field = value`",
+        _ => return None,
+    })
+}
+
+/// Keywords and structural punctuation; not the first characters of strings, dates, names or
+/// comments, which pest also lists.
+fn is_meaningful_token(token: &str) -> bool {
+    let is_word = token.len() > 1 && token.chars().all(|c| c.is_ascii_alphabetic());
+    let is_structural = matches!(
+        token,
+        "{" | "}" | "[" | "]" | ")" | "," | ":" | "=>" | "<=>" | "->" | "<-" | "<->"
+    );
+    is_word || is_structural
+}
+
+fn is_operator(token: &str) -> bool {
+    matches!(
+        token,
+        "+" | "-" | "*" | "/" | "??" | "=" | "!=" | "<" | "<=" | ">" | ">=" | "." | "("
+    )
+}
+
+fn join_alternatives(phrases: &[String]) -> String {
+    match phrases {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {}", init.join(", "), last),
+    }
+}
+
+/// What the user wrote at the error position, for "found ...".
+fn describe_found(text: &str, position: usize) -> String {
+    let rest = &text[position..];
+    let Some(first) = rest.chars().next() else {
+        return "the end of the file".to_string();
+    };
+    if first == '\n' || first == '\r' {
+        return "the end of the line".to_string();
+    }
+    if first == '"' {
+        return "a string".to_string();
+    }
+    let token = token_at(rest);
+    format!("`{token}`")
+}
+
+/// The word or symbol at the start of `rest`.
+fn token_at(rest: &str) -> &str {
+    let word_len: usize = rest
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .map(char::len_utf8)
+        .sum();
+    if word_len > 0 {
+        return &rest[..word_len];
+    }
+    let symbol_len: usize = rest
+        .chars()
+        .take_while(|c| "<>=-!?*/+.:,@&|%^~$;".contains(*c))
+        .take(3)
+        .map(char::len_utf8)
+        .sum();
+    if symbol_len > 0 {
+        return &rest[..symbol_len];
+    }
+    let first_len = rest.chars().next().map(char::len_utf8).unwrap_or(0);
+    &rest[..first_len]
+}
+
+fn found_span(file: FileId, text: &str, position: usize) -> Span {
+    let rest = &text[position..];
+    if rest.is_empty() || rest.starts_with(['\n', '\r']) {
+        return Span::new(file, position, position);
+    }
+    if rest.starts_with('"') {
+        return Span::new(file, position, line_end(text, position));
+    }
+    Span::new(file, position, position + token_at(rest).len())
+}
+
+/// The code before the error on its line (or the previous code line), for "after `...`".
+fn text_before(text: &str, position: usize) -> String {
+    let before = &text[..position];
+    let mut lines = before.lines().rev().map(strip_comment).map(str::trim);
+    let line = lines.find(|line| !line.is_empty()).unwrap_or("");
+    const LIMIT: usize = 40;
+    if line.chars().count() <= LIMIT {
+        return line.to_string();
+    }
+    let tail: String = line
+        .chars()
+        .rev()
+        .take(LIMIT)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    format!("…{}", tail.trim_start())
+}
+
+/// The code part of a line: everything before a `#` that is not inside a string.
+fn strip_comment(line: &str) -> &str {
+    match lex::scan(line).comments.first() {
+        Some(comment) => &line[..comment.start],
+        None => line,
+    }
+}
+
+fn line_end(text: &str, from: usize) -> usize {
+    text[from..]
+        .find(['\n', '\r'])
+        .map(|offset| from + offset)
+        .unwrap_or(text.len())
+}

@@ -1,0 +1,204 @@
+//! Syntax errors, in the user's terms: they name what was expected and what was found, never
+//! a grammar rule. Each variant has a permanent `tandem::syntax::...` code.
+
+use miette::{Diagnostic, SourceSpan};
+use thiserror::Error;
+
+#[derive(Debug, Error, Diagnostic)]
+pub enum SyntaxError {
+    #[error("expected {} after `{after}`, found {found}", place.expected())]
+    #[diagnostic(code(tandem::syntax::expected_arrow), help("{}", place.help()))]
+    ExpectedArrow {
+        place: ArrowPlace,
+        after: String,
+        found: String,
+        #[label("expected an arrow here")]
+        span: SourceSpan,
+    },
+
+    #[error(
+        "expected `connection`, `map`, `table`, `sync` or `on` to start a top-level item, found {found}"
+    )]
+    #[diagnostic(
+        code(tandem::syntax::expected_item),
+        help("every top-level item starts with one of those words at the start of a line")
+    )]
+    ExpectedItem {
+        found: String,
+        #[label("not the start of an item")]
+        span: SourceSpan,
+    },
+
+    #[error("expected a value{}, found {found}", after_phrase(after))]
+    #[diagnostic(
+        code(tandem::syntax::expected_expression),
+        help(
+            "a value is a literal (`\"text\"`, `42`, `true`, `@2024-01-31`), a field such as \
+             `hs.email`, a function call such as `lower(hs.email)`, or a combination of them"
+        )
+    )]
+    ExpectedExpression {
+        after: String,
+        found: String,
+        #[label("expected a value here")]
+        span: SourceSpan,
+    },
+
+    #[error("expected {expected}{}, found {found}", after_phrase(after))]
+    #[diagnostic(code(tandem::syntax::unexpected_token))]
+    UnexpectedToken {
+        expected: String,
+        after: String,
+        found: String,
+        #[label("unexpected here")]
+        span: SourceSpan,
+    },
+
+    #[error("this string is never closed")]
+    #[diagnostic(
+        code(tandem::syntax::unterminated_string),
+        help("close the string with `\"` on the same line; write a quote inside it as `\\\"`")
+    )]
+    UnterminatedString {
+        #[label("the string starts here and runs to the end of the line")]
+        span: SourceSpan,
+    },
+
+    #[error("this `{{` is never closed")]
+    #[diagnostic(
+        code(tandem::syntax::unclosed_block),
+        help("add the missing `}}` at the end of the block")
+    )]
+    UnclosedBlock {
+        #[label("the block opens here")]
+        open: SourceSpan,
+        #[label("the file ends before its `}}`")]
+        end: SourceSpan,
+    },
+
+    #[error("unknown escape `{escape}` in a string")]
+    #[diagnostic(
+        code(tandem::syntax::invalid_escape),
+        help(
+            "the escapes are `\\\"`, `\\\\`, `\\n`, `\\t`, `\\r`, `\\{{` and `\\}}`; write a \
+             backslash as `\\\\`"
+        )
+    )]
+    InvalidEscape {
+        escape: String,
+        #[label("not an escape")]
+        span: SourceSpan,
+    },
+
+    #[error("`{text}` is not a valid date or date-time")]
+    #[diagnostic(
+        code(tandem::syntax::invalid_date),
+        help(
+            "write a date as `@2024-01-31` and a date-time with its offset as \
+             `@2024-01-31T09:30:00Z` or `@2024-01-31T09:30:00+02:00`"
+        )
+    )]
+    InvalidDate {
+        text: String,
+        #[label("not a real calendar date or time")]
+        span: SourceSpan,
+    },
+
+    #[error("`{text}` is too large for a count")]
+    #[diagnostic(
+        code(tandem::syntax::number_too_large),
+        help("counts (limits, truncate lengths) must be below 2^64")
+    )]
+    NumberTooLarge {
+        text: String,
+        #[label("too large")]
+        span: SourceSpan,
+    },
+
+    #[error("unknown system `{found}`; a connection is `hubspot` or `salesforce`")]
+    #[diagnostic(
+        code(tandem::syntax::unknown_system),
+        help("{}", system_help(suggestion))
+    )]
+    UnknownSystem {
+        found: String,
+        suggestion: Option<&'static str>,
+        #[label("not a system tandem syncs")]
+        span: SourceSpan,
+    },
+
+    #[error("the target of a `{arrow}` mapping must be a field, like `{example}`")]
+    #[diagnostic(
+        code(tandem::syntax::mapping_target_not_a_field),
+        help(
+            "only the source side of a one-way mapping may be computed; for a two-way mapping \
+             map the two fields and compute values with `transform` and `reverse`"
+        )
+    )]
+    MappingTargetNotAField {
+        arrow: &'static str,
+        example: &'static str,
+        #[label("this is written to, so it must be a field")]
+        span: SourceSpan,
+    },
+
+    #[error("this expression is nested more than {limit} levels deep")]
+    #[diagnostic(
+        code(tandem::syntax::nesting_too_deep),
+        help("split it into simpler mappings, or use a value map or lookup table")
+    )]
+    NestingTooDeep {
+        limit: usize,
+        #[label("too deeply nested")]
+        span: SourceSpan,
+    },
+}
+
+fn system_help(suggestion: &Option<&'static str>) -> String {
+    match suggestion {
+        Some(system) => format!("did you mean `{system}`?"),
+        None => "write `connection hs: hubspot` or `connection sf: salesforce`".to_string(),
+    }
+}
+
+fn after_phrase(after: &str) -> String {
+    if after.is_empty() {
+        String::new()
+    } else {
+        format!(" after `{after}`")
+    }
+}
+
+/// Where an arrow was expected; the three places take different arrows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArrowPlace {
+    Mapping,
+    SyncHeader,
+    MapHeader,
+}
+
+impl ArrowPlace {
+    fn expected(self) -> &'static str {
+        match self {
+            ArrowPlace::Mapping => "a mapping arrow `->`, `<-` or `<->`",
+            ArrowPlace::SyncHeader => "an arrow `->`, `<-` or `<->` between the two objects",
+            ArrowPlace::MapHeader => "an arrow `->` or `<->` between the two fields",
+        }
+    }
+
+    fn help(self) -> &'static str {
+        match self {
+            ArrowPlace::Mapping => {
+                "a mapping reads `hs.field -> sf.Field` (HubSpot to Salesforce), `<-` \
+                 (Salesforce to HubSpot) or `<->` (both ways)"
+            }
+            ArrowPlace::SyncHeader => {
+                "a sync pairs two objects, for example `sync accounts: hs.companies <-> sf.Account`"
+            }
+            ArrowPlace::MapHeader => {
+                "a value map names the fields it translates, for example \
+                 `map stages: hs.deals.dealstage <-> sf.Opportunity.StageName`"
+            }
+        }
+    }
+}
