@@ -68,6 +68,10 @@ pub struct SyncProgram {
     pub fields: Vec<FieldProgram>,
     /// Other syncs whose links this one uses (`through`); they are planned and applied first.
     pub depends_on: Vec<String>,
+    /// Parts of the spec this version of tandem compiles but does not sync yet, said plainly
+    /// so `tandem compile` and `tandem plan` can show them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_synced: Vec<String>,
 }
 
 impl SyncProgram {
@@ -281,6 +285,12 @@ pub enum Expr {
     Not {
         operand: Box<Expr>,
     },
+    /// `if c then a else b`
+    If {
+        condition: Box<Expr>,
+        then_branch: Box<Expr>,
+        else_branch: Box<Expr>,
+    },
     /// `x in ["a", "b"]`
     In {
         operand: Box<Expr>,
@@ -336,6 +346,15 @@ impl Expr {
             }
             Expr::Not { operand } | Expr::In { operand, .. } | Expr::ValueMap { operand, .. } => {
                 operand.fields(out)
+            }
+            Expr::If {
+                condition,
+                then_branch,
+                else_branch,
+            } => {
+                condition.fields(out);
+                then_branch.fields(out);
+                else_branch.fields(out);
             }
         }
     }

@@ -92,6 +92,17 @@ pub fn eval(expr: &Expr, ctx: &EvalContext<'_>) -> Result<Value, EvalError> {
             binary(operator, &left, &right)
         }
         Expr::Not { operand } => Ok(Value::Bool(!truthy(&eval(operand, ctx)?))),
+        Expr::If {
+            condition,
+            then_branch,
+            else_branch,
+        } => {
+            if truthy(&eval(condition, ctx)?) {
+                eval(then_branch, ctx)
+            } else {
+                eval(else_branch, ctx)
+            }
+        }
         Expr::In { operand, values } => {
             let value = eval(operand, ctx)?;
             let text = as_text(&value);

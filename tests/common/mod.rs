@@ -151,6 +151,7 @@ pub fn accounts_sync() -> SyncProgram {
         default_conflict: ConflictRule::Newest,
         fields: vec![name, domain, industry, employees, revenue],
         depends_on: vec![],
+        not_synced: vec![],
     }
 }
 
@@ -282,6 +283,7 @@ pub fn leads_sync() -> SyncProgram {
             email, firstname, lastname, company, title, phone, source, status,
         ],
         depends_on: vec![],
+        not_synced: vec![],
     }
 }
 
