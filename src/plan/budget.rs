@@ -44,10 +44,11 @@ pub fn estimate(syncs: &[SyncPlan], budget: ApiBudget) -> ApiEstimate {
                     .count() as u64
             };
             let updates = count(Action::Update);
-            // Creates, updates and deletes go in separate batches; each update batch is
-            // preceded by one batched re-read for its preconditions.
+            // Creates, updates and deletes go in separate batches; updates are preceded by
+            // one read of what changed since the plan, for their preconditions.
             let calls = batches(count(Action::Create), size)
-                + 2 * batches(updates, size)
+                + batches(updates, size)
+                + u64::from(updates > 0)
                 + batches(count(Action::Delete), size);
             match system {
                 System::Hubspot => estimate.hs_calls += calls,

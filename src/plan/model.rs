@@ -27,6 +27,18 @@ pub struct Plan {
     pub api: ApiEstimate,
     /// Blast-radius limits this plan exceeds; a plan with any cannot be applied.
     pub limit_violations: Vec<LimitViolation>,
+    /// Where each sync's reads ended: apply checks preconditions against what changed after
+    /// them and, once complete, saves them as the next run's starting point.
+    #[serde(default)]
+    pub read_cursors: BTreeMap<String, ReadCursors>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReadCursors {
+    pub hs: Option<serde_json::Value>,
+    pub sf: Option<serde_json::Value>,
+    /// Whether this plan read incrementally (only what changed since the last apply).
+    pub incremental: bool,
 }
 
 impl Plan {

@@ -21,6 +21,8 @@ pub struct SideRead {
     /// `true` for a full read: a linked record missing from it is out of scope. `false` for
     /// an incremental read: a missing record is unchanged since its merge base.
     pub complete: bool,
+    /// Where the next incremental read continues (opaque; from the connector).
+    pub cursor: Option<serde_json::Value>,
 }
 
 /// What both sides of a sync read.
@@ -79,6 +81,20 @@ pub fn plan(inputs: &PlanInputs<'_>) -> Plan {
         syncs.push(sync_plan);
     }
     let limit_violations = limit_violations(inputs.program, &syncs);
+    let read_cursors = inputs
+        .reads
+        .iter()
+        .map(|(name, read)| {
+            (
+                name.clone(),
+                ReadCursors {
+                    hs: read.hs.cursor.clone(),
+                    sf: read.sf.cursor.clone(),
+                    incremental: !read.hs.complete || !read.sf.complete,
+                },
+            )
+        })
+        .collect();
     let api = estimate(&syncs, inputs.budget);
     Plan {
         format_version: PLAN_FORMAT_VERSION,
@@ -89,6 +105,7 @@ pub fn plan(inputs: &PlanInputs<'_>) -> Plan {
         syncs,
         api,
         limit_violations,
+        read_cursors,
     }
 }
 

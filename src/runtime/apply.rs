@@ -21,7 +21,7 @@ use crate::plan::{Action, PLAN_FORMAT_VERSION, Plan, RecordChange, SyncPlan, Wil
 use crate::schema::{FieldType, System};
 use crate::state::{StateError, StateStore};
 
-use super::crm::{Crm, CrmError, WriteOutcome};
+use super::crm::{Crm, CrmError, ReadRequest, WriteOutcome};
 use super::events::{ApplySummary, Event};
 
 #[derive(Debug, Error, Diagnostic)]
@@ -171,6 +171,7 @@ pub async fn apply<H: Crm, S: Crm>(
         apply_state_only(store, sync_plan, &mut summary)?;
         let mut ctx = RunContext {
             run_id: &run_id,
+            cursors: plan.read_cursors.get(&sync.name),
             sync,
             sync_plan,
             summary: &mut summary,
@@ -194,6 +195,22 @@ pub async fn apply<H: Crm, S: Crm>(
             }
         }
     }
+    // Complete: the reads this plan made become the next run's starting point.
+    let program_digest = program.digest();
+    store.write(|w| -> Result<(), StateError> {
+        for (sync, cursors) in &plan.read_cursors {
+            for (side, cursor) in [("hs", &cursors.hs), ("sf", &cursors.sf)] {
+                if let Some(cursor) = cursor {
+                    w.set_watermark(
+                        sync,
+                        side,
+                        &super::read::watermark_value(&program_digest, cursor),
+                    )?;
+                }
+            }
+        }
+        Ok(())
+    })?;
     finish(store, &run_id, &summary)?;
     Ok(summary)
 }
@@ -281,6 +298,7 @@ fn apply_state_only(
 
 struct RunContext<'a> {
     run_id: &'a str,
+    cursors: Option<&'a crate::plan::ReadCursors>,
     sync: &'a SyncProgram,
     sync_plan: &'a SyncPlan,
     summary: &'a mut ApplySummary,
@@ -363,13 +381,64 @@ async fn apply_changes<C: Crm>(
         return Ok(());
     }
     let object = ctx.sync.side(target).object.clone();
+    // Preconditions: one read of what changed on the target since the plan read it. A
+    // record in it whose written fields no longer hold their plan-time values is stale.
+    let mut changed_since_plan: BTreeMap<String, crate::connectors::RemoteRecord> = BTreeMap::new();
+    if action == Action::Update {
+        let cursor = ctx.cursors.and_then(|c| match target {
+            System::Hubspot => c.hs.as_ref(),
+            System::Salesforce => c.sf.as_ref(),
+        });
+        let mut fields: Vec<String> = changes
+            .iter()
+            .flat_map(|c| c.precondition.keys().cloned())
+            .collect();
+        fields.sort();
+        fields.dedup();
+        if let Some(cursor) = cursor {
+            let read = crm
+                .read(&ReadRequest {
+                    object: &object,
+                    fields: &fields,
+                    pushdown: None,
+                    since: Some(cursor),
+                    include_deleted: true,
+                })
+                .await
+                .map_err(Stop::Crm)?;
+            changed_since_plan = read
+                .records
+                .into_iter()
+                .map(|r| (r.id.clone(), r))
+                .collect();
+        }
+    }
     let batch_size = crm.batch_size().max(1);
     for batch in changes.chunks(batch_size) {
-        apply_batch(ctx, store, crm, action, &object, batch).await?;
+        apply_batch(ctx, store, crm, action, &object, batch, &changed_since_plan).await?;
     }
     Ok(())
 }
 
+fn is_stale(
+    sync: &SyncProgram,
+    target: System,
+    change: &RecordChange,
+    changed_since_plan: &BTreeMap<String, crate::connectors::RemoteRecord>,
+) -> bool {
+    let Some(record) = change.target_id().and_then(|id| changed_since_plan.get(id)) else {
+        return false;
+    };
+    if record.deleted {
+        return true;
+    }
+    change.precondition.iter().any(|(field, expected)| {
+        let raw = record.fields.get(field).cloned().unwrap_or(Value::Null);
+        canonical(&raw, field_type(sync, target, field)) != *expected
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn apply_batch<C: Crm>(
     ctx: &mut RunContext<'_>,
     store: &mut StateStore,
@@ -377,50 +446,23 @@ async fn apply_batch<C: Crm>(
     action: Action,
     object: &str,
     batch: &[&RecordChange],
+    changed_since_plan: &BTreeMap<String, crate::connectors::RemoteRecord>,
 ) -> Result<(), Stop> {
     let target = crm.system();
     let sync_name = ctx.sync.name.clone();
     let mut stale = 0usize;
-    // Preconditions: re-read the targets of updates and drop any that changed since the plan.
     let mut fresh: Vec<&RecordChange> = Vec::new();
-    if action == Action::Update {
-        let ids: Vec<String> = batch
-            .iter()
-            .filter_map(|c| c.target_id().map(str::to_string))
-            .collect();
-        let mut fields: Vec<String> = batch
-            .iter()
-            .flat_map(|c| c.precondition.keys().cloned())
-            .collect();
-        fields.sort();
-        fields.dedup();
-        let current = crm
-            .read_by_ids(object, &ids, &fields)
-            .await
-            .map_err(Stop::Crm)?;
-        let by_id: BTreeMap<&str, &crate::connectors::RemoteRecord> =
-            current.iter().map(|r| (r.id.as_str(), r)).collect();
-        for change in batch {
-            let id = change.target_id().unwrap_or_default();
-            let unchanged = by_id.get(id).is_some_and(|record| {
-                change.precondition.iter().all(|(field, expected)| {
-                    let raw = record.fields.get(field).cloned().unwrap_or(Value::Null);
-                    canonical(&raw, field_type(ctx.sync, target, field)) == *expected
-                })
+    for change in batch {
+        if action == Action::Update && is_stale(ctx.sync, target, change, changed_since_plan) {
+            stale += 1;
+            (ctx.on_event)(&Event::Stale {
+                sync: sync_name.clone(),
+                target,
+                id: change.target_id().unwrap_or_default().to_string(),
             });
-            if unchanged {
-                fresh.push(change);
-            } else {
-                stale += 1;
-                (ctx.on_event)(&Event::Stale {
-                    sync: sync_name.clone(),
-                    target,
-                    id: id.to_string(),
-                });
-            }
+        } else {
+            fresh.push(change);
         }
-    } else {
-        fresh.extend(batch.iter().copied());
     }
     ctx.summary.stale += stale as u64;
     // Resolve payloads; a record whose payload cannot be built fails on its own.
@@ -508,34 +550,17 @@ async fn apply_batch<C: Crm>(
             crm.delete(object, &ids).await
         }
     };
-    let outcomes = match result {
-        Ok(outcomes) => outcomes,
-        Err(error) => {
-            // Nothing was written for a daily-limit or refused call; a transport failure
-            // leaves the entries pending (outcome unknown) for the next run to settle.
-            if !matches!(error, CrmError::Transport { .. }) {
-                store.write(|w| -> Result<(), StateError> {
-                    for id in &journal_ids {
-                        w.journal_settle(*id, "not_sent")?;
-                    }
-                    Ok(())
-                })?;
-            }
-            return Err(Stop::Crm(error));
-        }
-    };
     let mut written = 0usize;
     let mut rejected = 0usize;
     let mut rejections: Vec<(String, String)> = Vec::new();
     store.write(|w| -> Result<(), StateError> {
         for (index, (change, body)) in sendable.iter().enumerate() {
             let journal_id = journal_ids.get(index).copied().unwrap_or_default();
-            let outcome = outcomes
-                .get(index)
-                .cloned()
-                .unwrap_or(WriteOutcome::Rejected {
-                    reason: "the CRM returned no result for this record".to_string(),
-                });
+            let Some(outcome) = result.outcomes.get(index).cloned() else {
+                // Never sent: the call stopped before reaching this record.
+                w.journal_settle(journal_id, "not_sent")?;
+                continue;
+            };
             match outcome {
                 WriteOutcome::Written { id } => {
                     written += 1;
@@ -601,6 +626,9 @@ async fn apply_batch<C: Crm>(
                     w.journal_settle(journal_id, "failed")?;
                     rejections.push((key, reason));
                 }
+                WriteOutcome::Unknown { .. } => {
+                    // Left pending: the next run's plan finds the record if it was written.
+                }
             }
         }
         Ok(())
@@ -627,5 +655,8 @@ async fn apply_batch<C: Crm>(
         rejected: rejected + unbuildable.len(),
         stale,
     });
+    if let Some(stop) = result.stopped {
+        return Err(Stop::Crm(stop));
+    }
     Ok(())
 }

@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::connectors::RemoteRecord;
 use crate::schema::System;
 
-use super::crm::{Crm, CrmError, ReadRequest, WriteOutcome};
+use super::crm::{Crm, CrmError, ReadRequest, ReadResult, WriteBatch, WriteOutcome};
 
 /// Rejects a written record when `field` equals `value`, with `reason`.
 #[derive(Debug, Clone)]
@@ -113,9 +113,7 @@ impl MemoryCrm {
         if let Some(allowance) = self.daily_allowance
             && self.calls >= allowance
         {
-            return Err(CrmError::DailyLimit {
-                system: self.system,
-            });
+            return Err(CrmError::daily_limit(self.system));
         }
         self.calls += 1;
         Ok(())
@@ -128,17 +126,37 @@ impl MemoryCrm {
             .map(|rule| rule.reason.clone())
     }
 
-    fn after_write(&mut self) -> Result<(), CrmError> {
+    /// Counts a write call; past `lose_responses_after`, the caller never hears back.
+    fn finish_write(&mut self, outcomes: Vec<WriteOutcome>) -> WriteBatch {
         self.write_calls += 1;
         if let Some(limit) = self.lose_responses_after
             && self.write_calls > limit
         {
-            return Err(CrmError::Transport {
-                system: self.system,
-                message: "connection reset after the request was sent".to_string(),
-            });
+            let reason = "connection reset after the request was sent".to_string();
+            return WriteBatch {
+                outcomes: outcomes
+                    .iter()
+                    .map(|_| WriteOutcome::Unknown {
+                        reason: reason.clone(),
+                    })
+                    .collect(),
+                stopped: Some(CrmError::Transport {
+                    system: self.system,
+                    message: reason,
+                }),
+            };
         }
-        Ok(())
+        WriteBatch {
+            outcomes,
+            stopped: None,
+        }
+    }
+}
+
+fn stopped(error: CrmError) -> WriteBatch {
+    WriteBatch {
+        outcomes: Vec::new(),
+        stopped: Some(error),
     }
 }
 
@@ -159,14 +177,20 @@ impl Crm for MemoryCrm {
             .map(|allowance| allowance.saturating_sub(self.calls))
     }
 
-    async fn read(&mut self, request: &ReadRequest<'_>) -> Result<Vec<RemoteRecord>, CrmError> {
+    fn calls(&self) -> u64 {
+        self.calls
+    }
+
+    async fn read(&mut self, request: &ReadRequest<'_>) -> Result<ReadResult, CrmError> {
+        let since = request.since.and_then(|v| v.as_str()).map(str::to_string);
         let records: Vec<RemoteRecord> = self
             .objects
             .get(request.object)
             .map(|o| {
                 o.values()
-                    .filter(|r| match (request.modified_since, &r.modified_at) {
-                        (Some(since), Some(at)) => at.as_str() >= since,
+                    .filter(|r| request.include_deleted || !r.deleted)
+                    .filter(|r| match (&since, &r.modified_at) {
+                        (Some(since), Some(at)) => at.as_str() > since.as_str(),
                         _ => true,
                     })
                     .cloned()
@@ -181,30 +205,22 @@ impl Crm for MemoryCrm {
         for _ in 0..records.len().div_ceil(page).max(1) {
             self.spend()?;
         }
-        Ok(records)
+        // The cursor is the newest modification time in the whole object, so records changed
+        // after this read are returned next time.
+        let newest = self
+            .objects
+            .get(request.object)
+            .and_then(|o| o.values().filter_map(|r| r.modified_at.clone()).max());
+        Ok(ReadResult {
+            records,
+            cursor: newest.or(since).map(Value::String),
+        })
     }
 
-    async fn read_by_ids(
-        &mut self,
-        object: &str,
-        ids: &[String],
-        _fields: &[String],
-    ) -> Result<Vec<RemoteRecord>, CrmError> {
-        self.spend()?;
-        Ok(ids
-            .iter()
-            .filter_map(|id| self.get(object, id))
-            .filter(|r| !r.deleted)
-            .cloned()
-            .collect())
-    }
-
-    async fn create(
-        &mut self,
-        object: &str,
-        records: &[BTreeMap<String, Value>],
-    ) -> Result<Vec<WriteOutcome>, CrmError> {
-        self.spend()?;
+    async fn create(&mut self, object: &str, records: &[BTreeMap<String, Value>]) -> WriteBatch {
+        if let Err(stop) = self.spend() {
+            return stopped(stop);
+        }
         let mut out = Vec::new();
         for fields in records {
             if let Some(reason) = self.rejection(fields) {
@@ -219,16 +235,17 @@ impl Crm for MemoryCrm {
             self.put(object, &id, &pairs);
             out.push(WriteOutcome::Written { id });
         }
-        self.after_write()?;
-        Ok(out)
+        self.finish_write(out)
     }
 
     async fn update(
         &mut self,
         object: &str,
         records: &[(String, BTreeMap<String, Value>)],
-    ) -> Result<Vec<WriteOutcome>, CrmError> {
-        self.spend()?;
+    ) -> WriteBatch {
+        if let Err(stop) = self.spend() {
+            return stopped(stop);
+        }
         let mut out = Vec::new();
         for (id, fields) in records {
             if let Some(reason) = self.rejection(fields) {
@@ -248,22 +265,18 @@ impl Crm for MemoryCrm {
             self.put(object, id, &pairs);
             out.push(WriteOutcome::Written { id: id.clone() });
         }
-        self.after_write()?;
-        Ok(out)
+        self.finish_write(out)
     }
 
-    async fn delete(
-        &mut self,
-        object: &str,
-        ids: &[String],
-    ) -> Result<Vec<WriteOutcome>, CrmError> {
-        self.spend()?;
+    async fn delete(&mut self, object: &str, ids: &[String]) -> WriteBatch {
+        if let Err(stop) = self.spend() {
+            return stopped(stop);
+        }
         let mut out = Vec::new();
         for id in ids {
             self.remove(object, id);
             out.push(WriteOutcome::Written { id: id.clone() });
         }
-        self.after_write()?;
-        Ok(out)
+        self.finish_write(out)
     }
 }

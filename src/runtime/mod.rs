@@ -8,12 +8,13 @@
 //! a run (it waits in the error queue).
 
 pub mod apply;
+pub mod connected;
 pub mod crm;
 pub mod events;
 pub mod memory;
 pub mod read;
 
 pub use apply::{ApplyError, apply, verify_plan};
-pub use crm::{Crm, CrmError, ReadRequest, WriteOutcome};
+pub use crm::{Crm, CrmError, ReadRequest, ReadResult, WriteBatch, WriteOutcome};
 pub use events::{ApplySummary, Event};
 pub use memory::{MemoryCrm, RejectRule};
