@@ -3,7 +3,13 @@
 //! Each command lives in its own file and exposes `run(args) -> ExitCode`; this file only
 //! declares the command set and dispatches.
 
+mod apply;
+mod compile;
+mod conflicts;
+mod engine_session;
+mod errors;
 mod explain;
+mod plan;
 
 use std::process::ExitCode;
 
@@ -24,6 +30,16 @@ pub struct Cli {
 pub enum Command {
     /// Explain a diagnostic code (`tandem explain tandem::check::unknown_field`).
     Explain(explain::ExplainArgs),
+    /// Show what a spec compiles to: the Program, or the SOQL its reads run.
+    Compile(compile::CompileArgs),
+    /// Read both CRMs and show every record and field a sync would change.
+    Plan(plan::PlanArgs),
+    /// Apply a saved plan, or plan and apply after approval.
+    Apply(apply::ApplyArgs),
+    /// List or retry records that failed to write.
+    Errors(errors::ErrorsArgs),
+    /// List or resolve conflicts waiting for review.
+    Conflicts(conflicts::ConflictsArgs),
 }
 
 /// Parses the command line, runs the command and returns the process exit code.
@@ -31,5 +47,10 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Explain(args) => explain::run(args),
+        Command::Compile(args) => compile::run(args),
+        Command::Plan(args) => plan::run(args),
+        Command::Apply(args) => apply::run(args),
+        Command::Errors(args) => errors::run(args),
+        Command::Conflicts(args) => conflicts::run(args),
     }
 }

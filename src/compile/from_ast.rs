@@ -397,6 +397,12 @@ impl Lowering<'_> {
         } else {
             (left, right)
         };
+        let through = mapping.through().map(|t| t.name.clone());
+        if let Some(name) = &through
+            && !program.depends_on.contains(name)
+        {
+            program.depends_on.push(name.clone());
+        }
         if is_association(&mapping.left) || is_association(&mapping.right) {
             program.not_synced.push(format!(
                 "association mapping `{}` (associations are not synced by this version)",
@@ -454,12 +460,6 @@ impl Lowering<'_> {
                 _ => None,
             });
         let conflict = mapping.conflict_rule().and_then(|r| self.conflict_rule(r));
-        let through = mapping.through().map(|t| t.name.clone());
-        if let Some(name) = &through
-            && !program.depends_on.contains(name)
-        {
-            program.depends_on.push(name.clone());
-        }
         let hs_name = hs_field.unwrap_or_default();
         let sf_name = sf_field.unwrap_or_default();
         let key = if !hs_name.is_empty() && !sf_name.is_empty() {
