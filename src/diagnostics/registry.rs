@@ -96,6 +96,156 @@ pub const REGISTRY: &[RegisteredCode] = &[
     ),
     // names: duplicate and undefined names, schema-independent
     // check: names and types against the CRM schemas
+    code(
+        "tandem::check::missing_schema",
+        Stage::Check,
+        "a connection's system has no schema snapshot in the schemas folder",
+    ),
+    code(
+        "tandem::check::unknown_object",
+        Stage::Check,
+        "an object is not in the system's schema snapshot",
+    ),
+    code(
+        "tandem::check::unknown_field",
+        Stage::Check,
+        "a field (or Salesforce relationship) is not on the object",
+    ),
+    code(
+        "tandem::check::connection_not_in_sync",
+        Stage::Check,
+        "a field inside a sync names a connection that is not one of the sync's sides",
+    ),
+    code(
+        "tandem::check::unknown_selector",
+        Stage::Check,
+        "a path uses a selector other than `(associated)`, or one where none is allowed",
+    ),
+    code(
+        "tandem::check::operand_type_mismatch",
+        Stage::Check,
+        "an operator or function gets a value of the wrong type",
+    ),
+    code(
+        "tandem::check::type_mismatch",
+        Stage::Check,
+        "a mapping writes a value whose type the target field cannot hold without a conversion",
+    ),
+    code(
+        "tandem::check::datetime_into_date",
+        Stage::Check,
+        "a datetime is written into a date field without `date(...)`",
+    ),
+    code(
+        "tandem::check::multipicklist_into_picklist",
+        Stage::Check,
+        "a multi-select value is written into a single-select field without a rule",
+    ),
+    code(
+        "tandem::check::read_only_target",
+        Stage::Check,
+        "a mapping or action writes a formula, read-only or non-writable field",
+    ),
+    code(
+        "tandem::check::create_only_target",
+        Stage::Check,
+        "a field that can be set on create but never updated is kept in sync",
+    ),
+    code(
+        "tandem::check::object_not_createable",
+        Stage::Check,
+        "records are created on an object the system does not allow creating",
+    ),
+    code(
+        "tandem::check::required_field_unmapped",
+        Stage::Check,
+        "records are created without a field the system requires on create",
+    ),
+    code(
+        "tandem::check::unknown_picklist_value",
+        Stage::Check,
+        "a value is not one of the picklist's (or pipeline's, or owners') values",
+    ),
+    code(
+        "tandem::check::inactive_picklist_value",
+        Stage::Check,
+        "a value is an inactive picklist value",
+    ),
+    code(
+        "tandem::check::picklist_not_covered",
+        Stage::Check,
+        "values of the source can reach a restricted picklist that rejects them",
+    ),
+    code(
+        "tandem::check::open_picklist_not_covered",
+        Stage::Check,
+        "values of the source are not in an open (unrestricted) picklist's list",
+    ),
+    code(
+        "tandem::check::map_header_mismatch",
+        Stage::Check,
+        "a value map declared for some fields is used for other fields",
+    ),
+    code(
+        "tandem::check::map_not_invertible",
+        Stage::Check,
+        "a one-way value map is read against its declared direction",
+    ),
+    code(
+        "tandem::check::missing_conflict_rule",
+        Stage::Check,
+        "a two-way mapping has no conflict rule, its own or its sync's",
+    ),
+    code(
+        "tandem::check::mapping_against_sync_direction",
+        Stage::Check,
+        "a mapping moves data in a direction its sync does not allow",
+    ),
+    code(
+        "tandem::check::duplicate_writer",
+        Stage::Check,
+        "two mappings (or a mapping and an action) write the same field",
+    ),
+    code(
+        "tandem::check::match_key_type_mismatch",
+        Stage::Check,
+        "a match key compares values of incompatible types",
+    ),
+    code(
+        "tandem::check::match_key_not_unique",
+        Stage::Check,
+        "a Salesforce match key is not unique, an external id or an idLookup field",
+    ),
+    code(
+        "tandem::check::may_exceed_length",
+        Stage::Check,
+        "text that can be longer than the target field's length, without `truncate`",
+    ),
+    code(
+        "tandem::check::filter_not_boolean",
+        Stage::Check,
+        "an `only` filter or a `when` condition is not a true/false condition",
+    ),
+    code(
+        "tandem::check::bad_association",
+        Stage::Check,
+        "a `through` mapping does not link the objects its sync links",
+    ),
+    code(
+        "tandem::check::unused_map",
+        Stage::Check,
+        "a value map is never used",
+    ),
+    code(
+        "tandem::check::unused_table",
+        Stage::Check,
+        "a lookup table is never used",
+    ),
+    code(
+        "tandem::check::lead_contact_ambiguous",
+        Stage::Check,
+        "HubSpot contacts could be created as both Salesforce Leads and Contacts",
+    ),
     // state: the SQLite state store
     code(
         "tandem::state::io",
