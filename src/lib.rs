@@ -31,6 +31,7 @@ pub mod compile;
 pub mod connectors;
 pub mod diagnostics;
 pub mod plan;
+pub mod project;
 pub mod runtime;
 pub mod sandbox;
 pub mod schema;

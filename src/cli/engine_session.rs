@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::project::{ValidateOptions, validate};
+
 use clap::Args;
 
 use crate::compile::Program;
@@ -39,126 +41,73 @@ pub struct Compiled {
     pub spec_dir: PathBuf,
 }
 
-fn spec_dir(spec: &Path) -> PathBuf {
-    if spec.is_dir() {
-        spec.to_path_buf()
-    } else {
-        spec.parent()
-            .map(Path::to_path_buf)
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or_else(|| PathBuf::from("."))
-    }
-}
-
-/// Reads the spec's files in sorted order into a source map.
-fn read_sources(spec: &Path) -> Result<SourceMap, String> {
-    let mut files: Vec<PathBuf> = Vec::new();
-    if spec.is_dir() {
-        let entries = std::fs::read_dir(spec)
-            .map_err(|e| format!("cannot read the spec folder {}: {e}", spec.display()))?;
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.extension().is_some_and(|ext| ext == "tandem") {
-                files.push(path);
-            }
-        }
-        files.sort();
-        if files.is_empty() {
-            return Err(format!("no `.tandem` files in {}", spec.display()));
-        }
-    } else {
-        files.push(spec.to_path_buf());
-    }
-    let mut sources = SourceMap::new();
-    for path in files {
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        sources.add(path.display().to_string(), text);
-    }
-    Ok(sources)
-}
-
-fn load_schemas(args: &SpecArgs, dir: &Path) -> Result<Schemas, String> {
-    if let Some(explicit) = &args.schemas {
-        return crate::schema::snapshot::load_dir(explicit).map_err(|e| e.to_string());
-    }
-    let mut current = std::fs::canonicalize(dir).ok();
-    while let Some(candidate) = current {
-        let schemas = candidate.join("schemas");
-        if schemas.join("hubspot.yaml").exists() || schemas.join("salesforce.yaml").exists() {
-            return crate::schema::snapshot::load_dir(&schemas).map_err(|e| e.to_string());
-        }
-        current = candidate.parent().map(Path::to_path_buf);
-    }
-    Ok(Schemas::standard())
-}
-
-fn load_tables(spec: &crate::syntax::ast::Spec, dir: &Path) -> Result<Tables, String> {
-    let mut tables = BTreeMap::new();
-    for table in spec.tables() {
-        let path = dir.join(&table.path.value);
-        let mut reader = csv::Reader::from_path(&path).map_err(|e| {
-            format!(
-                "cannot read table `{}` from {}: {e}",
-                table.name.name,
-                path.display()
-            )
-        })?;
-        let mut rows = BTreeMap::new();
-        for record in reader.records() {
-            let record = record.map_err(|e| format!("{}: {e}", path.display()))?;
-            if let (Some(key), Some(value)) = (record.get(0), record.get(1)) {
-                rows.insert(key.to_string(), value.to_string());
-            }
-        }
-        tables.insert(table.name.name.clone(), rows);
-    }
-    Ok(tables)
-}
-
 fn print_diags(diags: &mut [Diag], sources: &SourceMap) {
     diagnostics::sort_for_output(diags);
-    let width = 100;
-    eprint!(
-        "{}",
-        diagnostics::render_human(diags, sources, false, width)
-    );
+    eprint!("{}", diagnostics::render_human(diags, sources, false, 100));
 }
 
-/// Parses, checks and compiles the spec; prints diagnostics and returns `None` on error.
+/// Loads the spec, runs every offline stage (syntax, names, tables, the schema-aware
+/// checker) and compiles it. Prints diagnostics and returns `None` on any error: nothing is
+/// read from or written to a CRM unless the spec is clean.
 pub fn compile(args: &SpecArgs) -> Option<Compiled> {
-    let sources = match read_sources(&args.spec) {
-        Ok(sources) => sources,
-        Err(message) => {
-            eprintln!("error: {message}");
+    let options = ValidateOptions {
+        schemas_dir: args.schemas.clone(),
+    };
+    let mut validation = match validate(&args.spec, &options) {
+        Ok(validation) => validation,
+        Err(error) => {
+            eprintln!("error: {error}");
             return None;
         }
     };
-    let dir = spec_dir(&args.spec);
-    let (spec, mut diags) = crate::syntax::parse_spec(&sources);
-    if diagnostics::has_errors(&diags) {
-        print_diags(&mut diags, &sources);
+    if diagnostics::has_errors(&validation.diags) {
+        let sources = validation.loaded.sources.clone();
+        print_diags(&mut validation.diags, &sources);
         return None;
     }
-    let schemas = match load_schemas(args, &dir) {
-        Ok(schemas) => schemas,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return None;
-        }
+    let schemas = match &validation.schemas_dir {
+        Some(dir) => match crate::schema::snapshot::load_dir(dir) {
+            Ok(schemas) => schemas,
+            Err(error) => {
+                eprintln!("error: {error}");
+                return None;
+            }
+        },
+        None => Schemas::standard(),
     };
-    let tables = match load_tables(&spec, &dir) {
-        Ok(tables) => tables,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return None;
-        }
-    };
-    match compile_spec(&spec, &schemas, &tables) {
+    // The checker takes the tables' text; compile takes their rows.
+    let mut check_tables = crate::check::Tables::new();
+    let mut tables: Tables = BTreeMap::new();
+    for (name, table) in &validation.tables {
+        let rows: BTreeMap<String, String> = table
+            .rows
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        check_tables.insert(
+            name.clone(),
+            crate::check::TableInput::Rows(table.rows.clone()),
+        );
+        tables.insert(name.clone(), rows);
+    }
+    let (_checked, mut check_diags) =
+        crate::check::check(&validation.spec, &schemas, &check_tables);
+    let sources = validation.loaded.sources.clone();
+    if diagnostics::has_errors(&check_diags) {
+        print_diags(&mut check_diags, &sources);
+        return None;
+    }
+    if !check_diags.is_empty() {
+        eprintln!(
+            "note: the checker found {} warning(s); `tandem validate` shows them",
+            check_diags.len()
+        );
+    }
+    match compile_spec(&validation.spec, &schemas, &tables) {
         Ok(program) => Some(Compiled {
             program,
             schema_digest: schema_digest(&schemas),
-            spec_dir: dir,
+            spec_dir: validation.loaded.root.clone(),
         }),
         Err(mut diags) => {
             print_diags(&mut diags, &sources);

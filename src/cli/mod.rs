@@ -10,6 +10,7 @@ mod engine_session;
 mod errors;
 mod explain;
 mod plan;
+mod validate;
 
 use std::process::ExitCode;
 
@@ -40,6 +41,8 @@ pub enum Command {
     Errors(errors::ErrorsArgs),
     /// List or resolve conflicts waiting for review.
     Conflicts(conflicts::ConflictsArgs),
+    /// Check a spec offline: syntax, names, tables and (with schemas) types.
+    Validate(validate::ValidateArgs),
 }
 
 /// Parses the command line, runs the command and returns the process exit code.
@@ -52,5 +55,6 @@ pub fn run() -> ExitCode {
         Command::Apply(args) => apply::run(args),
         Command::Errors(args) => errors::run(args),
         Command::Conflicts(args) => conflicts::run(args),
+        Command::Validate(args) => validate::run(args),
     }
 }

@@ -95,6 +95,126 @@ pub const REGISTRY: &[RegisteredCode] = &[
         "an expression is nested more deeply than tandem accepts",
     ),
     // names: duplicate and undefined names, schema-independent
+    code(
+        "tandem::names::duplicate_name",
+        Stage::Names,
+        "a connection, value map, table or sync name is defined twice",
+    ),
+    code(
+        "tandem::names::undefined_connection",
+        Stage::Names,
+        "a field or object names a connection the spec does not declare",
+    ),
+    code(
+        "tandem::names::undefined_map",
+        Stage::Names,
+        "`via NAME` names a value map the spec does not define",
+    ),
+    code(
+        "tandem::names::undefined_table",
+        Stage::Names,
+        "`lookup(NAME, key)` names a table the spec does not define",
+    ),
+    code(
+        "tandem::names::undefined_sync",
+        Stage::Names,
+        "`through NAME` names a sync the spec does not define",
+    ),
+    code(
+        "tandem::names::one_way_map_on_two_way_mapping",
+        Stage::Names,
+        "a `<->` mapping goes via a map that has `=>` (one-way) pairs",
+    ),
+    code(
+        "tandem::names::map_direction_mismatch",
+        Stage::Names,
+        "a map declared `<->` contains a one-way `=>` pair",
+    ),
+    code(
+        "tandem::names::duplicate_map_key",
+        Stage::Names,
+        "a value map maps the same value (or `else`) twice",
+    ),
+    code(
+        "tandem::names::map_not_one_to_one",
+        Stage::Names,
+        "two `<=>` pairs map back to the same value, so the map cannot be reversed",
+    ),
+    code(
+        "tandem::names::transform_without_reverse",
+        Stage::Names,
+        "a two-way mapping has `transform` but no `reverse`",
+    ),
+    code(
+        "tandem::names::modifier_against_direction",
+        Stage::Names,
+        "`transform` on a `<-` mapping or `reverse` on a `->` mapping never runs",
+    ),
+    code(
+        "tandem::names::duplicate_modifier",
+        Stage::Names,
+        "a mapping repeats a modifier (two `via`, two `default`, ...)",
+    ),
+    code(
+        "tandem::names::duplicate_setting",
+        Stage::Names,
+        "a sync repeats a setting (`conflict`, `on delete`, `create in`, a limit)",
+    ),
+    code(
+        "tandem::names::side_not_in_sync",
+        Stage::Names,
+        "`create in` or `prefer` names a connection that is not a side of the sync",
+    ),
+    code(
+        "tandem::names::sync_needs_both_systems",
+        Stage::Names,
+        "a sync pairs two objects of the same system",
+    ),
+    code(
+        "tandem::names::mapping_side_mismatch",
+        Stage::Names,
+        "a mapping's written field is on the other system's side of the sync",
+    ),
+    code(
+        "tandem::names::unknown_function",
+        Stage::Names,
+        "a call names a function outside tandem's library",
+    ),
+    code(
+        "tandem::names::wrong_argument_count",
+        Stage::Names,
+        "a function is called with the wrong number of arguments",
+    ),
+    code(
+        "tandem::names::lookup_needs_table",
+        Stage::Names,
+        "the first argument of `lookup` is not a table name",
+    ),
+    code(
+        "tandem::names::bare_name_as_value",
+        Stage::Names,
+        "a bare name is used as a value (fields need their connection, strings quotes)",
+    ),
+    code(
+        "tandem::names::unknown_notify_channel",
+        Stage::Names,
+        "`notify` names a channel other than `slack` or `email`",
+    ),
+    code(
+        "tandem::names::table_unreadable",
+        Stage::Names,
+        "a lookup table's CSV file cannot be read",
+    ),
+    code(
+        "tandem::names::table_malformed",
+        Stage::Names,
+        "a lookup table's CSV is not a header row plus key,value rows",
+    ),
+    code(
+        "tandem::names::duplicate_table_key",
+        Stage::Names,
+        "a lookup table's CSV lists the same key twice",
+    ),
     // check: names and types against the CRM schemas
     code(
         "tandem::check::missing_schema",

@@ -73,11 +73,26 @@ fn classify(
         } else {
             ArrowPlace::Mapping
         };
+        // When the arrow was due at the end of the previous line, point there: the next
+        // line's first word is not where the mistake is.
+        let line_start = text[..position].rfind('\n').map(|i| i + 1).unwrap_or(0);
+        let span = if text[line_start..position].trim().is_empty() && line_start > 0 {
+            let code_end = code_end_before(text, line_start);
+            Span::new(file, code_end, code_end)
+        } else {
+            found_span
+        };
+        // Past a complete mapping, the stray word that began a new one is what matters.
+        let has_arrow = ["->", "<-"].iter().any(|arrow| after.contains(arrow));
+        let after = match after.rsplit(char::is_whitespace).next() {
+            Some(last) if has_arrow && place == ArrowPlace::Mapping => last.to_string(),
+            _ => after,
+        };
         return SyntaxError::ExpectedArrow {
             place,
             after,
             found,
-            span: found_span.into(),
+            span: span.into(),
         };
     }
     let top_level = [
@@ -317,6 +332,20 @@ fn text_before(text: &str, position: usize) -> String {
         .rev()
         .collect();
     format!("…{}", tail.trim_start())
+}
+
+/// The end of the last code (not whitespace or comment) before `offset`.
+fn code_end_before(text: &str, offset: usize) -> usize {
+    let mut end = offset;
+    loop {
+        let trimmed = text[..end].trim_end().len();
+        let line_start = text[..trimmed].rfind('\n').map(|i| i + 1).unwrap_or(0);
+        let code = strip_comment(&text[line_start..trimmed]).trim_end();
+        if !code.is_empty() || line_start == 0 {
+            return line_start + code.len();
+        }
+        end = line_start;
+    }
 }
 
 /// The code part of a line: everything before a `#` that is not inside a string.

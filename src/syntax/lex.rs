@@ -17,12 +17,20 @@ pub struct Scan {
     pub unterminated_strings: Vec<usize>,
     /// Opening braces never closed, innermost last.
     pub unclosed_braces: Vec<usize>,
+    /// The first `(`, `[` or `if` that nests deeper than [`MAX_NESTING`], if any.
+    pub too_deep: Option<usize>,
 }
+
+/// How deeply brackets may nest, and how many `if`s one top-level item may hold. The
+/// grammar is recursive, so these bound the parser's stack use on hostile input.
+pub const MAX_NESTING: usize = 48;
 
 pub fn scan(text: &str) -> Scan {
     let bytes = text.as_bytes();
     let mut result = Scan::default();
     let mut open_braces: Vec<usize> = Vec::new();
+    let mut bracket_depth = 0usize;
+    let mut ifs_in_item = 0usize;
     let mut index = 0;
     while index < bytes.len() {
         match bytes[index] {
@@ -59,7 +67,35 @@ pub fn scan(text: &str) -> Scan {
             }
             b'}' => {
                 open_braces.pop();
+                if open_braces.is_empty() {
+                    ifs_in_item = 0;
+                }
                 index += 1;
+            }
+            b'(' | b'[' => {
+                bracket_depth += 1;
+                if bracket_depth > MAX_NESTING && result.too_deep.is_none() {
+                    result.too_deep = Some(index);
+                }
+                index += 1;
+            }
+            b')' | b']' => {
+                bracket_depth = bracket_depth.saturating_sub(1);
+                index += 1;
+            }
+            byte if byte.is_ascii_alphabetic() || byte == b'_' => {
+                let start = index;
+                while index < bytes.len()
+                    && (bytes[index].is_ascii_alphanumeric() || bytes[index] == b'_')
+                {
+                    index += 1;
+                }
+                if &bytes[start..index] == b"if" {
+                    ifs_in_item += 1;
+                    if ifs_in_item > MAX_NESTING && result.too_deep.is_none() {
+                        result.too_deep = Some(start);
+                    }
+                }
             }
             _ => index += 1,
         }
@@ -128,6 +164,16 @@ mod tests {
     fn unclosed_brace_is_found() {
         let found = scan("sync a { b { } \"}\"");
         assert_eq!(found.unclosed_braces, vec![7]);
+    }
+
+    #[test]
+    fn deep_brackets_and_long_if_chains_are_flagged() {
+        let deep = format!("{}1{}", "(".repeat(60), ")".repeat(60));
+        assert_eq!(scan(&deep).too_deep, Some(MAX_NESTING));
+        let shallow = format!("{}1{}", "(".repeat(10), ")".repeat(10));
+        assert_eq!(scan(&shallow).too_deep, None);
+        let ifs = "if a then b else ".repeat(60);
+        assert!(scan(&ifs).too_deep.is_some());
     }
 
     #[test]

@@ -18,8 +18,29 @@ pub use errors::SyntaxError;
 
 use crate::diagnostics::{Diag, SourceMap};
 
+/// Stack for the parsing thread. The grammar is recursive; nesting is bounded before
+/// parsing (see `lex::MAX_NESTING`), and this leaves a wide margin at that bound whatever
+/// thread the caller runs on (test threads get 2 MiB).
+const PARSER_STACK_BYTES: usize = 64 * 1024 * 1024;
+
 /// Parses every file of a spec, in the map's order, into one [`ast::Spec`].
 pub fn parse_spec(sources: &SourceMap) -> (ast::Spec, Vec<Diag>) {
+    let parsed = std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("tandem-parser".to_string())
+            .stack_size(PARSER_STACK_BYTES)
+            .spawn_scoped(scope, || parse_spec_here(sources))
+            .map(|handle| handle.join())
+    });
+    match parsed {
+        Ok(Ok(result)) => result,
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        // No thread could be started: parse on the caller's thread.
+        Err(_) => parse_spec_here(sources),
+    }
+}
+
+fn parse_spec_here(sources: &SourceMap) -> (ast::Spec, Vec<Diag>) {
     let mut spec = ast::Spec::default();
     let mut diags = Vec::new();
     for (file, source) in sources.files() {

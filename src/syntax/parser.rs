@@ -9,8 +9,9 @@ use pest_derive::Parser;
 use super::ast::Item;
 use super::build::Builder;
 use super::classify::classify_error;
+use super::errors::SyntaxError;
 use super::lex;
-use crate::diagnostics::{Diag, FileId};
+use crate::diagnostics::{Diag, FileId, Span};
 
 #[derive(Parser)]
 #[grammar = "../grammar/tandem.pest"]
@@ -24,6 +25,17 @@ pub fn parse_file(file: FileId, text: &str) -> (Vec<Item>, Vec<Diag>) {
 
     let mut items = Vec::new();
     let mut diags = Vec::new();
+    if let Some(position) = lex::scan(text).too_deep {
+        let span = Span::new(file, position, position + 1);
+        diags.push(Diag::new(
+            file,
+            SyntaxError::NestingTooDeep {
+                limit: lex::MAX_NESTING,
+                span: span.into(),
+            },
+        ));
+        return (items, diags);
+    }
     let starts = lex::item_starts(text);
     let mut start = 0;
     while start <= text.len() {

@@ -1,1 +1,0 @@
-//! names: schema-independent name checks (duplicate and undefined syncs, maps, tables, connections).
