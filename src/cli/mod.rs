@@ -10,6 +10,7 @@ mod engine_session;
 mod errors;
 mod explain;
 mod plan;
+mod sandbox;
 mod validate;
 
 use std::process::ExitCode;
@@ -41,6 +42,8 @@ pub enum Command {
     Errors(errors::ErrorsArgs),
     /// List or resolve conflicts waiting for review.
     Conflicts(conflicts::ConflictsArgs),
+    /// Serve local HubSpot and Salesforce APIs with realistic data (`eval "$(tandem sandbox)"`).
+    Sandbox(sandbox::SandboxArgs),
     /// Check a spec offline: syntax, names, tables and (with schemas) types.
     Validate(validate::ValidateArgs),
 }
@@ -55,6 +58,7 @@ pub fn run() -> ExitCode {
         Command::Apply(args) => apply::run(args),
         Command::Errors(args) => errors::run(args),
         Command::Conflicts(args) => conflicts::run(args),
+        Command::Sandbox(args) => sandbox::run(args),
         Command::Validate(args) => validate::run(args),
     }
 }

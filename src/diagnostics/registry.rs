@@ -13,6 +13,7 @@ pub enum Stage {
     Apply,
     State,
     Connectors,
+    Sandbox,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -482,6 +483,27 @@ pub const REGISTRY: &[RegisteredCode] = &[
         "tandem::connectors::invalid_config",
         Stage::Connectors,
         "tandem.toml is not valid connection configuration",
+    ),
+    // sandbox: local HubSpot and Salesforce APIs
+    code(
+        "tandem::sandbox::bind_failed",
+        Stage::Sandbox,
+        "the sandbox could not listen on the requested loopback port",
+    ),
+    code(
+        "tandem::sandbox::config_unreadable",
+        Stage::Sandbox,
+        "the sandbox config file (custom objects and fields) could not be read",
+    ),
+    code(
+        "tandem::sandbox::config_invalid",
+        Stage::Sandbox,
+        "the sandbox config file is not valid YAML in the schema snapshot shape",
+    ),
+    code(
+        "tandem::sandbox::data_dir_failed",
+        Stage::Sandbox,
+        "the sandbox data directory could not be read or written",
     ),
 ];
 
