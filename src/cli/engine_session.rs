@@ -142,6 +142,13 @@ pub fn connect(args: &SpecArgs, dir: &Path) -> Option<(HubSpotCrm, SalesforceCrm
                 return None;
             }
         };
+    connect_with(&config)
+}
+
+/// Connects to both CRMs with an explicit configuration.
+pub fn connect_with(
+    config: &crate::connectors::ConnectionConfig,
+) -> Option<(HubSpotCrm, SalesforceCrm)> {
     let hubspot = config
         .hubspot()
         .map_err(|e| e.to_string())

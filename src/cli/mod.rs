@@ -6,6 +6,7 @@
 mod apply;
 mod compile;
 mod conflicts;
+mod demo;
 mod engine_session;
 mod errors;
 mod explain;
@@ -42,6 +43,8 @@ pub enum Command {
     Errors(errors::ErrorsArgs),
     /// List or resolve conflicts waiting for review.
     Conflicts(conflicts::ConflictsArgs),
+    /// The whole loop on local sandbox CRMs: validate, plan, apply, plan again.
+    Demo(demo::DemoArgs),
     /// Serve local HubSpot and Salesforce APIs with realistic data (`eval "$(tandem sandbox)"`).
     Sandbox(sandbox::SandboxArgs),
     /// Check a spec offline: syntax, names, tables and (with schemas) types.
@@ -58,6 +61,7 @@ pub fn run() -> ExitCode {
         Command::Apply(args) => apply::run(args),
         Command::Errors(args) => errors::run(args),
         Command::Conflicts(args) => conflicts::run(args),
+        Command::Demo(args) => demo::run(args),
         Command::Sandbox(args) => sandbox::run(args),
         Command::Validate(args) => validate::run(args),
     }

@@ -15,7 +15,7 @@ use crate::state::{FieldBase, OpenConflict};
 
 use super::eval::{EvalContext, eval};
 use super::model::{ConflictItem, FieldChange, Rule, other};
-use super::value::is_blank;
+use super::value::{canonical, is_blank};
 
 /// Record-id translation through another sync's links (`through accounts`).
 #[derive(Debug, Default, Clone)]
@@ -87,10 +87,20 @@ pub fn value_for(
     if let Some(sync_name) = &field.through {
         value = translate_through(sync_name, target, &value, through)?;
     }
+    // Bring the value to the target field's type, so a Salesforce date compares equal to the
+    // HubSpot datetime it was written as, and `"100"` to `100`.
+    let target_side = match target {
+        System::Hubspot => ctx.hs_side,
+        System::Salesforce => ctx.sf_side,
+    };
+    let target_type = super::eval::field_type_of(target_side, field.field_on(target));
+    if !value.is_object() {
+        value = canonical(&value, target_type);
+    }
     if is_blank(&value)
         && let Some(default) = &field.default
     {
-        return Ok(Some((default.clone(), true)));
+        return Ok(Some((canonical(default, target_type), true)));
     }
     Ok(Some((value, false)))
 }

@@ -134,7 +134,35 @@ fn canonical_datetime(value: &Value) -> Value {
     };
     match parsed {
         Some(dt) => Value::String(dt.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
-        None => value.clone(),
+        // A date alone means midnight UTC of that day.
+        None => match value {
+            Value::String(text) => chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|dt| {
+                    Value::String(
+                        dt.and_utc()
+                            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                    )
+                })
+                .unwrap_or_else(|| value.clone()),
+            _ => value.clone(),
+        },
+    }
+}
+
+/// Epoch milliseconds of a canonical date (`YYYY-MM-DD`, midnight UTC) or datetime.
+fn epoch_millis(value: &Value, field_type: FieldType) -> Option<i64> {
+    let text = value.as_str()?;
+    match field_type {
+        FieldType::Date => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .ok()?
+            .and_hms_opt(0, 0, 0)
+            .map(|dt| dt.and_utc().timestamp_millis()),
+        FieldType::Datetime => chrono::DateTime::parse_from_rfc3339(text)
+            .ok()
+            .map(|dt| dt.timestamp_millis()),
+        _ => None,
     }
 }
 
@@ -144,6 +172,13 @@ pub fn encode_for(target: System, value: &Value, field_type: FieldType) -> Value
     match target {
         System::Hubspot => match value {
             Value::Null => Value::String(String::new()),
+            // HubSpot takes dates and datetimes as epoch milliseconds everywhere.
+            Value::String(_) if matches!(field_type, FieldType::Date | FieldType::Datetime) => {
+                match epoch_millis(value, field_type) {
+                    Some(ms) => Value::String(ms.to_string()),
+                    None => value.clone(),
+                }
+            }
             Value::String(_) => value.clone(),
             Value::Number(number) => Value::String(number.to_string()),
             Value::Bool(flag) => Value::String(flag.to_string()),
