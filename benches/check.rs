@@ -155,6 +155,7 @@ fn bench_check(c: &mut Criterion) {
             let loaded = LoadedSpec {
                 root: dir.path().to_path_buf(),
                 sources: sources.clone(),
+                files: Vec::new(),
             };
             let validation = validate_sources(loaded, &options);
             assert!(validation.diags.is_empty());
