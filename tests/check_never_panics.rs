@@ -249,6 +249,7 @@ fn run(text: String) {
     let loaded = LoadedSpec {
         root: Path::new("specs/revops").to_path_buf(),
         sources,
+        files: vec![PathBuf::from("specs/revops/mutated.tandem")],
     };
     let options = ValidateOptions {
         schemas_dir: Some(PathBuf::from("schemas")),

@@ -370,3 +370,36 @@ fn undefined_names_are_left_to_the_names_stage() {
     let (_, diags) = check(&spec, &Schemas::standard(), &Tables::new());
     assert!(diags.is_empty(), "{diags:?}");
 }
+
+#[test]
+fn inactive_values_may_be_read_but_not_written() {
+    expect(
+        r#"sync subscriptions: hs.subscriptions <- sf.Subscription__c {
+  only sf.Status__c not in ["Suspended"]
+  hs.seats <- sf.Seats__c
+}"#,
+        &[],
+    );
+    expect(
+        r#"sync subscriptions: hs.subscriptions -> sf.Subscription__c {
+  "Suspended" -> sf.Status__c
+}"#,
+        &["inactive_picklist_value"],
+    );
+}
+
+#[test]
+fn a_combobox_accepts_free_text() {
+    expect(
+        r#"sync tasks: hs.tasks -> sf.Task {
+  hs.hs_task_subject -> sf.Subject truncate 255
+}"#,
+        &[],
+    );
+    expect(
+        r#"sync tasks: hs.tasks -> sf.Task {
+  hs.hs_task_subject -> sf.Subject
+}"#,
+        &["may_exceed_length"],
+    );
+}

@@ -157,7 +157,7 @@ impl Checker<'_> {
                     } else if let Some(domain) = self.domain_of(&target) {
                         let display = target.display();
                         for (pair, span) in flat.pairs.iter().zip(&flat.right_spans) {
-                            self.check_value(&pair.right, *span, &domain, &display);
+                            self.check_value(&pair.right, *span, &domain, &display, true);
                         }
                     }
                 }
@@ -226,7 +226,12 @@ impl Checker<'_> {
         // Rule 5: picklist values and coverage (skipped when the map itself failed to
         // resolve: that mistake is already reported).
         let map_failed = mapping.value_map().is_some() && value_map.is_none();
-        if !map_failed && let Some(target_domain) = self.domain_of(&target) {
+        // A Salesforce combobox suggests values but accepts any text.
+        let accepts_any_text = target.field.native_type.as_deref() == Some("combobox");
+        if !map_failed
+            && !accepts_any_text
+            && let Some(target_domain) = self.domain_of(&target)
+        {
             match (&value.kind, &source_field) {
                 (_, Some(source)) if source.field.field_type != crate::schema::FieldType::Id => {
                     let source_domain = self.domain_of(source);
@@ -245,7 +250,7 @@ impl Checker<'_> {
                 (TypedExprKind::Literal(literal), _) if value_map.is_none() => {
                     let display = target.display();
                     let text = super::expr::literal_text(literal);
-                    self.check_value(&text, value.span, &target_domain, &display);
+                    self.check_value(&text, value.span, &target_domain, &display, true);
                 }
                 (
                     TypedExprKind::Call {
@@ -273,6 +278,7 @@ impl Checker<'_> {
                     typed.span,
                     &domain,
                     &display,
+                    true,
                 );
             }
             typed
@@ -280,7 +286,7 @@ impl Checker<'_> {
 
         // Rule 9: text that can be longer than the target.
         let truncate = mapping.truncate().map(|n| n.min(u32::MAX as u64) as u32);
-        if target.field.is_text()
+        if (target.field.is_text() || accepts_any_text)
             && let Some(target_length) = target.field.length
         {
             let effective = match (written_ty.max_length, truncate) {
@@ -482,7 +488,7 @@ impl Checker<'_> {
         let display = target.display();
         for value in values {
             if domain.get(&value).is_none_or(|(_, _, active)| !active) {
-                self.check_value(&value, span, domain, &display);
+                self.check_value(&value, span, domain, &display, true);
             }
         }
     }
