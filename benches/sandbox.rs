@@ -10,12 +10,19 @@ use serde_json::{Value, json};
 use tandem::sandbox::{LimitSettings, Sandbox, SandboxConfig};
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime")
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
 }
 
 /// No rate limits: the benchmark measures the server, not the limiter.
 fn unlimited() -> LimitSettings {
-    LimitSettings { burst_max: u32::MAX, search_per_second: u32::MAX, daily_max: u64::MAX }
+    LimitSettings {
+        burst_max: u32::MAX,
+        search_per_second: u32::MAX,
+        daily_max: u64::MAX,
+    }
 }
 
 fn peak_rss_mb() -> f64 {
@@ -32,7 +39,9 @@ fn peak_rss_mb() -> f64 {
 fn seeding(c: &mut Criterion) {
     let rt = runtime();
     let mut group = c.benchmark_group("seed");
-    group.sample_size(10).measurement_time(Duration::from_secs(30));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(30));
     group.bench_function("1m_contacts", |b| {
         b.iter_custom(|iterations| {
             let mut total = Duration::ZERO;
@@ -51,12 +60,20 @@ fn seeding(c: &mut Criterion) {
         })
     });
     group.finish();
-    eprintln!("peak RSS after seeding 1,000,000 contacts: {:.0} MB", peak_rss_mb());
+    eprintln!(
+        "peak RSS after seeding 1,000,000 contacts: {:.0} MB",
+        peak_rss_mb()
+    );
 }
 
 fn reads_and_writes(c: &mut Criterion) {
     let rt = runtime();
-    let config = SandboxConfig { records_per_object: 10_000, hubspot_limits: unlimited(), salesforce_limits: unlimited(), ..SandboxConfig::default() };
+    let config = SandboxConfig {
+        records_per_object: 10_000,
+        hubspot_limits: unlimited(),
+        salesforce_limits: unlimited(),
+        ..SandboxConfig::default()
+    };
     let sandbox = rt.block_on(Sandbox::start(config)).expect("starts");
     let client = reqwest::Client::new();
     let hubspot = sandbox.hubspot_url();
@@ -74,11 +91,18 @@ fn reads_and_writes(c: &mut Criterion) {
             .json()
             .await
             .expect("json");
-        body["results"].as_array().expect("results").iter().map(|r| r["id"].as_str().expect("id").to_string()).collect()
+        body["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .map(|r| r["id"].as_str().expect("id").to_string())
+            .collect()
     });
     let sf_ids: Vec<String> = rt.block_on(async {
         let body: Value = client
-            .get(format!("{salesforce}/services/data/v62.0/query?q=SELECT+Id+FROM+Contact+LIMIT+100"))
+            .get(format!(
+                "{salesforce}/services/data/v62.0/query?q=SELECT+Id+FROM+Contact+LIMIT+100"
+            ))
             .bearer_auth(&sf_token)
             .send()
             .await
@@ -86,7 +110,12 @@ fn reads_and_writes(c: &mut Criterion) {
             .json()
             .await
             .expect("json");
-        body["records"].as_array().expect("records").iter().map(|r| r["Id"].as_str().expect("Id").to_string()).collect()
+        body["records"]
+            .as_array()
+            .expect("records")
+            .iter()
+            .map(|r| r["Id"].as_str().expect("Id").to_string())
+            .collect()
     });
 
     let mut group = c.benchmark_group("read");
@@ -107,7 +136,10 @@ fn reads_and_writes(c: &mut Criterion) {
     group.bench_function("salesforce_get_contact", |b| {
         b.iter(|| {
             next = (next + 1) % sf_ids.len();
-            let url = format!("{salesforce}/services/data/v62.0/sobjects/Contact/{}", sf_ids[next]);
+            let url = format!(
+                "{salesforce}/services/data/v62.0/sobjects/Contact/{}",
+                sf_ids[next]
+            );
             let request = client.get(url).bearer_auth(&sf_token);
             rt.block_on(async move {
                 let response = request.send().await.expect("read");
@@ -121,10 +153,18 @@ fn reads_and_writes(c: &mut Criterion) {
     group.bench_function("hubspot_get_contact_8_concurrent", |b| {
         b.iter(|| {
             let requests: Vec<_> = (0..8)
-                .map(|i| client.get(format!("{hubspot}/crm/v3/objects/contacts/{}", ids[i * 7 % ids.len()])).bearer_auth(&hs_token))
+                .map(|i| {
+                    client
+                        .get(format!(
+                            "{hubspot}/crm/v3/objects/contacts/{}",
+                            ids[i * 7 % ids.len()]
+                        ))
+                        .bearer_auth(&hs_token)
+                })
                 .collect();
             rt.block_on(async move {
-                let replies = futures::future::join_all(requests.into_iter().map(|r| r.send())).await;
+                let replies =
+                    futures::future::join_all(requests.into_iter().map(|r| r.send())).await;
                 for reply in replies {
                     assert!(reply.expect("read").status().is_success());
                 }
@@ -138,8 +178,14 @@ fn reads_and_writes(c: &mut Criterion) {
     group.bench_function("hubspot_batch_update", |b| {
         b.iter(|| {
             round += 1;
-            let inputs: Vec<Value> = ids.iter().map(|id| json!({"id": id, "properties": {"jobtitle": format!("Title {round}")}})).collect();
-            let request = client.post(format!("{hubspot}/crm/v3/objects/contacts/batch/update")).bearer_auth(&hs_token).json(&json!({"inputs": inputs}));
+            let inputs: Vec<Value> = ids
+                .iter()
+                .map(|id| json!({"id": id, "properties": {"jobtitle": format!("Title {round}")}}))
+                .collect();
+            let request = client
+                .post(format!("{hubspot}/crm/v3/objects/contacts/batch/update"))
+                .bearer_auth(&hs_token)
+                .json(&json!({"inputs": inputs}));
             rt.block_on(async move {
                 let response = request.send().await.expect("write");
                 assert!(response.status().is_success());

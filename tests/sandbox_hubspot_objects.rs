@@ -395,3 +395,25 @@ async fn object_type_ids_and_singular_names_resolve() {
         "custom object by type id"
     );
 }
+
+#[tokio::test]
+async fn malformed_json_gets_a_hubspot_validation_error() {
+    let sandbox = start(1).await;
+    let response = reqwest::Client::new()
+        .post(format!("{}/crm/v3/objects/contacts", sandbox.hubspot_url()))
+        .bearer_auth(sandbox.hubspot_token())
+        .header("content-type", "application/json")
+        .body("{\"properties\": ")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body: Value = response.json().await.expect("JSON error body");
+    assert_eq!(body["category"], json!("VALIDATION_ERROR"));
+    assert!(
+        body["message"]
+            .as_str()
+            .expect("message")
+            .starts_with("Invalid input JSON")
+    );
+}
