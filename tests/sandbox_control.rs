@@ -495,3 +495,39 @@ async fn generated_data_is_deterministic_overlapping_and_dirty() {
     );
     assert!(sf_emails.len() < 60, "some contacts have no email");
 }
+
+#[tokio::test]
+async fn objects_without_a_dedicated_generator_get_typed_valid_records() {
+    let sandbox = start(8).await;
+    let control = sandbox.control();
+    assert_eq!(control.record_count(System::Hubspot, "tasks"), 8);
+    assert_eq!(control.record_count(System::Hubspot, "subscriptions"), 8);
+    assert_eq!(
+        control.record_count(System::Salesforce, "Subscription__c"),
+        8
+    );
+    let tasks = Api::hubspot(&sandbox)
+        .get("/crm/v3/objects/tasks?limit=8&properties=hs_timestamp")
+        .await
+        .json();
+    for task in tasks["results"].as_array().expect("results") {
+        assert!(
+            task["properties"]["hs_timestamp"].is_string(),
+            "required hs_timestamp is set: {task}"
+        );
+    }
+    let subs = Api::salesforce(&sandbox)
+        .get(&format!(
+            "{SF}/query?q=SELECT+Id,OwnerId+FROM+Subscription__c"
+        ))
+        .await
+        .json();
+    assert_eq!(subs["totalSize"], json!(8));
+    assert!(
+        subs["records"][0]["Id"]
+            .as_str()
+            .expect("id")
+            .starts_with('a'),
+        "custom key prefix"
+    );
+}
