@@ -12,6 +12,7 @@ pub enum Stage {
     Plan,
     Apply,
     State,
+    Connectors,
     Sandbox,
 }
 
@@ -216,6 +217,161 @@ pub const REGISTRY: &[RegisteredCode] = &[
         "a lookup table's CSV lists the same key twice",
     ),
     // check: names and types against the CRM schemas
+    code(
+        "tandem::check::missing_schema",
+        Stage::Check,
+        "a connection's system has no schema snapshot in the schemas folder",
+    ),
+    code(
+        "tandem::check::unreadable_schema",
+        Stage::Check,
+        "a schema snapshot in the schemas folder does not parse or belongs to the wrong system",
+    ),
+    code(
+        "tandem::check::unknown_object",
+        Stage::Check,
+        "an object is not in the system's schema snapshot",
+    ),
+    code(
+        "tandem::check::unknown_field",
+        Stage::Check,
+        "a field (or Salesforce relationship) is not on the object",
+    ),
+    code(
+        "tandem::check::connection_not_in_sync",
+        Stage::Check,
+        "a field inside a sync names a connection that is not one of the sync's sides",
+    ),
+    code(
+        "tandem::check::unknown_selector",
+        Stage::Check,
+        "a path uses a selector other than `(associated)`, or one where none is allowed",
+    ),
+    code(
+        "tandem::check::operand_type_mismatch",
+        Stage::Check,
+        "an operator or function gets a value of the wrong type",
+    ),
+    code(
+        "tandem::check::type_mismatch",
+        Stage::Check,
+        "a mapping writes a value whose type the target field cannot hold without a conversion",
+    ),
+    code(
+        "tandem::check::datetime_into_date",
+        Stage::Check,
+        "a datetime is written into a date field without `date(...)`",
+    ),
+    code(
+        "tandem::check::multipicklist_into_picklist",
+        Stage::Check,
+        "a multi-select value is written into a single-select field without a rule",
+    ),
+    code(
+        "tandem::check::read_only_target",
+        Stage::Check,
+        "a mapping or action writes a formula, read-only or non-writable field",
+    ),
+    code(
+        "tandem::check::create_only_target",
+        Stage::Check,
+        "a field that can be set on create but never updated is kept in sync",
+    ),
+    code(
+        "tandem::check::object_not_createable",
+        Stage::Check,
+        "records are created on an object the system does not allow creating",
+    ),
+    code(
+        "tandem::check::required_field_unmapped",
+        Stage::Check,
+        "records are created without a field the system requires on create",
+    ),
+    code(
+        "tandem::check::unknown_picklist_value",
+        Stage::Check,
+        "a value is not one of the picklist's (or pipeline's, or owners') values",
+    ),
+    code(
+        "tandem::check::inactive_picklist_value",
+        Stage::Check,
+        "a value is an inactive picklist value",
+    ),
+    code(
+        "tandem::check::picklist_not_covered",
+        Stage::Check,
+        "values of the source can reach a restricted picklist that rejects them",
+    ),
+    code(
+        "tandem::check::open_picklist_not_covered",
+        Stage::Check,
+        "values of the source are not in an open (unrestricted) picklist's list",
+    ),
+    code(
+        "tandem::check::map_header_mismatch",
+        Stage::Check,
+        "a value map declared for some fields is used for other fields",
+    ),
+    code(
+        "tandem::check::map_not_invertible",
+        Stage::Check,
+        "a one-way value map is read against its declared direction",
+    ),
+    code(
+        "tandem::check::missing_conflict_rule",
+        Stage::Check,
+        "a two-way mapping has no conflict rule, its own or its sync's",
+    ),
+    code(
+        "tandem::check::mapping_against_sync_direction",
+        Stage::Check,
+        "a mapping moves data in a direction its sync does not allow",
+    ),
+    code(
+        "tandem::check::duplicate_writer",
+        Stage::Check,
+        "two mappings (or a mapping and an action) write the same field",
+    ),
+    code(
+        "tandem::check::match_key_type_mismatch",
+        Stage::Check,
+        "a match key compares values of incompatible types",
+    ),
+    code(
+        "tandem::check::match_key_not_unique",
+        Stage::Check,
+        "a Salesforce match key is not unique, an external id or an idLookup field",
+    ),
+    code(
+        "tandem::check::may_exceed_length",
+        Stage::Check,
+        "text that can be longer than the target field's length, without `truncate`",
+    ),
+    code(
+        "tandem::check::filter_not_boolean",
+        Stage::Check,
+        "an `only` filter or a `when` condition is not a true/false condition",
+    ),
+    code(
+        "tandem::check::bad_association",
+        Stage::Check,
+        "a `through` mapping does not link the objects its sync links",
+    ),
+    code(
+        "tandem::check::unused_map",
+        Stage::Check,
+        "a value map is never used",
+    ),
+    code(
+        "tandem::check::unused_table",
+        Stage::Check,
+        "a lookup table is never used",
+    ),
+    code(
+        "tandem::check::lead_contact_ambiguous",
+        Stage::Check,
+        "HubSpot contacts could be created as both Salesforce Leads and Contacts",
+    ),
     // state: the SQLite state store
     code(
         "tandem::state::io",
@@ -241,6 +397,97 @@ pub const REGISTRY: &[RegisteredCode] = &[
         "tandem::state::unknown_conflict",
         Stage::State,
         "no open conflict has that number",
+    ),
+    // connectors: auth, configuration, quota and CRM request failures
+    code(
+        "tandem::connectors::daily_limit_exhausted",
+        Stage::Connectors,
+        "a CRM's daily API limit is spent; the run stopped before sending more calls",
+    ),
+    code(
+        "tandem::connectors::call_cap_reached",
+        Stage::Connectors,
+        "the configured cap on API calls per run is reached",
+    ),
+    code(
+        "tandem::connectors::unauthorized",
+        Stage::Connectors,
+        "a CRM rejected the credentials (after one refresh, when refresh is possible)",
+    ),
+    code(
+        "tandem::connectors::token_refresh_failed",
+        Stage::Connectors,
+        "an OAuth token request failed (revoked refresh token, bad client credentials)",
+    ),
+    code(
+        "tandem::connectors::request_rejected",
+        Stage::Connectors,
+        "a CRM rejected a request as invalid; it is not retried",
+    ),
+    code(
+        "tandem::connectors::retries_exhausted",
+        Stage::Connectors,
+        "a request kept failing with rate limits or server errors",
+    ),
+    code(
+        "tandem::connectors::outcome_unknown",
+        Stage::Connectors,
+        "a write failed after it may have been applied; it was not resent",
+    ),
+    code(
+        "tandem::connectors::transport",
+        Stage::Connectors,
+        "a CRM could not be reached",
+    ),
+    code(
+        "tandem::connectors::unexpected_response",
+        Stage::Connectors,
+        "a CRM answered with a body tandem cannot read",
+    ),
+    code(
+        "tandem::connectors::bulk_job_failed",
+        Stage::Connectors,
+        "a Salesforce Bulk API 2.0 job failed or was aborted",
+    ),
+    code(
+        "tandem::connectors::search_window_stuck",
+        Stage::Connectors,
+        "more than 10,000 HubSpot records share one modified time",
+    ),
+    code(
+        "tandem::connectors::not_configured",
+        Stage::Connectors,
+        "a CRM is not configured for the chosen environment",
+    ),
+    code(
+        "tandem::connectors::missing_variable",
+        Stage::Connectors,
+        "an environment variable the configuration names is not set",
+    ),
+    code(
+        "tandem::connectors::invalid_url",
+        Stage::Connectors,
+        "a configured CRM URL is not a valid http(s) URL",
+    ),
+    code(
+        "tandem::connectors::unknown_environment",
+        Stage::Connectors,
+        "`--env NAME` names an environment tandem.toml does not define",
+    ),
+    code(
+        "tandem::connectors::literal_secret",
+        Stage::Connectors,
+        "tandem.toml holds a secret literally instead of naming a variable",
+    ),
+    code(
+        "tandem::connectors::unreadable_config",
+        Stage::Connectors,
+        "tandem.toml or a key file could not be read",
+    ),
+    code(
+        "tandem::connectors::invalid_config",
+        Stage::Connectors,
+        "tandem.toml is not valid connection configuration",
     ),
     // sandbox: local HubSpot and Salesforce APIs
     code(

@@ -108,47 +108,64 @@ fn classify(
             span: found_span.into(),
         };
     }
-    let value_rules = [
-        Rule::expr,
-        Rule::if_expr,
-        Rule::or_expr,
-        Rule::and_expr,
-        Rule::not_expr,
-        Rule::not_op,
-        Rule::cmp_expr,
-        Rule::coalesce_expr,
-        Rule::sum_expr,
-        Rule::product_expr,
-        Rule::unary_expr,
-        Rule::neg_op,
-        Rule::literal,
-        Rule::call,
-        Rule::field_path,
-        Rule::bare_name,
-    ];
-    if value_rules.iter().any(|rule| rules.contains(rule)) && !tokens.contains("}") {
-        return SyntaxError::ExpectedExpression {
-            after,
-            found,
-            span: found_span.into(),
-        };
-    }
-    let expected = if tokens.contains("truncate") {
+    // Where a sync line or a mapping modifier could start, say so rather than "a value":
+    // a mapping starts with a value, but that is rarely what was meant.
+    let expected = if rules.contains(&Rule::k_truncate) || tokens.contains("truncate") {
         "a mapping modifier (`prefer`, `newest`, `review`, `keep when blank`, `default`, \
          `transform`, `reverse`, `via`, `truncate`, `through`), the next line of the sync, or `}`"
             .to_string()
-    } else if tokens.contains("match") {
+    } else if rules.contains(&Rule::k_match) || tokens.contains("match") {
         "a sync line (`match`, `only`, `create in`, `conflict`, `on delete`, `limit` or a \
          mapping) or `}`"
             .to_string()
     } else {
+        String::new()
+    };
+    if expected.is_empty() {
+        let value_rules = [
+            Rule::expr,
+            Rule::if_expr,
+            Rule::or_expr,
+            Rule::and_expr,
+            Rule::not_expr,
+            Rule::not_op,
+            Rule::cmp_expr,
+            Rule::coalesce_expr,
+            Rule::sum_expr,
+            Rule::product_expr,
+            Rule::unary_expr,
+            Rule::neg_op,
+            Rule::literal,
+            Rule::call,
+            Rule::field_path,
+            Rule::bare_name,
+        ];
+        if value_rules.iter().any(|rule| rules.contains(rule)) && !tokens.contains("}") {
+            return SyntaxError::ExpectedExpression {
+                after,
+                found,
+                span: found_span.into(),
+            };
+        }
+    }
+    let expected = if expected.is_empty() {
         describe_expected(&rules, &tokens)
+    } else {
+        expected
+    };
+    let word = token_at(&text[position..]);
+    let help = match word {
+        "connection" | "map" | "table" | "sync" => Some(format!(
+            "`{word}` starts a top-level item; move it outside the braces of the block above"
+        )),
+        _ => None,
     };
     SyntaxError::UnexpectedToken {
         expected,
         after,
         found,
         span: found_span.into(),
+        help,
     }
 }
 

@@ -1,0 +1,112 @@
+//! The checker's working state: the inputs, what has been resolved so far, and the
+//! diagnostics collected. One `Checker` checks one spec.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::diagnostics::{Diag, Span};
+use crate::schema::{ObjectSchema, Schemas, System};
+use crate::syntax::ast;
+
+use super::checked::{BoundObject, CheckedMap, CheckedSpec, CheckedTable};
+use super::errors::{CheckError, did_you_mean};
+use super::suggest::closest;
+use crate::project::Tables;
+
+/// The key of a written field across the whole spec: system, object, field.
+pub(crate) type WriteKey = (System, String, String);
+
+pub(crate) struct Checker<'a> {
+    pub spec: &'a ast::Spec,
+    pub schemas: &'a Schemas,
+    pub tables: &'a Tables,
+    pub diags: Vec<Diag>,
+    /// Connections whose system has a snapshot: alias -> system.
+    pub connections: BTreeMap<String, System>,
+    /// Named maps after checking their definitions.
+    pub maps: BTreeMap<String, CheckedMap>,
+    /// Tables that loaded.
+    pub checked_tables: BTreeMap<String, CheckedTable>,
+    pub used_maps: BTreeSet<String>,
+    pub used_tables: BTreeSet<String>,
+    /// Every target written so far: each writer's span and sync (`None` for a triggered
+    /// action), for rule 7.
+    pub writers: BTreeMap<WriteKey, Vec<(Span, Option<String>)>>,
+    /// Syncs by name (for `through`), as written.
+    pub sync_defs: BTreeMap<String, &'a ast::SyncDef>,
+    pub out: CheckedSpec,
+}
+
+impl<'a> Checker<'a> {
+    pub fn new(spec: &'a ast::Spec, schemas: &'a Schemas, tables: &'a Tables) -> Self {
+        let mut sync_defs = BTreeMap::new();
+        for sync in spec.syncs() {
+            sync_defs.entry(sync.name.name.clone()).or_insert(sync);
+        }
+        Checker {
+            spec,
+            schemas,
+            tables,
+            diags: Vec::new(),
+            connections: BTreeMap::new(),
+            maps: BTreeMap::new(),
+            checked_tables: BTreeMap::new(),
+            used_maps: BTreeSet::new(),
+            used_tables: BTreeSet::new(),
+            writers: BTreeMap::new(),
+            sync_defs,
+            out: CheckedSpec::default(),
+        }
+    }
+
+    pub fn report(&mut self, span: Span, error: CheckError) {
+        self.diags.push(Diag::new(span.file, error));
+    }
+
+    /// The system of a connection alias, when it is defined and has a snapshot. Undefined
+    /// connections are reported by `names`, missing snapshots once per connection, so this
+    /// stays silent.
+    pub fn system_of(&self, connection: &str) -> Option<System> {
+        self.connections.get(connection).copied()
+    }
+
+    /// Resolves `connection.Object` to a bound object, reporting an unknown object.
+    pub fn bind_object(
+        &mut self,
+        connection: &ast::Ident,
+        object: &ast::Ident,
+    ) -> Option<BoundObject> {
+        let system = self.system_of(&connection.name)?;
+        let schema = self.lookup_object(system, object)?.clone();
+        Some(BoundObject {
+            connection: connection.name.clone(),
+            system,
+            schema,
+            span: connection.span.to(object.span),
+        })
+    }
+
+    /// The object's schema, or an `unknown_object` diagnostic with the closest name.
+    pub fn lookup_object(
+        &mut self,
+        system: System,
+        object: &ast::Ident,
+    ) -> Option<&'a ObjectSchema> {
+        let schemas: &'a Schemas = self.schemas;
+        let snapshot = schemas.get(system)?;
+        if let Some(schema) = snapshot.object(&object.name) {
+            return Some(schema);
+        }
+        let suggestion = closest(&object.name, snapshot.objects.keys().map(String::as_str));
+        self.report(
+            object.span,
+            CheckError::UnknownObject {
+                system: system.display_name(),
+                object: object.name.clone(),
+                help: did_you_mean(&suggestion),
+                suggestion,
+                span: object.span.into(),
+            },
+        );
+        None
+    }
+}

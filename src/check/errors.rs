@@ -1,0 +1,460 @@
+//! Every diagnostic the checker can report. Variants hold raw data (names, candidates, the
+//! values involved); messages are rendered from it. Each code is permanent and registered in
+//! `src/diagnostics/registry.rs`.
+
+use miette::{Diagnostic, SourceSpan};
+use thiserror::Error;
+
+/// One checker diagnostic. Errors unless the variant says `severity(Warning)`.
+#[derive(Debug, Error, Diagnostic)]
+pub enum CheckError {
+    // ---------------------------------------------------------------- 1. names
+    #[error("there is no {system} schema snapshot for connection `{connection}`")]
+    #[diagnostic(
+        code(tandem::check::missing_schema),
+        help(
+            "add {file} to the schemas folder (`tandem schema pull` writes it), or pass --schemas DIR"
+        )
+    )]
+    MissingSchema {
+        connection: String,
+        system: &'static str,
+        file: &'static str,
+        #[label("no {file} for this system")]
+        span: SourceSpan,
+    },
+
+    #[error("the schema snapshots in {dir} cannot be used: {message}")]
+    #[diagnostic(
+        code(tandem::check::unreadable_schema),
+        help(
+            "fix or re-create the file (`tandem schema pull` rewrites it), or point --schemas at another folder"
+        )
+    )]
+    UnreadableSchema {
+        dir: String,
+        message: String,
+        #[label("this connection needs a readable snapshot")]
+        span: SourceSpan,
+    },
+
+    #[error("{system} has no object `{object}`")]
+    #[diagnostic(code(tandem::check::unknown_object))]
+    UnknownObject {
+        system: &'static str,
+        object: String,
+        suggestion: Option<String>,
+        #[label("unknown object")]
+        span: SourceSpan,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error("{system} object `{object}` has no field `{field}`")]
+    #[diagnostic(code(tandem::check::unknown_field))]
+    UnknownField {
+        system: &'static str,
+        object: String,
+        field: String,
+        suggestion: Option<String>,
+        #[label("not a field of `{object}`")]
+        span: SourceSpan,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error("connection `{connection}` is not a side of sync `{sync}`")]
+    #[diagnostic(
+        code(tandem::check::connection_not_in_sync),
+        help("inside sync `{sync}`, fields are written `{left}.<field>` or `{right}.<field>`")
+    )]
+    ConnectionNotInSync {
+        connection: String,
+        sync: String,
+        left: String,
+        right: String,
+        #[label("not `{left}` or `{right}`")]
+        span: SourceSpan,
+    },
+
+    #[error("unknown selector `({selector})`")]
+    #[diagnostic(
+        code(tandem::check::unknown_selector),
+        help(
+            "the only selector is `(associated)`: the records associated with the watched record"
+        )
+    )]
+    UnknownSelector {
+        selector: String,
+        #[label("expected `associated`")]
+        span: SourceSpan,
+    },
+
+    // ---------------------------------------------------------------- 2. types
+    #[error("{context} expects {expected}, but this is {found}")]
+    #[diagnostic(code(tandem::check::operand_type_mismatch))]
+    OperandTypeMismatch {
+        context: String,
+        expected: String,
+        found: String,
+        #[label("{found}")]
+        span: SourceSpan,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error("cannot write {found} into {target} ({target_type})")]
+    #[diagnostic(code(tandem::check::type_mismatch))]
+    TypeMismatch {
+        found: String,
+        target: String,
+        target_type: String,
+        #[label("this is {found}")]
+        span: SourceSpan,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error("a datetime cannot be written into date field {target} without a conversion")]
+    #[diagnostic(
+        code(tandem::check::datetime_into_date),
+        help(
+            "convert it explicitly: `transform date(...)` keeps the UTC calendar day; the reverse direction (date into datetime) needs no conversion"
+        )
+    )]
+    DatetimeIntoDate {
+        target: String,
+        #[label("this is a datetime")]
+        span: SourceSpan,
+    },
+
+    #[error("a multi-select value cannot be written into single-select field {target}")]
+    #[diagnostic(
+        code(tandem::check::multipicklist_into_picklist),
+        help(
+            "say how to pick one value (`transform split(..., \";\", <index>)` picks one of the selected values), or map it to a multi-select or text field"
+        )
+    )]
+    MultipicklistIntoPicklist {
+        target: String,
+        #[label("this can hold several values")]
+        span: SourceSpan,
+    },
+
+    // ---------------------------------------------------------------- 3. writability
+    #[error("{target} is {reason}: {system} rejects writes to it")]
+    #[diagnostic(code(tandem::check::read_only_target))]
+    ReadOnlyTarget {
+        target: String,
+        system: &'static str,
+        reason: &'static str,
+        #[label("written here")]
+        span: SourceSpan,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error("{target} can be set when a record is created but never updated")]
+    #[diagnostic(
+        code(tandem::check::create_only_target),
+        severity(Warning),
+        help(
+            "later changes will not reach {target}; make the mapping one-way from {system}, or accept that it is set once"
+        )
+    )]
+    CreateOnlyTarget {
+        target: String,
+        system: &'static str,
+        #[label("updates to this field will fail")]
+        span: SourceSpan,
+    },
+
+    #[error("{system} does not allow creating {object} records")]
+    #[diagnostic(
+        code(tandem::check::object_not_createable),
+        help("remove `{connection}` from `create in`; records can still be matched and updated")
+    )]
+    ObjectNotCreateable {
+        system: &'static str,
+        object: String,
+        connection: String,
+        #[label("`{object}` is not createable")]
+        span: SourceSpan,
+    },
+
+    // ---------------------------------------------------------------- 4. required
+    #[error("creating {object} records needs {field}, but no mapping writes it")]
+    #[diagnostic(code(tandem::check::required_field_unmapped))]
+    RequiredFieldUnmapped {
+        system: &'static str,
+        object: String,
+        field: String,
+        connection: String,
+        #[label("creates {object} records in {system}")]
+        span: SourceSpan,
+        #[help]
+        help: Option<String>,
+    },
+
+    // ---------------------------------------------------------------- 5. picklists
+    #[error("\"{value}\" is not a value of {field}")]
+    #[diagnostic(code(tandem::check::unknown_picklist_value))]
+    UnknownPicklistValue {
+        value: String,
+        field: String,
+        suggestion: Option<String>,
+        #[label("not an allowed value")]
+        span: SourceSpan,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error("\"{value}\" is an inactive value of {field}")]
+    #[diagnostic(
+        code(tandem::check::inactive_picklist_value),
+        severity(Warning),
+        help(
+            "inactive values are kept on old records but cannot be set; map it to an active value"
+        )
+    )]
+    InactivePicklistValue {
+        value: String,
+        field: String,
+        #[label("inactive")]
+        span: SourceSpan,
+    },
+
+    #[error("{}", not_covered(*count, source_field, target, "restricted picklist"))]
+    #[diagnostic(code(tandem::check::picklist_not_covered))]
+    PicklistNotCovered {
+        source_field: String,
+        target: String,
+        missing: Vec<String>,
+        count: usize,
+        #[label("{target} rejects values outside its list")]
+        span: SourceSpan,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error("{}", not_covered(*count, source_field, target, "picklist"))]
+    #[diagnostic(code(tandem::check::open_picklist_not_covered), severity(Warning))]
+    OpenPicklistNotCovered {
+        source_field: String,
+        target: String,
+        missing: Vec<String>,
+        count: usize,
+        #[label("these values will be stored outside the list")]
+        span: SourceSpan,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error("value map `{map}` declares {declared}, but is used for {used}")]
+    #[diagnostic(
+        code(tandem::check::map_header_mismatch),
+        help("use a map declared for these fields, or an inline `via {{ ... }}`")
+    )]
+    MapHeaderMismatch {
+        map: String,
+        declared: String,
+        used: String,
+        #[label("declared for other fields")]
+        span: SourceSpan,
+    },
+
+    // ---------------------------------------------------------------- 6. two-way
+    #[error("value map {map} cannot be read in this direction")]
+    #[diagnostic(code(tandem::check::map_not_invertible))]
+    MapNotInvertible {
+        map: String,
+        reason: String,
+        #[label("{reason}")]
+        span: SourceSpan,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error("two-way mapping {left} <-> {right} has no conflict rule")]
+    #[diagnostic(
+        code(tandem::check::missing_conflict_rule),
+        help(
+            "add `conflict newest` (or `prefer {left_side}` / `prefer {right_side}`) to sync `{sync}`, or a rule on this line; without one, both sides overwrite each other"
+        )
+    )]
+    MissingConflictRule {
+        left: String,
+        right: String,
+        left_side: String,
+        right_side: String,
+        sync: String,
+        #[label("who wins when both sides change?")]
+        span: SourceSpan,
+    },
+
+    #[error("mapping {direction} goes against sync `{sync}`, which only flows {sync_direction}")]
+    #[diagnostic(
+        code(tandem::check::mapping_against_sync_direction),
+        help("change the sync to `<->`, or the mapping to `{sync_direction}`")
+    )]
+    MappingAgainstSyncDirection {
+        direction: &'static str,
+        sync: String,
+        sync_direction: &'static str,
+        #[label("data cannot flow this way in `{sync}`")]
+        span: SourceSpan,
+    },
+
+    // ---------------------------------------------------------------- 7. one writer
+    #[error("{target} is written by two mappings")]
+    #[diagnostic(code(tandem::check::duplicate_writer))]
+    DuplicateWriter {
+        target: String,
+        first: String,
+        #[label("second writer")]
+        span: SourceSpan,
+        #[label("first writer")]
+        first_span: Option<SourceSpan>,
+        #[help]
+        help: Option<String>,
+    },
+
+    // ---------------------------------------------------------------- 8. match keys
+    #[error("match key compares {left_type} with {right_type}")]
+    #[diagnostic(
+        code(tandem::check::match_key_type_mismatch),
+        help(
+            "convert one side so both are the same kind of value (`text(...)`, `number(...)`, `lower(...)`)"
+        )
+    )]
+    MatchKeyTypeMismatch {
+        left_type: String,
+        right_type: String,
+        #[label("{left_type}")]
+        left_span: SourceSpan,
+        #[label("{right_type}")]
+        right_span: SourceSpan,
+    },
+
+    #[error("match key {field} is not unique, an external id or an idLookup field")]
+    #[diagnostic(
+        code(tandem::check::match_key_not_unique),
+        severity(Warning),
+        help(
+            "several {object} records may share a value (ambiguous links) and the lookup cannot use an index (slow, costly); prefer an external id field such as {example}"
+        )
+    )]
+    MatchKeyNotUnique {
+        field: String,
+        object: String,
+        example: String,
+        #[label("may match several records")]
+        span: SourceSpan,
+    },
+
+    // ---------------------------------------------------------------- 9. length
+    #[error("{source_desc} can be longer than {target} ({target_length} characters)")]
+    #[diagnostic(code(tandem::check::may_exceed_length), severity(Warning))]
+    MayExceedLength {
+        source_desc: String,
+        source_length: Option<u32>,
+        target: String,
+        target_length: u32,
+        #[label("{}", length_label(*source_length))]
+        span: SourceSpan,
+        #[help]
+        help: Option<String>,
+    },
+
+    // ---------------------------------------------------------------- 10. filters, links, unused
+    #[error("{context} must be a condition (true or false), but this is {found}")]
+    #[diagnostic(
+        code(tandem::check::filter_not_boolean),
+        help("compare it: `... = \"value\"`, `... in [...]`, `... is not blank`")
+    )]
+    FilterNotBoolean {
+        context: &'static str,
+        found: String,
+        #[label("{found}, not a condition")]
+        span: SourceSpan,
+    },
+
+    #[error("`through {through}` cannot link {left} and {right}")]
+    #[diagnostic(code(tandem::check::bad_association))]
+    BadAssociation {
+        through: String,
+        left: String,
+        right: String,
+        reason: String,
+        #[label("{reason}")]
+        span: SourceSpan,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error("value map `{map}` is never used")]
+    #[diagnostic(
+        code(tandem::check::unused_map),
+        severity(Warning),
+        help("use it with `via {map}` on a mapping, or delete it")
+    )]
+    UnusedMap {
+        map: String,
+        #[label("defined here, used nowhere")]
+        span: SourceSpan,
+    },
+
+    #[error("table `{table}` is never used")]
+    #[diagnostic(
+        code(tandem::check::unused_table),
+        severity(Warning),
+        help("use it with `lookup({table}, ...)`, or delete it")
+    )]
+    UnusedTable {
+        table: String,
+        #[label("defined here, used nowhere")]
+        span: SourceSpan,
+    },
+
+    // ---------------------------------------------------------------- 11. Lead vs Contact
+    #[error(
+        "HubSpot contacts could be created as both Salesforce Leads (sync `{lead_sync}`) and Contacts (sync `{contact_sync}`)"
+    )]
+    #[diagnostic(
+        code(tandem::check::lead_contact_ambiguous),
+        help(
+            "say which: let only one of the two syncs `create in {sf}`, or give both `only` filters on the same property with disjoint values (e.g. `only hs.lifecyclestage in [...]`)"
+        )
+    )]
+    LeadContactAmbiguous {
+        lead_sync: String,
+        contact_sync: String,
+        sf: String,
+        #[label("creates Salesforce records here")]
+        span: SourceSpan,
+        #[label("and here")]
+        other_span: Option<SourceSpan>,
+    },
+}
+
+fn not_covered(count: usize, source: &str, target: &str, kind: &str) -> String {
+    if count == 0 {
+        format!("free text from {source} is written into {kind} {target} without a translation")
+    } else {
+        format!("{count} value(s) of {source} have no match in {kind} {target}")
+    }
+}
+
+fn length_label(source_length: Option<u32>) -> String {
+    match source_length {
+        Some(length) => format!("up to {length} characters"),
+        None => "no length limit".to_string(),
+    }
+}
+
+/// `did you mean `x`?` when there is a close candidate.
+pub(crate) fn did_you_mean(suggestion: &Option<String>) -> Option<String> {
+    suggestion
+        .as_ref()
+        .map(|candidate| format!("did you mean `{candidate}`?"))
+}
