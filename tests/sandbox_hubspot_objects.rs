@@ -395,3 +395,62 @@ async fn object_type_ids_and_singular_names_resolve() {
         "custom object by type id"
     );
 }
+
+#[tokio::test]
+async fn malformed_json_gets_a_hubspot_validation_error() {
+    let sandbox = start(1).await;
+    let response = reqwest::Client::new()
+        .post(format!("{}/crm/v3/objects/contacts", sandbox.hubspot_url()))
+        .bearer_auth(sandbox.hubspot_token())
+        .header("content-type", "application/json")
+        .body("{\"properties\": ")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body: Value = response.json().await.expect("JSON error body");
+    assert_eq!(body["category"], json!("VALIDATION_ERROR"));
+    assert!(
+        body["message"]
+            .as_str()
+            .expect("message")
+            .starts_with("Invalid input JSON")
+    );
+}
+
+#[tokio::test]
+async fn date_versioned_paths_and_custom_object_schemas() {
+    let sandbox = start(3).await;
+    let api = Api::hubspot(&sandbox);
+    let versioned = api.get("/crm/objects/2026-03/contacts?limit=2").await;
+    assert_eq!(versioned.status, StatusCode::OK);
+    assert_eq!(
+        versioned.json()["results"]
+            .as_array()
+            .expect("results")
+            .len(),
+        2
+    );
+    let schemas = api.get("/crm/v3/schemas").await.json();
+    let names: Vec<&str> = schemas["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    assert_eq!(names, vec!["subscriptions"]);
+    let one = api.get("/crm/v3/schemas/subscriptions").await.json();
+    assert_eq!(one["objectTypeId"], json!("2-3465404"));
+    assert!(
+        one["properties"]
+            .as_array()
+            .expect("properties")
+            .iter()
+            .any(|p| p["name"] == "subscription_name")
+    );
+    assert_eq!(
+        api.get("/crm/v3/schemas/contacts").await.status,
+        StatusCode::NOT_FOUND,
+        "standard objects have no custom schema"
+    );
+}

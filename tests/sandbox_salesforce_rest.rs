@@ -485,3 +485,22 @@ async fn limits_report_the_daily_allocation() {
         "the versions resource is not metered"
     );
 }
+
+#[tokio::test]
+async fn malformed_json_gets_json_parser_error() {
+    let sandbox = start(1).await;
+    let response = reqwest::Client::new()
+        .post(format!(
+            "{}{SF}/sobjects/Account/",
+            sandbox.salesforce_url()
+        ))
+        .bearer_auth(sandbox.salesforce_token())
+        .header("content-type", "application/json")
+        .body("{\"Name\": ")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body: serde_json::Value = response.json().await.expect("JSON error body");
+    assert_eq!(body[0]["errorCode"], json!("JSON_PARSER_ERROR"));
+}

@@ -3,7 +3,7 @@
 //! naming who wrote, and webhook events when a target is configured.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -44,7 +44,7 @@ pub struct Crm {
     pub duplicate_rules: BTreeSet<String>,
     pub writes: Vec<WriteLogEntry>,
     write_seq: u64,
-    pub cursors: HashMap<String, QueryCursor>,
+    pub cursors: BTreeMap<String, QueryCursor>,
     pub next_cursor: u64,
     pub bulk_jobs: BTreeMap<String, BulkJob>,
     pub next_bulk_job: u64,
@@ -103,7 +103,7 @@ impl Crm {
             duplicate_rules: BTreeSet::new(),
             writes: Vec::new(),
             write_seq: 0,
-            cursors: HashMap::new(),
+            cursors: BTreeMap::new(),
             next_cursor: 0,
             bulk_jobs: BTreeMap::new(),
             next_bulk_job: 0,

@@ -177,10 +177,10 @@ pub fn normalize_input(
                 System::Salesforce => default_for(field),
                 System::Hubspot => None,
             };
-            if let Some(default) = default {
-                out.push((field.name.clone(), Some(default)));
-            } else if field.required_on_create {
+            if field.required_on_create {
                 missing.push(field.name.clone());
+            } else if let Some(default) = default {
+                out.push((field.name.clone(), Some(default)));
             }
         }
         if !missing.is_empty() {

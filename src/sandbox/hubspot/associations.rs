@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::errors::{HsError, standard_error};
+use super::errors::{HsError, HsJson, standard_error};
 use super::objects::resolve;
 use super::render::QueryParams;
 use super::write;
@@ -122,7 +122,7 @@ fn created_body(
 pub async fn put_labelled(
     State(shared): State<Arc<Shared>>,
     Path((from_type, from_id, to_type, to_id)): Path<(String, String, String, String)>,
-    Json(body): Json<Value>,
+    HsJson(body): HsJson<Value>,
 ) -> Result<Response, HsError> {
     let mut crm = shared.hubspot.write();
     let from = resolve(&crm, &from_type)?;
@@ -220,7 +220,7 @@ fn batch_response(
 pub async fn batch(
     State(shared): State<Arc<Shared>>,
     Path((from_type, to_type, action)): Path<(String, String, String)>,
-    Json(body): Json<Value>,
+    HsJson(body): HsJson<Value>,
 ) -> Result<Response, HsError> {
     let inputs = body
         .get("inputs")
@@ -325,7 +325,7 @@ pub async fn batch(
 pub async fn batch_associate_default(
     State(shared): State<Arc<Shared>>,
     Path((from_type, to_type)): Path<(String, String)>,
-    Json(body): Json<Value>,
+    HsJson(body): HsJson<Value>,
 ) -> Result<Response, HsError> {
     let inputs = body
         .get("inputs")

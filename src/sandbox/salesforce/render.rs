@@ -190,10 +190,7 @@ pub fn field_json(object: &ObjectSchema, field: &FieldSchema) -> Value {
     // Keep Salesforce's own type name (combobox, long, address...) when the model has it.
     let kind = field.native_type.as_deref().unwrap_or(mapped_kind);
     let length = if is_text(field) {
-        field.length.unwrap_or(match field.field_type {
-            FieldType::Id | FieldType::Reference => 18,
-            _ => 255,
-        })
+        field.length.unwrap_or(0)
     } else {
         0
     };
@@ -212,12 +209,10 @@ pub fn field_json(object: &ObjectSchema, field: &FieldSchema) -> Value {
         .as_ref()
         .map(|d| typed_value(Some(field.field_type), d))
         .unwrap_or(Value::Null);
-    let defaulted = field.default_value.is_some()
-        || field
-            .picklist
-            .as_ref()
-            .is_some_and(|p| p.values.iter().any(|v| v.default))
-        || (!field.createable && !field.nillable);
+    // Chosen so `createable && !nillable && !defaultedOnCreate` (the describe rule for
+    // "required on create") reproduces the model's flag exactly.
+    let defaulted = !field.required_on_create
+        && (field.default_value.is_some() || (field.createable && !field.nillable));
     let name_field = match object.name.as_str() {
         "Contact" | "Lead" | "User" => false,
         _ => field.name == "Name",
@@ -239,7 +234,7 @@ pub fn field_json(object: &ObjectSchema, field: &FieldSchema) -> Value {
         "defaultedOnCreate": defaulted,
         "dependentPicklist": false,
         "deprecatedAndHidden": false,
-        "digits": if field.field_type == FieldType::Int { field.precision.unwrap_or(9) } else { 0 },
+        "digits": if field.field_type == FieldType::Int { field.precision.unwrap_or(0) } else { 0 },
         "displayLocationInDecimal": false,
         "encrypted": false,
         "externalId": field.external_id,
@@ -267,7 +262,7 @@ pub fn field_json(object: &ObjectSchema, field: &FieldSchema) -> Value {
         "queryByDistance": false,
         "referenceTargetField": null,
         "referenceTo": field.reference_to,
-        "relationshipName": relationship_name(field),
+        "relationshipName": field.relationship_name,
         "relationshipOrder": null,
         "restrictedDelete": false,
         "restrictedPicklist": field.picklist.as_ref().is_some_and(|p| p.restricted),
