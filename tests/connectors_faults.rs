@@ -320,3 +320,99 @@ async fn client_side_pacing_keeps_hubspot_under_its_burst_window() {
     assert_eq!(control.total_calls(System::Hubspot), 4);
     sandbox.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_rate_limited_create_is_resent_because_nothing_was_written() {
+    let sandbox = sandbox(1, &[("contacts", 2)]).await;
+    let client = hubspot(&sandbox);
+    let control = sandbox.control();
+    control.queue_faults(System::Hubspot, &[FaultKind::RateLimited]);
+    let report = client
+        .batch_create(
+            "contacts",
+            &[HubSpotInput::new(
+                "n",
+                None,
+                props(&[("email", "once@example.com")]),
+            )],
+        )
+        .await;
+    assert!(
+        report.outcomes[0].result.as_ref().is_ok_and(|w| w.created),
+        "{:?}",
+        report.outcomes
+    );
+    assert_eq!(
+        control.call_count(
+            System::Hubspot,
+            "POST /crm/v3/objects/{object_type}/batch/create"
+        ),
+        2
+    );
+    assert_eq!(
+        control.record_count(System::Hubspot, "contacts"),
+        3,
+        "created exactly once"
+    );
+    sandbox.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_timed_out_create_is_reported_unknown_and_not_resent() {
+    let sandbox = sandbox(1, &[]).await;
+    let mut limits = test_limits();
+    limits.request_timeout = Duration::from_millis(400);
+    let client = SalesforceClient::new(&salesforce_config(&sandbox, limits)).unwrap();
+    let control = sandbox.control();
+    control.set_faults(
+        System::Salesforce,
+        FaultSettings {
+            timeout_ms: Some(1_500),
+            ..FaultSettings::default()
+        },
+    );
+    control.queue_faults(System::Salesforce, &[FaultKind::Timeout]);
+    let report = client
+        .create(
+            "Lead",
+            &[SalesforceInput::new(
+                "t",
+                None,
+                fields(&[("LastName", json!("T")), ("Company", json!("C"))]),
+            )],
+        )
+        .await;
+    let error = report.outcomes[0].result.clone().unwrap_err();
+    assert_eq!(error.code, "OUTCOME_UNKNOWN");
+    assert!(!error.retryable);
+    assert_eq!(
+        control.call_count(
+            System::Salesforce,
+            "POST /services/data/{version}/composite/sobjects"
+        ),
+        1
+    );
+    sandbox.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn hubspot_daily_usage_feeds_the_budget() {
+    let sandbox = sandbox(1, &[]).await;
+    let client = hubspot(&sandbox);
+    let control = sandbox.control();
+    let daily = control.limits(System::Hubspot).daily_max;
+    control.set_daily_used(System::Hubspot, 1_234);
+    let body = client.daily_usage().await.unwrap();
+    assert!(
+        body["results"][0]["usageLimit"].as_u64().is_some(),
+        "{body}"
+    );
+    let quota = client.stats().quota;
+    assert_eq!(quota.daily_max, Some(daily));
+    assert!(
+        quota
+            .daily_remaining
+            .is_some_and(|left| left <= daily - 1_234)
+    );
+    sandbox.shutdown().await.unwrap();
+}
