@@ -68,7 +68,7 @@ impl Checker<'_> {
             if target.field.native_type.as_deref() != Some("association") {
                 self.check_writable(&target, true);
             }
-            self.register_writer(&target, true);
+            self.register_writer(&target, Some(name));
             let to = target.side.unwrap_or(Side::Right);
             flows.push(Flow {
                 from: to.other(),

@@ -170,7 +170,7 @@ fn contacts_to(
 
 /// Whether two syncs' `only` filters pin the same property to disjoint literal values
 /// (`hs.lifecyclestage in [...]` / `= "..."`), so no record is in both scopes.
-fn scopes_disjoint(first: &SyncDef, second: &SyncDef) -> bool {
+pub(crate) fn scopes_disjoint(first: &SyncDef, second: &SyncDef) -> bool {
     let pinned = |sync: &SyncDef| {
         let mut out: Vec<(String, BTreeSet<String>)> = Vec::new();
         for filter in sync.scope_filters() {

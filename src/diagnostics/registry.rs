@@ -12,6 +12,8 @@ pub enum Stage {
     Plan,
     Apply,
     State,
+    Connectors,
+    Sandbox,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -395,6 +397,118 @@ pub const REGISTRY: &[RegisteredCode] = &[
         "tandem::state::unknown_conflict",
         Stage::State,
         "no open conflict has that number",
+    ),
+    // connectors: auth, configuration, quota and CRM request failures
+    code(
+        "tandem::connectors::daily_limit_exhausted",
+        Stage::Connectors,
+        "a CRM's daily API limit is spent; the run stopped before sending more calls",
+    ),
+    code(
+        "tandem::connectors::call_cap_reached",
+        Stage::Connectors,
+        "the configured cap on API calls per run is reached",
+    ),
+    code(
+        "tandem::connectors::unauthorized",
+        Stage::Connectors,
+        "a CRM rejected the credentials (after one refresh, when refresh is possible)",
+    ),
+    code(
+        "tandem::connectors::token_refresh_failed",
+        Stage::Connectors,
+        "an OAuth token request failed (revoked refresh token, bad client credentials)",
+    ),
+    code(
+        "tandem::connectors::request_rejected",
+        Stage::Connectors,
+        "a CRM rejected a request as invalid; it is not retried",
+    ),
+    code(
+        "tandem::connectors::retries_exhausted",
+        Stage::Connectors,
+        "a request kept failing with rate limits or server errors",
+    ),
+    code(
+        "tandem::connectors::outcome_unknown",
+        Stage::Connectors,
+        "a write failed after it may have been applied; it was not resent",
+    ),
+    code(
+        "tandem::connectors::transport",
+        Stage::Connectors,
+        "a CRM could not be reached",
+    ),
+    code(
+        "tandem::connectors::unexpected_response",
+        Stage::Connectors,
+        "a CRM answered with a body tandem cannot read",
+    ),
+    code(
+        "tandem::connectors::bulk_job_failed",
+        Stage::Connectors,
+        "a Salesforce Bulk API 2.0 job failed or was aborted",
+    ),
+    code(
+        "tandem::connectors::search_window_stuck",
+        Stage::Connectors,
+        "more than 10,000 HubSpot records share one modified time",
+    ),
+    code(
+        "tandem::connectors::not_configured",
+        Stage::Connectors,
+        "a CRM is not configured for the chosen environment",
+    ),
+    code(
+        "tandem::connectors::missing_variable",
+        Stage::Connectors,
+        "an environment variable the configuration names is not set",
+    ),
+    code(
+        "tandem::connectors::invalid_url",
+        Stage::Connectors,
+        "a configured CRM URL is not a valid http(s) URL",
+    ),
+    code(
+        "tandem::connectors::unknown_environment",
+        Stage::Connectors,
+        "`--env NAME` names an environment tandem.toml does not define",
+    ),
+    code(
+        "tandem::connectors::literal_secret",
+        Stage::Connectors,
+        "tandem.toml holds a secret literally instead of naming a variable",
+    ),
+    code(
+        "tandem::connectors::unreadable_config",
+        Stage::Connectors,
+        "tandem.toml or a key file could not be read",
+    ),
+    code(
+        "tandem::connectors::invalid_config",
+        Stage::Connectors,
+        "tandem.toml is not valid connection configuration",
+    ),
+    // sandbox: local HubSpot and Salesforce APIs
+    code(
+        "tandem::sandbox::bind_failed",
+        Stage::Sandbox,
+        "the sandbox could not listen on the requested loopback port",
+    ),
+    code(
+        "tandem::sandbox::config_unreadable",
+        Stage::Sandbox,
+        "the sandbox config file (custom objects and fields) could not be read",
+    ),
+    code(
+        "tandem::sandbox::config_invalid",
+        Stage::Sandbox,
+        "the sandbox config file is not valid YAML in the schema snapshot shape",
+    ),
+    code(
+        "tandem::sandbox::data_dir_failed",
+        Stage::Sandbox,
+        "the sandbox data directory could not be read or written",
     ),
 ];
 

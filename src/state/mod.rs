@@ -410,6 +410,19 @@ impl StateStore {
         Ok(value)
     }
 
+    /// The partner of `id` (a record on `side`, `hs` or `sf`) in `sync`, if linked.
+    pub fn partner(&self, sync: &str, side: &str, id: &str) -> Result<Option<String>, StateError> {
+        let sql = if side == "hs" {
+            "SELECT sf_id FROM links WHERE sync = ?1 AND hs_id = ?2"
+        } else {
+            "SELECT hs_id FROM links WHERE sync = ?1 AND sf_id = ?2"
+        };
+        self.conn
+            .query_row(sql, params![sync, id], |row| row.get(0))
+            .optional()
+            .map_err(|e| db_error(&self.path, e))
+    }
+
     /// Counts of what the store holds, for summaries and tests.
     pub fn counts(&self) -> Result<BTreeMap<&'static str, i64>, StateError> {
         let mut out = BTreeMap::new();

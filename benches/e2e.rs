@@ -1,0 +1,241 @@
+//! End-to-end first sync against the sandbox: 100,000 contacts, 10,000 companies and 20,000
+//! deals in HubSpot, an empty Salesforce, one `plan` + `apply` through the HTTP connectors.
+//!
+//! Reports wall time, API calls per record synced (goal <= 0.02) and the engine's peak RSS
+//! (goal < 500 MB). The sandbox runs in a child process (this binary re-executed), so the
+//! RSS measured is tandem's alone. A whole first sync takes tens of seconds, far beyond
+//! criterion's sampling model, so this harness runs it `TANDEM_BENCH_RUNS` times (default
+//! 3) and prints the medians itself.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use tandem::compile::from_ast::{compile_spec, schema_digest};
+use tandem::plan::{ApiBudget, PlanInputs};
+use tandem::runtime::Crm;
+use tandem::runtime::connected::{HubSpotCrm, SalesforceCrm};
+use tandem::sandbox::{Sandbox, SandboxConfig};
+use tandem::schema::{Schemas, System};
+use tandem::state::StateStore;
+
+const SPEC: &str = r#"connection hs: hubspot
+connection sf: salesforce
+
+sync accounts: hs.companies <-> sf.Account {
+  match domain(hs.domain) = domain(sf.Website)
+  create in sf
+  conflict prefer hs
+  hs.name              <-> sf.Name truncate 255
+  hs.domain            <-> sf.Website
+  hs.numberofemployees <-> sf.NumberOfEmployees
+}
+
+sync contacts: hs.contacts <-> sf.Contact {
+  match lower(trim(hs.email)) = lower(trim(sf.Email))
+  create in sf
+  conflict prefer hs
+  hs.email     <-> sf.Email truncate 80
+  hs.firstname <-> sf.FirstName truncate 40
+  hs.lastname  <-> sf.LastName default "Unknown" truncate 80
+  hs.phone     <-> sf.Phone truncate 40
+}
+
+sync deals: hs.deals <-> sf.Opportunity {
+  match hs.salesforceopportunityid = sf.Id
+  create in sf
+  conflict prefer hs
+  hs.dealname  <-> sf.Name truncate 120
+  hs.amount    <-> sf.Amount
+  hs.closedate <-> sf.CloseDate
+  hs.dealstage -> sf.StageName via {
+    "appointmentscheduled"  => "Prospecting"
+    "qualifiedtobuy"        => "Qualification"
+    "presentationscheduled" => "Needs Analysis"
+    "decisionmakerboughtin" => "Proposal/Price Quote"
+    "contractsent"          => "Negotiation/Review"
+    "closedwon"             => "Closed Won"
+    "closedlost"            => "Closed Lost"
+    else                    => "Prospecting"
+  }
+}
+"#;
+
+fn serve_sandbox() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let counts: BTreeMap<String, usize> = [
+            ("contacts", 100_000usize),
+            ("companies", 10_000),
+            ("deals", 20_000),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let mut limits = SandboxConfig::default().hubspot_limits;
+        limits.burst_max = u32::MAX;
+        let sandbox = Sandbox::start(SandboxConfig {
+            records_per_object: 0,
+            record_counts: counts,
+            hubspot_schema: Some(tandem::schema::standard::hubspot()),
+            salesforce_schema: Some(tandem::schema::standard::salesforce()),
+            hubspot_limits: limits,
+            ..SandboxConfig::default()
+        })
+        .await
+        .expect("sandbox");
+        println!("TANDEM_HUBSPOT_URL={}", sandbox.hubspot_url());
+        println!("TANDEM_HUBSPOT_TOKEN={}", sandbox.hubspot_token());
+        println!("TANDEM_SALESFORCE_URL={}", sandbox.salesforce_url());
+        println!("TANDEM_SALESFORCE_TOKEN={}", sandbox.salesforce_token());
+        // Serve until the parent kills this process.
+        std::future::pending::<()>().await;
+    });
+}
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(f64::NAN)
+}
+
+struct RunResult {
+    seconds: f64,
+    calls: u64,
+    synced: u64,
+}
+
+fn one_run() -> RunResult {
+    let mut child = Command::new(std::env::current_exe().expect("exe"))
+        .env("TANDEM_BENCH_ROLE", "sandbox")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("sandbox process");
+    let mut vars = BTreeMap::new();
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    for _ in 0..4 {
+        let line = lines.next().expect("env line").expect("utf-8");
+        if let Some((k, v)) = line.split_once('=') {
+            vars.insert(k.to_string(), v.to_string());
+        }
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join("bench.tandem"), SPEC).expect("spec");
+    let validation = tandem::project::validate(dir.path(), &Default::default()).expect("spec");
+    assert!(
+        !tandem::diagnostics::has_errors(&validation.diags),
+        "{:?}",
+        validation.diags
+    );
+    let schemas = Schemas::standard();
+    let (_, diags) =
+        tandem::check::check(&validation.spec, &schemas, &tandem::check::Tables::new());
+    assert!(!tandem::diagnostics::has_errors(&diags), "{diags:?}");
+    let program = compile_spec(&validation.spec, &schemas, &BTreeMap::new()).expect("compile");
+    let digest = schema_digest(&schemas);
+    let config = tandem::connectors::config::from_variables(&vars).expect("config");
+    let mut hs = HubSpotCrm {
+        client: tandem::connectors::HubSpotClient::new(config.hubspot().expect("hs")).expect("hs"),
+    };
+    let mut sf = SalesforceCrm {
+        client: tandem::connectors::SalesforceClient::new(config.salesforce().expect("sf"))
+            .expect("sf"),
+    };
+    let mut store = StateStore::open(&dir.path().join("state.db")).expect("state");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let started = Instant::now();
+    let summary = runtime.block_on(async {
+        let state = store.snapshot().expect("snapshot");
+        let reads = tandem::runtime::read::read_all(&program, &state, &mut hs, &mut sf, false)
+            .await
+            .expect("reads");
+        let plan = tandem::plan::plan(&PlanInputs {
+            program: &program,
+            schema_digest: &digest,
+            state: &state,
+            reads: &reads,
+            budget: ApiBudget::default(),
+        });
+        drop(reads);
+        tandem::runtime::apply(
+            &plan,
+            &program,
+            &digest,
+            &mut store,
+            &mut hs,
+            &mut sf,
+            &mut |_| {},
+        )
+        .await
+        .expect("apply")
+    });
+    let seconds = started.elapsed().as_secs_f64();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(summary.complete(), "{summary:?}");
+    RunResult {
+        seconds,
+        calls: hs.calls() + sf.calls(),
+        synced: summary.created + summary.updated + summary.linked,
+    }
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    values[values.len() / 2]
+}
+
+fn main() {
+    if std::env::var("TANDEM_BENCH_ROLE").as_deref() == Ok("sandbox") {
+        serve_sandbox();
+        return;
+    }
+    // `cargo test --benches` runs bench binaries with `--test`: nothing to do then.
+    if std::env::args().any(|a| a == "--test" || a == "--list") {
+        return;
+    }
+    let runs: usize = std::env::var("TANDEM_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    let mut results = Vec::new();
+    for run in 0..runs {
+        let result = one_run();
+        println!(
+            "run {run}: {:.1} s, {} API calls, {} records synced, {:.4} calls/record",
+            result.seconds,
+            result.calls,
+            result.synced,
+            result.calls as f64 / result.synced.max(1) as f64
+        );
+        results.push(result);
+    }
+    let _ = System::Hubspot;
+    println!(
+        "e2e first sync (100k contacts, 10k companies, 20k deals): median {:.1} s, median {:.4} API calls per record, peak RSS {:.0} MB",
+        median(results.iter().map(|r| r.seconds).collect()),
+        median(
+            results
+                .iter()
+                .map(|r| r.calls as f64 / r.synced.max(1) as f64)
+                .collect()
+        ),
+        peak_rss_mb()
+    );
+}

@@ -1,0 +1,122 @@
+//! `tandem sandbox`: serve local HubSpot and Salesforce APIs until Ctrl-C or SIGTERM.
+//!
+//! First prints four lines a shell can eval (`TANDEM_HUBSPOT_URL=...` and friends), then
+//! serves; on stop, saves to `--data-dir` when given.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use crate::sandbox::{CustomCatalog, Sandbox, SandboxConfig};
+
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// HubSpot port on 127.0.0.1 (0 picks a free port).
+    #[arg(long, default_value_t = 0)]
+    pub hubspot_port: u16,
+    /// Salesforce port on 127.0.0.1 (0 picks a free port).
+    #[arg(long, default_value_t = 0)]
+    pub salesforce_port: u16,
+    /// Seed for the data generator (same seed, same data).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Records generated per standard object.
+    #[arg(long, default_value_t = 100)]
+    pub records: usize,
+    /// YAML file declaring custom objects and fields.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Load from and save to this directory, so data survives restarts.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Deliver HubSpot webhook events to this URL.
+    #[arg(long)]
+    pub webhook_url: Option<String>,
+}
+
+pub fn run(args: SandboxArgs) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::from(1);
+        }
+    };
+    runtime.block_on(serve(args))
+}
+
+fn report(error: crate::sandbox::SandboxError) -> ExitCode {
+    let code = miette::Diagnostic::code(&error)
+        .map(|c| c.to_string())
+        .unwrap_or_default();
+    eprintln!("error[{code}]: {error}");
+    if let Some(help) = miette::Diagnostic::help(&error) {
+        eprintln!("  help: {help}");
+    }
+    ExitCode::from(1)
+}
+
+async fn serve(args: SandboxArgs) -> ExitCode {
+    let custom = match &args.config {
+        Some(path) => match CustomCatalog::from_yaml_file(path) {
+            Ok(custom) => custom,
+            Err(error) => return report(error),
+        },
+        None => CustomCatalog::default(),
+    };
+    let config = SandboxConfig {
+        seed: args.seed,
+        hubspot_port: args.hubspot_port,
+        salesforce_port: args.salesforce_port,
+        records_per_object: args.records,
+        custom,
+        data_dir: args.data_dir.clone(),
+        webhook_target_url: args.webhook_url.clone(),
+        ..SandboxConfig::default()
+    };
+    let handle = match Sandbox::start(config).await {
+        Ok(handle) => handle,
+        Err(error) => return report(error),
+    };
+    // Local sandbox tokens are meant to be eval'ed into the shell; they grant nothing real.
+    println!("TANDEM_HUBSPOT_URL={}", handle.hubspot_url());
+    println!("TANDEM_HUBSPOT_TOKEN={}", handle.hubspot_token());
+    println!("TANDEM_SALESFORCE_URL={}", handle.salesforce_url());
+    println!("TANDEM_SALESFORCE_TOKEN={}", handle.salesforce_token());
+    let _ = std::io::stdout().flush();
+    wait_for_stop().await;
+    match handle.shutdown().await {
+        Ok(()) => {
+            eprintln!("sandbox stopped");
+            ExitCode::SUCCESS
+        }
+        Err(error) => report(error),
+    }
+}
+
+async fn wait_for_stop() {
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,630 @@
+//! The planner's entry: one sync at a time, in dependency order.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::compile::{DeletePolicy, Program, SyncProgram, hex_digest};
+use crate::connectors::RemoteRecord;
+use crate::schema::System;
+use crate::state::{FieldBase, Link, OpenConflict, QueuedError, StateSnapshot};
+
+use super::budget::{ApiBudget, estimate};
+use super::checks::rejection_reasons;
+use super::eval::{EvalContext, eval, truthy};
+use super::matching::match_unlinked;
+use super::merge::{PairInput, PairOutcome, ThroughIndex, create_payload, merge_pair};
+use super::model::*;
+
+/// What one side of a sync read.
+#[derive(Debug, Clone, Default)]
+pub struct SideRead {
+    pub records: Vec<RemoteRecord>,
+    /// `true` for a full read: a linked record missing from it is out of scope. `false` for
+    /// an incremental read: a missing record is unchanged since its merge base.
+    pub complete: bool,
+    /// Where the next incremental read continues (opaque; from the connector).
+    pub cursor: Option<serde_json::Value>,
+}
+
+/// What both sides of a sync read.
+#[derive(Debug, Clone, Default)]
+pub struct SyncRead {
+    pub hs: SideRead,
+    pub sf: SideRead,
+}
+
+pub struct PlanInputs<'a> {
+    pub program: &'a Program,
+    /// Digest of the schema snapshots the spec was checked against.
+    pub schema_digest: &'a str,
+    pub state: &'a StateSnapshot,
+    /// Reads per sync name; a sync with no entry read nothing.
+    pub reads: &'a BTreeMap<String, SyncRead>,
+    pub budget: ApiBudget,
+}
+
+/// Plans every sync. Pure: same inputs, same Plan.
+pub fn plan(inputs: &PlanInputs<'_>) -> Plan {
+    let program_digest = inputs.program.digest();
+    let mut through: BTreeMap<String, ThroughIndex> = BTreeMap::new();
+    let mut syncs = Vec::new();
+    let empty_read = SyncRead::default();
+    for sync in &inputs.program.syncs {
+        let links = inputs
+            .state
+            .links
+            .get(&sync.name)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let read = inputs.reads.get(&sync.name).unwrap_or(&empty_read);
+        let conflicts = inputs
+            .state
+            .conflicts
+            .get(&sync.name)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let errors = inputs
+            .state
+            .errors
+            .get(&sync.name)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let sync_plan = plan_sync(
+            sync,
+            &program_digest,
+            links,
+            read,
+            conflicts,
+            errors,
+            &through,
+        );
+        through.insert(sync.name.clone(), through_index(links, &sync_plan));
+        syncs.push(sync_plan);
+    }
+    let limit_violations = limit_violations(inputs.program, &syncs);
+    let read_cursors = inputs
+        .reads
+        .iter()
+        .map(|(name, read)| {
+            (
+                name.clone(),
+                ReadCursors {
+                    hs: read.hs.cursor.clone(),
+                    sf: read.sf.cursor.clone(),
+                    incremental: !read.hs.complete || !read.sf.complete,
+                },
+            )
+        })
+        .collect();
+    let api = estimate(&syncs, inputs.budget);
+    Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        program_digest,
+        schema_digest: inputs.schema_digest.to_string(),
+        state_lineage: inputs.state.lineage.clone(),
+        state_serial: inputs.state.serial,
+        syncs,
+        api,
+        limit_violations,
+        read_cursors,
+    }
+}
+
+fn through_index(links: &[Link], plan: &SyncPlan) -> ThroughIndex {
+    let mut index = ThroughIndex::default();
+    for link in links {
+        index
+            .hs_to_sf
+            .insert(link.hs_id.clone(), link.sf_id.clone());
+        index
+            .sf_to_hs
+            .insert(link.sf_id.clone(), link.hs_id.clone());
+    }
+    for link in &plan.links {
+        index
+            .hs_to_sf
+            .insert(link.hs_id.clone(), link.sf_id.clone());
+        index
+            .sf_to_hs
+            .insert(link.sf_id.clone(), link.hs_id.clone());
+    }
+    for change in plan.changes.iter().filter(|c| c.action == Action::Create) {
+        match (change.target, change.source_id()) {
+            (System::Salesforce, Some(id)) => {
+                index.hs_pending_create.insert(id.to_string());
+            }
+            (System::Hubspot, Some(id)) => {
+                index.sf_pending_create.insert(id.to_string());
+            }
+            _ => {}
+        }
+    }
+    index
+}
+
+fn limit_violations(program: &Program, syncs: &[SyncPlan]) -> Vec<LimitViolation> {
+    let mut out = Vec::new();
+    for (sync, plan) in program.syncs.iter().zip(syncs) {
+        let totals = plan.totals();
+        for (kind, limit, planned) in [
+            ("creates", sync.limits.creates, totals.creates()),
+            ("updates", sync.limits.updates, totals.updates()),
+            ("deletes", sync.limits.deletes, totals.deletes()),
+        ] {
+            if let Some(limit) = limit
+                && planned > limit
+            {
+                out.push(LimitViolation {
+                    sync: sync.name.clone(),
+                    kind: kind.to_string(),
+                    limit,
+                    planned,
+                });
+            }
+        }
+    }
+    out
+}
+
+fn in_scope(sync: &SyncProgram, side: System, record: &RemoteRecord) -> bool {
+    let Some(scope) = &sync.side(side).scope else {
+        return true;
+    };
+    let ctx = single(sync, side, record);
+    eval(scope, &ctx).map(|v| truthy(&v)).unwrap_or(false)
+}
+
+fn single<'a>(sync: &'a SyncProgram, side: System, record: &'a RemoteRecord) -> EvalContext<'a> {
+    EvalContext {
+        hs: (side == System::Hubspot).then_some(record),
+        sf: (side == System::Salesforce).then_some(record),
+        hs_side: &sync.hs,
+        sf_side: &sync.sf,
+    }
+}
+
+/// A stand-in for a record the incremental read did not return: its values are the merge
+/// base, because it has not changed since the last sync.
+fn from_base(
+    id: &str,
+    side: System,
+    sync: &SyncProgram,
+    base: &BTreeMap<String, FieldBase>,
+) -> RemoteRecord {
+    let mut fields = BTreeMap::new();
+    for field in &sync.fields {
+        if let Some(b) = base.get(&field.key) {
+            let value = match side {
+                System::Hubspot => b.hs.clone(),
+                System::Salesforce => b.sf.clone(),
+            };
+            fields.insert(field.field_on(side).to_string(), value);
+        }
+    }
+    RemoteRecord {
+        id: id.to_string(),
+        fields,
+        modified_at: None,
+        deleted: false,
+        merged_into: None,
+    }
+}
+
+struct Collector<'a> {
+    sync: &'a SyncProgram,
+    program_digest: &'a str,
+    plan: SyncPlan,
+    errors: HashMap<(String, String), &'a QueuedError>,
+}
+
+impl Collector<'_> {
+    fn fingerprint(&self, target: System, source: &str, fields: &[FieldChange]) -> String {
+        let values: Vec<(&str, &serde_json::Value)> =
+            fields.iter().map(|f| (f.field.as_str(), &f.new)).collect();
+        let text = serde_json::json!([self.program_digest, target.short_name(), source, values]);
+        hex_digest(text.to_string().as_bytes())[..16].to_string()
+    }
+
+    /// Adds a write unless it would fail (then it is listed as will-fail) or it waits
+    /// unchanged in the error queue.
+    fn push(&mut self, mut change: RecordChange, eval_errors: Vec<String>) {
+        let error_key = error_key(&change);
+        change.fingerprint = self.fingerprint(change.target, &error_key, &change.fields);
+        if let Some(queued) = self
+            .errors
+            .get(&(change.target.short_name().to_string(), error_key.clone()))
+            && queued.fingerprint == change.fingerprint
+            && !queued.retry_requested
+        {
+            self.plan.waiting_in_error_queue += 1;
+            return;
+        }
+        let target_name = change.target.short_name();
+        let mut reasons = eval_errors;
+        reasons.extend(rejection_reasons(
+            self.sync.side(change.target),
+            target_name,
+            change.action,
+            &change.fields,
+        ));
+        if !reasons.is_empty() {
+            self.plan.will_fail.push(WillFail {
+                action: change.action,
+                target: change.target,
+                hs_id: change.hs_id.clone(),
+                sf_id: change.sf_id.clone(),
+                reasons,
+                fingerprint: change.fingerprint.clone(),
+            });
+            return;
+        }
+        self.plan.changes.push(change);
+    }
+
+    fn push_pair(&mut self, hs_id: &str, sf_id: &str, outcome: PairOutcome) {
+        let PairOutcome {
+            hs_fields,
+            sf_fields,
+            hs_precondition,
+            sf_precondition,
+            hs_base,
+            sf_base,
+            refresh,
+            conflicts,
+            hs_settles,
+            sf_settles,
+            refresh_settles,
+            hs_errors,
+            sf_errors,
+        } = outcome;
+        for (target, fields, precondition, base, settles, errors) in [
+            (
+                System::Hubspot,
+                hs_fields,
+                hs_precondition,
+                hs_base,
+                hs_settles,
+                hs_errors,
+            ),
+            (
+                System::Salesforce,
+                sf_fields,
+                sf_precondition,
+                sf_base,
+                sf_settles,
+                sf_errors,
+            ),
+        ] {
+            if fields.is_empty() && errors.is_empty() {
+                continue;
+            }
+            self.push(
+                RecordChange {
+                    action: Action::Update,
+                    target,
+                    hs_id: Some(hs_id.to_string()),
+                    sf_id: Some(sf_id.to_string()),
+                    fields,
+                    precondition,
+                    base,
+                    fingerprint: String::new(),
+                    settles_conflicts: settles,
+                },
+                errors,
+            );
+        }
+        if !refresh.is_empty() || !refresh_settles.is_empty() {
+            self.plan.base_refresh.push(BaseRefresh {
+                hs_id: hs_id.to_string(),
+                sf_id: sf_id.to_string(),
+                base: refresh,
+                settles_conflicts: refresh_settles,
+            });
+        }
+        self.plan.conflicts.extend(conflicts);
+    }
+}
+
+/// The key a record's failures are queued under: the source record for a create, the
+/// written record otherwise.
+pub fn error_key(change: &RecordChange) -> String {
+    match change.action {
+        Action::Create => change.source_id().unwrap_or_default().to_string(),
+        _ => change.target_id().unwrap_or_default().to_string(),
+    }
+}
+
+fn plan_sync(
+    sync: &SyncProgram,
+    program_digest: &str,
+    links: &[Link],
+    read: &SyncRead,
+    conflicts: &[OpenConflict],
+    errors: &[QueuedError],
+    through: &BTreeMap<String, ThroughIndex>,
+) -> SyncPlan {
+    let mut collector = Collector {
+        sync,
+        program_digest,
+        plan: SyncPlan {
+            name: sync.name.clone(),
+            hs_object: sync.hs.object.clone(),
+            sf_object: sync.sf.object.clone(),
+            changes: Vec::new(),
+            links: Vec::new(),
+            base_refresh: Vec::new(),
+            unlinks: Vec::new(),
+            conflicts: Vec::new(),
+            will_fail: Vec::new(),
+            ambiguous: Vec::new(),
+            waiting_in_error_queue: 0,
+            unchanged: 0,
+        },
+        errors: errors
+            .iter()
+            .map(|e| ((e.target.clone(), e.source_id.clone()), e))
+            .collect(),
+    };
+    let conflict_index: HashMap<(String, String), &OpenConflict> = conflicts
+        .iter()
+        .map(|c| ((c.hs_id.clone(), c.field.clone()), c))
+        .collect();
+    let hs_by_id: HashMap<&str, usize> = read
+        .hs
+        .records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect();
+    let sf_by_id: HashMap<&str, usize> = read
+        .sf
+        .records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect();
+    let mut hs_linked: HashSet<usize> = HashSet::new();
+    let mut sf_linked: HashSet<usize> = HashSet::new();
+    // Ids linked in state, including records this read did not return, so an unlinked record
+    // is never paired with a partner that is already taken.
+    for link in links {
+        let hs_index = hs_by_id.get(link.hs_id.as_str()).copied();
+        let sf_index = sf_by_id.get(link.sf_id.as_str()).copied();
+        hs_index.map(|i| hs_linked.insert(i));
+        sf_index.map(|i| sf_linked.insert(i));
+        let hs_record = hs_index.map(|i| &read.hs.records[i]);
+        let sf_record = sf_index.map(|i| &read.sf.records[i]);
+        plan_linked(
+            &mut collector,
+            link,
+            hs_record,
+            sf_record,
+            read,
+            &conflict_index,
+            through,
+        );
+    }
+    let hs_unlinked: Vec<usize> = (0..read.hs.records.len())
+        .filter(|i| !hs_linked.contains(i))
+        .filter(|&i| {
+            let r = &read.hs.records[i];
+            !r.deleted && in_scope(sync, System::Hubspot, r)
+        })
+        .collect();
+    let sf_unlinked: Vec<usize> = (0..read.sf.records.len())
+        .filter(|i| !sf_linked.contains(i))
+        .filter(|&i| {
+            let r = &read.sf.records[i];
+            !r.deleted && in_scope(sync, System::Salesforce, r)
+        })
+        .collect();
+    let matched = match_unlinked(
+        sync,
+        &read.hs.records,
+        &read.sf.records,
+        &hs_unlinked,
+        &sf_unlinked,
+    );
+    let mut hs_paired: HashSet<usize> = HashSet::new();
+    let mut sf_paired: HashSet<usize> = HashSet::new();
+    for &(hs_index, sf_index, rule) in &matched.pairs {
+        hs_paired.insert(hs_index);
+        sf_paired.insert(sf_index);
+        let hs_record = &read.hs.records[hs_index];
+        let sf_record = &read.sf.records[sf_index];
+        let ctx = EvalContext {
+            hs: Some(hs_record),
+            sf: Some(sf_record),
+            hs_side: &sync.hs,
+            sf_side: &sync.sf,
+        };
+        let mut outcome = merge_pair(&PairInput {
+            sync,
+            ctx,
+            hs_id: &hs_record.id,
+            sf_id: &sf_record.id,
+            base: None,
+            conflicts: &conflict_index,
+            through,
+        });
+        collector.plan.links.push(NewLink {
+            hs_id: hs_record.id.clone(),
+            sf_id: sf_record.id.clone(),
+            match_rule: rule,
+            base: std::mem::take(&mut outcome.refresh),
+        });
+        collector.push_pair(&hs_record.id, &sf_record.id, outcome);
+    }
+    collector.plan.ambiguous = matched.ambiguous;
+    for (side, unlinked, paired, ambiguous) in [
+        (
+            System::Hubspot,
+            &hs_unlinked,
+            &hs_paired,
+            &matched.ambiguous_hs,
+        ),
+        (
+            System::Salesforce,
+            &sf_unlinked,
+            &sf_paired,
+            &matched.ambiguous_sf,
+        ),
+    ] {
+        let target = other(side);
+        if !sync.may_create_in(target) {
+            continue;
+        }
+        let records = match side {
+            System::Hubspot => &read.hs.records,
+            System::Salesforce => &read.sf.records,
+        };
+        for &index in unlinked.iter() {
+            if paired.contains(&index) || ambiguous.contains(&index) {
+                continue;
+            }
+            let record = &records[index];
+            let ctx = single(sync, side, record);
+            let payload = create_payload(sync, target, &ctx, through);
+            let (hs_id, sf_id) = match side {
+                System::Hubspot => (Some(record.id.clone()), None),
+                System::Salesforce => (None, Some(record.id.clone())),
+            };
+            collector.push(
+                RecordChange {
+                    action: Action::Create,
+                    target,
+                    hs_id,
+                    sf_id,
+                    fields: payload.fields,
+                    precondition: BTreeMap::new(),
+                    base: payload.base,
+                    fingerprint: String::new(),
+                    settles_conflicts: Vec::new(),
+                },
+                payload.errors,
+            );
+        }
+    }
+    let mut plan = collector.plan;
+    plan.changes.sort_by(|a, b| {
+        (a.action, a.target, a.hs_id.as_deref(), a.sf_id.as_deref()).cmp(&(
+            b.action,
+            b.target,
+            b.hs_id.as_deref(),
+            b.sf_id.as_deref(),
+        ))
+    });
+    plan.links.sort_by(|a, b| a.hs_id.cmp(&b.hs_id));
+    plan.base_refresh.sort_by(|a, b| a.hs_id.cmp(&b.hs_id));
+    plan.conflicts
+        .sort_by(|a, b| (&a.hs_id, &a.key).cmp(&(&b.hs_id, &b.key)));
+    plan.will_fail.sort_by(|a, b| {
+        (a.target, a.hs_id.as_deref(), a.sf_id.as_deref()).cmp(&(
+            b.target,
+            b.hs_id.as_deref(),
+            b.sf_id.as_deref(),
+        ))
+    });
+    plan.unlinks.sort_by(|a, b| a.hs_id.cmp(&b.hs_id));
+    plan
+}
+
+fn plan_linked(
+    collector: &mut Collector<'_>,
+    link: &Link,
+    hs_record: Option<&RemoteRecord>,
+    sf_record: Option<&RemoteRecord>,
+    read: &SyncRead,
+    conflicts: &HashMap<(String, String), &OpenConflict>,
+    through: &BTreeMap<String, ThroughIndex>,
+) {
+    let sync = collector.sync;
+    let deleted_in = if hs_record.is_some_and(|r| r.deleted) {
+        Some(System::Hubspot)
+    } else if sf_record.is_some_and(|r| r.deleted) {
+        Some(System::Salesforce)
+    } else {
+        None
+    };
+    if let Some(side) = deleted_in {
+        let survivor = other(side);
+        let survivor_gone = match survivor {
+            System::Hubspot => hs_record.is_some_and(|r| r.deleted),
+            System::Salesforce => sf_record.is_some_and(|r| r.deleted),
+        };
+        match sync.on_delete {
+            DeletePolicy::Ignore => {}
+            DeletePolicy::Unlink => collector.plan.unlinks.push(Unlink {
+                hs_id: link.hs_id.clone(),
+                sf_id: link.sf_id.clone(),
+                deleted_in: side,
+            }),
+            DeletePolicy::Propagate if survivor_gone => collector.plan.unlinks.push(Unlink {
+                hs_id: link.hs_id.clone(),
+                sf_id: link.sf_id.clone(),
+                deleted_in: side,
+            }),
+            DeletePolicy::Propagate => collector.push(
+                RecordChange {
+                    action: Action::Delete,
+                    target: survivor,
+                    hs_id: Some(link.hs_id.clone()),
+                    sf_id: Some(link.sf_id.clone()),
+                    fields: Vec::new(),
+                    precondition: BTreeMap::new(),
+                    base: BTreeMap::new(),
+                    fingerprint: String::new(),
+                    settles_conflicts: Vec::new(),
+                },
+                Vec::new(),
+            ),
+        }
+        return;
+    }
+    // A side the read did not return: out of scope after a full read (leave the pair
+    // alone), unchanged since the base after an incremental one.
+    let hs_stand_in;
+    let hs_record = match hs_record {
+        Some(record) => record,
+        None if !read.hs.complete && sf_record.is_some() => {
+            hs_stand_in = from_base(&link.hs_id, System::Hubspot, sync, &link.base);
+            &hs_stand_in
+        }
+        None => return,
+    };
+    let sf_stand_in;
+    let sf_record = match sf_record {
+        Some(record) => record,
+        None if !read.sf.complete => {
+            sf_stand_in = from_base(&link.sf_id, System::Salesforce, sync, &link.base);
+            &sf_stand_in
+        }
+        None => return,
+    };
+    if !in_scope(sync, System::Hubspot, hs_record) || !in_scope(sync, System::Salesforce, sf_record)
+    {
+        return;
+    }
+    let outcome = merge_pair(&PairInput {
+        sync,
+        ctx: EvalContext {
+            hs: Some(hs_record),
+            sf: Some(sf_record),
+            hs_side: &sync.hs,
+            sf_side: &sync.sf,
+        },
+        hs_id: &link.hs_id,
+        sf_id: &link.sf_id,
+        base: Some(&link.base),
+        conflicts,
+        through,
+    });
+    let quiet = outcome.hs_fields.is_empty()
+        && outcome.sf_fields.is_empty()
+        && outcome.conflicts.is_empty()
+        && outcome.hs_errors.is_empty()
+        && outcome.sf_errors.is_empty();
+    if quiet {
+        collector.plan.unchanged += 1;
+    }
+    collector.push_pair(&link.hs_id, &link.sf_id, outcome);
+}

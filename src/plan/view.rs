@@ -1,0 +1,316 @@
+//! Views over a Plan: the human view in Terraform's manner and the JSON view. Pure functions
+//! returning text; the cli decides where it goes.
+
+use std::fmt::Write;
+
+use crate::schema::System;
+
+use super::model::*;
+use super::value::display;
+
+/// Options for the human view.
+#[derive(Debug, Clone, Copy)]
+pub struct HumanViewOptions {
+    /// Records shown per sync and kind before the rest is summarised (`--json` has them all).
+    pub max_records: usize,
+}
+
+impl Default for HumanViewOptions {
+    fn default() -> Self {
+        HumanViewOptions { max_records: 50 }
+    }
+}
+
+fn object_of(sync: &SyncPlan, system: System) -> String {
+    match system {
+        System::Hubspot => format!("hs.{}", sync.hs_object),
+        System::Salesforce => format!("sf.{}", sync.sf_object),
+    }
+}
+
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
+/// The human view: per sync, `+` create, `~` update with `field: old → new` and the rule,
+/// `-` delete, `!` conflict, `×` will fail; then totals and the API calls apply will spend.
+pub fn render_human(plan: &Plan, options: HumanViewOptions) -> String {
+    let mut out = String::new();
+    let max = options.max_records;
+    for sync in &plan.syncs {
+        let interesting = sync.has_changes()
+            || !sync.will_fail.is_empty()
+            || !sync.ambiguous.is_empty()
+            || !sync.links.is_empty()
+            || !sync.unlinks.is_empty();
+        if !interesting {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "sync {} (hs.{} ⇄ sf.{})",
+            sync.name, sync.hs_object, sync.sf_object
+        );
+        for (shown, change) in sync.changes.iter().enumerate() {
+            if shown == max {
+                let _ = writeln!(
+                    out,
+                    "  … and {} (see --json)",
+                    plural(
+                        (sync.changes.len() - max) as u64,
+                        "more change",
+                        "more changes"
+                    )
+                );
+                break;
+            }
+            render_change(&mut out, sync, change);
+        }
+        for (shown, conflict) in sync.conflicts.iter().enumerate() {
+            if shown == max {
+                let _ = writeln!(
+                    out,
+                    "  … and {}",
+                    plural(
+                        (sync.conflicts.len() - max) as u64,
+                        "more conflict",
+                        "more conflicts"
+                    )
+                );
+                break;
+            }
+            let _ = writeln!(
+                out,
+                "  {CONFLICT_SYMBOL} hs {} ⇄ sf {}  {}: hs {} vs sf {}  (review{})",
+                conflict.hs_id,
+                conflict.sf_id,
+                conflict.key,
+                display(&conflict.hs_value),
+                display(&conflict.sf_value),
+                if conflict.already_queued {
+                    ": already waiting in `tandem conflicts`"
+                } else {
+                    ": will be queued for `tandem conflicts resolve`"
+                }
+            );
+        }
+        for (shown, failure) in sync.will_fail.iter().enumerate() {
+            if shown == max {
+                let _ = writeln!(
+                    out,
+                    "  … and {}",
+                    plural(
+                        (sync.will_fail.len() - max) as u64,
+                        "more failure",
+                        "more failures"
+                    )
+                );
+                break;
+            }
+            let record = match (failure.action, failure.target_record()) {
+                (Action::Create, _) => format!(
+                    "{} from {}",
+                    object_of(sync, failure.target),
+                    failure.source_label()
+                ),
+                (_, Some(id)) => format!("{} {id}", object_of(sync, failure.target)),
+                (_, None) => object_of(sync, failure.target),
+            };
+            let _ = writeln!(
+                out,
+                "  {WILL_FAIL_SYMBOL} {} {record}: will fail, not sent",
+                failure.action.verb()
+            );
+            for reason in &failure.reasons {
+                let _ = writeln!(out, "      {reason}");
+            }
+        }
+        for ambiguous in sync.ambiguous.iter().take(max) {
+            let _ = writeln!(
+                out,
+                "  ? {} {} matches {} by key {:?} (match rule {}): not linked, not created",
+                ambiguous.side.short_name(),
+                ambiguous.id,
+                ambiguous
+                    .candidates
+                    .iter()
+                    .map(|c| format!("{} {c}", super::model::other(ambiguous.side).short_name()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                ambiguous.key,
+                ambiguous.match_rule
+            );
+        }
+        if !sync.links.is_empty() {
+            let _ = writeln!(
+                out,
+                "  = {} matched by key and linked",
+                plural(sync.links.len() as u64, "pair", "pairs")
+            );
+        }
+        for unlink in &sync.unlinks {
+            let _ = writeln!(
+                out,
+                "  = hs {} ⇄ sf {} unlinked (deleted in {})",
+                unlink.hs_id,
+                unlink.sf_id,
+                unlink.deleted_in.short_name()
+            );
+        }
+        if sync.waiting_in_error_queue > 0 {
+            let _ = writeln!(
+                out,
+                "  {} waiting unchanged in the error queue (`tandem errors list`)",
+                plural(sync.waiting_in_error_queue, "record", "records")
+            );
+        }
+        out.push('\n');
+    }
+    out.push_str(&render_summary(plan));
+    out
+}
+
+fn render_change(out: &mut String, sync: &SyncPlan, change: &RecordChange) {
+    let object = object_of(sync, change.target);
+    let symbol = change.action.symbol();
+    let header = match change.action {
+        Action::Create => format!(
+            "  {symbol} {object} from {} {}",
+            super::model::other(change.target).short_name(),
+            change.source_id().unwrap_or("?")
+        ),
+        Action::Update => format!(
+            "  {symbol} {object} {} ({} {})",
+            change.target_id().unwrap_or("?"),
+            super::model::other(change.target).short_name(),
+            change.source_id().unwrap_or("?")
+        ),
+        Action::Delete => format!(
+            "  {symbol} {object} {}  [{}]",
+            change.target_id().unwrap_or("?"),
+            Rule::DeletePropagated {
+                from: super::model::other(change.target)
+            }
+            .describe()
+        ),
+    };
+    let _ = writeln!(out, "{header}");
+    for field in &change.fields {
+        match change.action {
+            Action::Create => {
+                let _ = writeln!(out, "      {}: {}", field.field, display(&field.new));
+            }
+            _ => {
+                let _ = writeln!(
+                    out,
+                    "      {}: {} → {}  [{}]",
+                    field.field,
+                    display(&field.old),
+                    display(&field.new),
+                    field.rule.describe()
+                );
+            }
+        }
+    }
+}
+
+impl WillFail {
+    fn target_record(&self) -> Option<&str> {
+        match self.target {
+            System::Hubspot => self.hs_id.as_deref(),
+            System::Salesforce => self.sf_id.as_deref(),
+        }
+    }
+
+    fn source_label(&self) -> String {
+        let source = super::model::other(self.target);
+        let id = match source {
+            System::Hubspot => self.hs_id.as_deref(),
+            System::Salesforce => self.sf_id.as_deref(),
+        };
+        format!("{} {}", source.short_name(), id.unwrap_or("?"))
+    }
+}
+
+/// Totals, API spend and blast-radius verdicts: the last lines of `plan` and `apply`.
+pub fn render_summary(plan: &Plan) -> String {
+    let mut out = String::new();
+    let totals = plan.totals();
+    if !plan.has_changes() && totals.will_fail == 0 && totals.ambiguous == 0 {
+        out.push_str("No changes. HubSpot and Salesforce agree with the spec.\n");
+    } else {
+        let _ = writeln!(
+            out,
+            "Plan: {} to create, {} to update, {} to delete, {}, {}.",
+            thousands(totals.creates()),
+            thousands(totals.updates()),
+            thousands(totals.deletes()),
+            plural(
+                totals.conflicts,
+                "conflict for review",
+                "conflicts for review"
+            ),
+            plural(totals.will_fail, "write will fail", "writes will fail"),
+        );
+        for (name, side) in [("HubSpot", totals.hs), ("Salesforce", totals.sf)] {
+            let _ = writeln!(
+                out,
+                "  {name:<11} {} create, {} update, {} delete",
+                thousands(side.creates),
+                thousands(side.updates),
+                thousands(side.deletes)
+            );
+        }
+        if totals.ambiguous > 0 {
+            let _ = writeln!(
+                out,
+                "  {} ambiguous: resolve by hand or tighten the match rule",
+                plural(totals.ambiguous, "record is", "records are")
+            );
+        }
+    }
+    let budget = |calls: u64, remaining: Option<u64>| match remaining {
+        Some(remaining) => format!(
+            "{} of {} left today",
+            thousands(calls),
+            thousands(remaining)
+        ),
+        None => format!("{} (daily budget unknown)", thousands(calls)),
+    };
+    let _ = writeln!(
+        out,
+        "API calls apply will spend: HubSpot {}; Salesforce {}.",
+        budget(plan.api.hs_calls, plan.api.hs_remaining),
+        budget(plan.api.sf_calls, plan.api.sf_remaining)
+    );
+    for violation in &plan.limit_violations {
+        let _ = writeln!(
+            out,
+            "Blast-radius limit exceeded: sync {} plans {} {} (limit {}).",
+            violation.sync,
+            thousands(violation.planned),
+            violation.kind,
+            thousands(violation.limit)
+        );
+    }
+    out
+}
+
+/// The JSON view: the Plan itself, pretty-printed (the same document `-out` saves).
+pub fn render_json(plan: &Plan) -> String {
+    let mut text = serde_json::to_string_pretty(plan).unwrap_or_else(|_| "{}".to_string());
+    text.push('\n');
+    text
+}

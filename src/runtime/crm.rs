@@ -1,0 +1,104 @@
+//! The seam between the runtime and a CRM: what plan's reads and apply's writes need from
+//! one side.
+//!
+//! The HTTP connectors implement it for HubSpot and Salesforce ([`super::connected`]);
+//! [`super::memory::MemoryCrm`] implements it in memory for the planner's tests and
+//! benchmarks. Batched writes report one outcome per record that was attempted, in input
+//! order; records after a stop (daily limit, call cap) are absent: they were never sent.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::compile::Pushdown;
+use crate::connectors::RemoteRecord;
+use crate::schema::System;
+
+/// The outcome of one record in a batched write.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WriteOutcome {
+    /// Written; for a create, the new record's id.
+    Written { id: String },
+    /// Rejected by the CRM with its reason (`REQUIRED_FIELD_MISSING: ...`).
+    Rejected { reason: String },
+    /// The request may or may not have landed (timeout, 5xx on a create). Never resent in
+    /// this run; the next plan's matching finds the record if it exists.
+    Unknown { reason: String },
+}
+
+/// Why a call (or the rest of the run) could not go on.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CrmError {
+    /// The daily API allowance (or the per-run call cap) is spent: resume on a later run.
+    #[error("{}", message)]
+    Exhausted { system: System, message: String },
+    /// The call may or may not have reached the CRM.
+    #[error("{} call failed: {message}", system.display_name())]
+    Transport { system: System, message: String },
+    /// The CRM refused the call (credentials, permissions, a malformed request).
+    #[error("{} refused the call: {message}", system.display_name())]
+    Refused { system: System, message: String },
+}
+
+impl CrmError {
+    pub fn daily_limit(system: System) -> Self {
+        CrmError::Exhausted {
+            system,
+            message: format!("{} daily API limit reached", system.display_name()),
+        }
+    }
+}
+
+/// Outcomes of a batched write, and why it stopped early if it did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WriteBatch {
+    pub outcomes: Vec<WriteOutcome>,
+    pub stopped: Option<CrmError>,
+}
+
+/// What to read from one side.
+#[derive(Debug, Clone)]
+pub struct ReadRequest<'a> {
+    pub object: &'a str,
+    pub fields: &'a [String],
+    pub pushdown: Option<&'a Pushdown>,
+    /// An opaque cursor from an earlier read: only records changed since then are returned
+    /// (with deletions flagged). `None` reads everything.
+    pub since: Option<&'a Value>,
+    /// Also return deleted (archived) records, flagged `deleted`.
+    pub include_deleted: bool,
+}
+
+/// What a read returned.
+#[derive(Debug, Clone, Default)]
+pub struct ReadResult {
+    pub records: Vec<RemoteRecord>,
+    /// Where a later incremental read of this object continues from.
+    pub cursor: Option<Value>,
+}
+
+#[allow(async_fn_in_trait)]
+pub trait Crm {
+    fn system(&self) -> System;
+
+    /// Records per batched write call (HubSpot 100, Salesforce collections 200).
+    fn batch_size(&self) -> usize;
+
+    /// What remains of today's API budget, when the CRM has said.
+    fn remaining_budget(&self) -> Option<u64>;
+
+    /// Calls spent so far by this client.
+    fn calls(&self) -> u64;
+
+    async fn read(&mut self, request: &ReadRequest<'_>) -> Result<ReadResult, CrmError>;
+
+    async fn create(&mut self, object: &str, records: &[BTreeMap<String, Value>]) -> WriteBatch;
+
+    async fn update(
+        &mut self,
+        object: &str,
+        records: &[(String, BTreeMap<String, Value>)],
+    ) -> WriteBatch;
+
+    async fn delete(&mut self, object: &str, ids: &[String]) -> WriteBatch;
+}

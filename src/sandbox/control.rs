@@ -1,0 +1,720 @@
+//! Control of a running sandbox, in process ([`SandboxControl`]) and over HTTP under
+//! `/_sandbox/` on each server: call counters, faults, limits, token expiry, the clock, the
+//! write log, and acting as a CRM user (create, edit, delete, merge, convert a lead).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::crm::{Actor, Crm, WriteLogEntry};
+use super::faults::{FaultKind, FaultSettings};
+use super::limits::LimitSettings;
+use super::store::IndexedLookup;
+use super::validate::{self, Violation, WriteKind};
+use super::{Shared, clock, generator, ids};
+use crate::schema::System;
+
+/// Why a control action failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ControlError {
+    #[error("unknown object `{0}`")]
+    UnknownObject(String),
+    #[error("no live {object} record with id `{id}`")]
+    NotFound { object: String, id: String },
+    #[error("invalid values: {0:?}")]
+    Invalid(Vec<Violation>),
+    #[error("lead `{0}` is already converted")]
+    AlreadyConverted(String),
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+/// Ids of the records a lead conversion produced or reused.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeadConversion {
+    pub account_id: String,
+    pub contact_id: String,
+    pub opportunity_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ConvertOptions {
+    /// Merge into this existing Account instead of creating one.
+    pub account_id: Option<String>,
+    /// Merge into this existing Contact instead of creating one.
+    pub contact_id: Option<String>,
+    pub create_opportunity: bool,
+}
+
+/// In-process control of a running sandbox (cheap to clone).
+#[derive(Clone)]
+pub struct SandboxControl {
+    shared: Arc<Shared>,
+}
+
+impl SandboxControl {
+    pub(crate) fn new(shared: Arc<Shared>) -> Self {
+        SandboxControl { shared }
+    }
+
+    /// Calls to one endpoint, keyed `METHOD /route/{template}` as in [`Self::counters`].
+    pub fn call_count(&self, system: System, endpoint: &str) -> u64 {
+        self.shared
+            .system(system)
+            .gate()
+            .counters
+            .get(endpoint)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    pub fn counters(&self, system: System) -> BTreeMap<String, u64> {
+        self.shared.system(system).gate().counters.clone()
+    }
+
+    pub fn total_calls(&self, system: System) -> u64 {
+        self.shared.system(system).gate().counters.values().sum()
+    }
+
+    pub fn set_faults(&self, system: System, settings: FaultSettings) {
+        self.shared.system(system).gate().faults.settings = settings;
+    }
+
+    /// Makes the next calls fail with these faults, in order.
+    pub fn queue_faults(&self, system: System, faults: &[FaultKind]) {
+        self.shared
+            .system(system)
+            .gate()
+            .faults
+            .queued
+            .extend(faults.iter().copied());
+    }
+
+    pub fn clear_faults(&self, system: System) {
+        self.shared.system(system).gate().faults.clear();
+    }
+
+    /// Expires every access token of one server; clients must refresh.
+    pub fn expire_tokens(&self, system: System) {
+        self.shared.system(system).gate().auth.expire_all();
+    }
+
+    pub fn exhaust_daily_limit(&self, system: System) {
+        let now = self.shared.clock.now_ms();
+        self.shared.system(system).gate().limits.exhaust_daily(now);
+    }
+
+    pub fn set_daily_used(&self, system: System, used: u64) {
+        let now = self.shared.clock.now_ms();
+        self.shared
+            .system(system)
+            .gate()
+            .limits
+            .set_daily_used(now, used);
+    }
+
+    pub fn set_limits(&self, system: System, settings: LimitSettings) {
+        self.shared.system(system).gate().limits.settings = settings;
+    }
+
+    pub fn limits(&self, system: System) -> LimitSettings {
+        self.shared.system(system).gate().limits.settings.clone()
+    }
+
+    pub fn advance_clock_ms(&self, delta_ms: i64) {
+        self.shared.clock.advance_ms(delta_ms);
+    }
+
+    /// The sandbox's current time, epoch milliseconds.
+    pub fn now_ms(&self) -> i64 {
+        self.shared.clock.now_ms()
+    }
+
+    pub fn writes(&self, system: System) -> Vec<WriteLogEntry> {
+        self.shared.system(system).read().writes.clone()
+    }
+
+    /// Switches the Salesforce duplicate rule (matching Email) on an object on or off.
+    pub fn set_duplicate_rule(&self, object: &str, enabled: bool) {
+        let mut crm = self.shared.salesforce.write();
+        if enabled {
+            crm.duplicate_rules.insert(object.to_string());
+        } else {
+            crm.duplicate_rules.remove(object);
+        }
+    }
+
+    /// Sends HubSpot webhook events to `target_url`, signed v3 with `client_secret`.
+    pub fn set_webhook(&self, target_url: Option<String>, client_secret: Option<String>) {
+        let enabled = target_url.is_some();
+        {
+            let mut settings = self
+                .shared
+                .webhook
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            settings.target_url = target_url;
+            if let Some(secret) = client_secret {
+                settings.client_secret = secret;
+            }
+        }
+        self.shared.hubspot.write().webhooks_enabled = enabled;
+    }
+
+    /// Webhook deliveries (succeeded, failed) so far.
+    pub fn webhook_deliveries(&self) -> (u64, u64) {
+        let settings = self
+            .shared
+            .webhook
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        (settings.delivered, settings.failed)
+    }
+
+    /// Clears counters, faults, limit usage and queued faults; with `data`, reseeds records.
+    pub fn reset(&self, data: bool) {
+        for system in [System::Hubspot, System::Salesforce] {
+            let mut gate = self.shared.system(system).gate();
+            gate.counters.clear();
+            gate.faults.clear();
+            gate.limits.reset();
+        }
+        if data {
+            self.shared.hubspot.write().clear();
+            self.shared.salesforce.write().clear();
+            generator::seed_all(&self.shared);
+        }
+    }
+
+    /// A record's stored values by field name (system fields included), deleted or not.
+    pub fn record(
+        &self,
+        system: System,
+        object: &str,
+        id: &str,
+    ) -> Option<BTreeMap<String, String>> {
+        let crm = self.shared.system(system).read();
+        let object = resolve_object(&crm, object).ok()?;
+        let table = crm.store.table(&object)?;
+        let id = canonical_id(system, id);
+        let record = table.get(&id)?;
+        let mut out = BTreeMap::new();
+        for name in crm.object(&object)?.fields.keys() {
+            if let Some(value) = crm.value(table, record, name) {
+                out.insert(name.clone(), value.into_owned());
+            }
+        }
+        for (index, value) in record.values.iter() {
+            out.entry(table.field_names[*index as usize].to_string())
+                .or_insert_with(|| value.to_string());
+        }
+        Some(out)
+    }
+
+    pub fn record_count(&self, system: System, object: &str) -> usize {
+        let crm = self.shared.system(system).read();
+        resolve_object(&crm, object)
+            .ok()
+            .and_then(|o| {
+                crm.store
+                    .table(&o)
+                    .map(|t| t.records.iter().filter(|r| !r.is_deleted()).count())
+            })
+            .unwrap_or(0)
+    }
+
+    /// Creates a record as a CRM user would (validated, logged with origin `user`).
+    pub fn act_create(
+        &self,
+        system: System,
+        object: &str,
+        fields: &Map<String, Value>,
+    ) -> Result<String, ControlError> {
+        let now = self.shared.clock.tick_ms();
+        let mut crm = self.shared.system(system).write();
+        let object = resolve_object(&crm, object)?;
+        let values = validated(&crm, &object, WriteKind::Create, fields)?;
+        crm.create(&object, &values, &Actor::user(), now)
+            .ok_or(ControlError::UnknownObject(object))
+    }
+
+    /// Edits a record as a CRM user would.
+    pub fn act_update(
+        &self,
+        system: System,
+        object: &str,
+        id: &str,
+        fields: &Map<String, Value>,
+    ) -> Result<(), ControlError> {
+        let now = self.shared.clock.tick_ms();
+        let mut crm = self.shared.system(system).write();
+        let object = resolve_object(&crm, object)?;
+        let slot = live_slot(&crm, &object, id)?;
+        let values = validated(&crm, &object, WriteKind::Update, fields)?;
+        crm.update(&object, slot, &values, &Actor::user(), now);
+        Ok(())
+    }
+
+    pub fn act_delete(&self, system: System, object: &str, id: &str) -> Result<(), ControlError> {
+        let now = self.shared.clock.tick_ms();
+        let mut crm = self.shared.system(system).write();
+        let object = resolve_object(&crm, object)?;
+        let slot = live_slot(&crm, &object, id)?;
+        crm.delete(&object, slot, &Actor::user(), now);
+        Ok(())
+    }
+
+    /// Restores a deleted (not merged) record from the Recycle Bin / archive.
+    pub fn act_undelete(&self, system: System, object: &str, id: &str) -> Result<(), ControlError> {
+        let now = self.shared.clock.tick_ms();
+        let mut crm = self.shared.system(system).write();
+        let object = resolve_object(&crm, object)?;
+        let table = crm
+            .store
+            .table(&object)
+            .ok_or_else(|| ControlError::UnknownObject(object.clone()))?;
+        let id = canonical_id(system, id);
+        let slot = table
+            .slot_of(&id)
+            .filter(|slot| table.record(*slot).is_deleted())
+            .ok_or_else(|| ControlError::NotFound {
+                object: object.clone(),
+                id: id.clone(),
+            })?;
+        crm.undelete(&object, slot, &Actor::user(), now);
+        Ok(())
+    }
+
+    /// Merges `loser` into `winner` as a user would in the CRM's UI.
+    pub fn act_merge(
+        &self,
+        system: System,
+        object: &str,
+        winner: &str,
+        loser: &str,
+    ) -> Result<(), ControlError> {
+        let now = self.shared.clock.tick_ms();
+        let mut crm = self.shared.system(system).write();
+        let object = resolve_object(&crm, object)?;
+        let winner = live_slot(&crm, &object, winner)?;
+        let loser = live_slot(&crm, &object, loser)?;
+        crm.merge(&object, winner, loser, &Actor::user(), now);
+        Ok(())
+    }
+
+    /// Converts a Salesforce lead: creates (or reuses) an Account and Contact, optionally an
+    /// Opportunity, and marks the lead converted.
+    pub fn convert_lead(
+        &self,
+        lead_id: &str,
+        options: &ConvertOptions,
+    ) -> Result<LeadConversion, ControlError> {
+        let now = self.shared.clock.tick_ms();
+        let mut crm = self.shared.salesforce.write();
+        let lead_slot = live_slot(&crm, "Lead", lead_id)?;
+        let lead: BTreeMap<String, String> = {
+            let table = crm
+                .store
+                .table("Lead")
+                .ok_or_else(|| ControlError::UnknownObject("Lead".into()))?;
+            let record = table.record(lead_slot);
+            record
+                .values
+                .iter()
+                .map(|(i, v)| (table.field_names[*i as usize].to_string(), v.to_string()))
+                .collect()
+        };
+        if lead.get("IsConverted").map(String::as_str) == Some("true") {
+            return Err(ControlError::AlreadyConverted(lead_id.to_string()));
+        }
+        let actor = Actor::user();
+        let pick = |names: &[(&str, &str)]| -> Vec<(String, Option<String>)> {
+            names
+                .iter()
+                .filter_map(|(from, to)| lead.get(*from).map(|v| (to.to_string(), Some(v.clone()))))
+                .collect()
+        };
+        let account_id = match &options.account_id {
+            Some(id) => {
+                live_slot(&crm, "Account", id)?;
+                canonical_id(System::Salesforce, id)
+            }
+            None => {
+                let mut values = pick(&[
+                    ("Company", "Name"),
+                    ("Website", "Website"),
+                    ("Industry", "Industry"),
+                    ("City", "BillingCity"),
+                    ("Country", "BillingCountry"),
+                ]);
+                values.retain(|(name, value)| account_accepts(&crm, name, value.as_deref()));
+                crm.create("Account", &values, &actor, now)
+                    .ok_or_else(|| ControlError::UnknownObject("Account".into()))?
+            }
+        };
+        let contact_id = match &options.contact_id {
+            Some(id) => {
+                live_slot(&crm, "Contact", id)?;
+                canonical_id(System::Salesforce, id)
+            }
+            None => {
+                let mut values = pick(&[
+                    ("FirstName", "FirstName"),
+                    ("LastName", "LastName"),
+                    ("Email", "Email"),
+                    ("Phone", "Phone"),
+                    ("Title", "Title"),
+                    ("LeadSource", "LeadSource"),
+                ]);
+                values.push(("AccountId".into(), Some(account_id.clone())));
+                crm.create("Contact", &values, &actor, now)
+                    .ok_or_else(|| ControlError::UnknownObject("Contact".into()))?
+            }
+        };
+        let opportunity_id = if options.create_opportunity {
+            let name = format!("{}-", lead.get("Company").cloned().unwrap_or_default());
+            let values = vec![
+                ("Name".to_string(), Some(name)),
+                ("StageName".to_string(), Some("Prospecting".to_string())),
+                (
+                    "CloseDate".to_string(),
+                    Some(clock::date_string(now + 30 * 86_400_000)),
+                ),
+                ("AccountId".to_string(), Some(account_id.clone())),
+            ];
+            crm.create("Opportunity", &values, &actor, now)
+        } else {
+            None
+        };
+        let mut lead_values = vec![
+            ("IsConverted".to_string(), Some("true".to_string())),
+            ("ConvertedDate".to_string(), Some(clock::date_string(now))),
+            ("ConvertedAccountId".to_string(), Some(account_id.clone())),
+            ("ConvertedContactId".to_string(), Some(contact_id.clone())),
+            ("ConvertedOpportunityId".to_string(), opportunity_id.clone()),
+        ];
+        let converted_status = crm
+            .object("Lead")
+            .and_then(|o| o.field("Status"))
+            .and_then(|f| f.picklist.as_ref())
+            .and_then(|p| {
+                p.values
+                    .iter()
+                    .find(|v| v.value.contains("Converted") && !v.value.contains("Not"))
+            })
+            .map(|v| v.value.clone());
+        if let Some(status) = converted_status {
+            lead_values.push(("Status".to_string(), Some(status)));
+        }
+        crm.update("Lead", lead_slot, &lead_values, &actor, now);
+        Ok(LeadConversion {
+            account_id,
+            contact_id,
+            opportunity_id,
+        })
+    }
+}
+
+fn account_accepts(crm: &Crm, name: &str, value: Option<&str>) -> bool {
+    let Some(field) = crm.object("Account").and_then(|o| o.field(name)) else {
+        return false;
+    };
+    let Some(value) = value else { return true };
+    validate::normalize_value(
+        System::Salesforce,
+        field,
+        &Value::String(value.to_string()),
+        &validate::NoOracle,
+        None,
+    )
+    .is_ok()
+}
+
+fn canonical_id(system: System, id: &str) -> String {
+    match system {
+        System::Salesforce => ids::normalize_salesforce_id(id).unwrap_or_else(|| id.to_string()),
+        System::Hubspot => id.to_string(),
+    }
+}
+
+fn resolve_object(crm: &Crm, object: &str) -> Result<String, ControlError> {
+    match crm.system {
+        System::Hubspot => crm.resolve_hubspot_object(object),
+        System::Salesforce => crm.resolve_salesforce_object(object),
+    }
+    .ok_or_else(|| ControlError::UnknownObject(object.to_string()))
+}
+
+fn live_slot(crm: &Crm, object: &str, id: &str) -> Result<u32, ControlError> {
+    let table = crm
+        .store
+        .table(object)
+        .ok_or_else(|| ControlError::UnknownObject(object.to_string()))?;
+    let id = canonical_id(crm.system, id);
+    table
+        .slot_of(&id)
+        .filter(|slot| !table.record(*slot).is_deleted())
+        .ok_or(ControlError::NotFound {
+            object: object.to_string(),
+            id,
+        })
+}
+
+fn validated(
+    crm: &Crm,
+    object: &str,
+    kind: WriteKind,
+    fields: &Map<String, Value>,
+) -> Result<Vec<(String, Option<String>)>, ControlError> {
+    let schema = crm
+        .object(object)
+        .ok_or_else(|| ControlError::UnknownObject(object.to_string()))?;
+    let values = match crm.system {
+        System::Hubspot => {
+            let oracle = super::hubspot::write::HubspotOracle { crm, object };
+            validate::normalize_input(System::Hubspot, schema, kind, fields, &oracle)
+        }
+        System::Salesforce => validate::normalize_input(
+            System::Salesforce,
+            schema,
+            kind,
+            fields,
+            &validate::NoOracle,
+        ),
+    }
+    .map_err(ControlError::Invalid)?;
+    if crm.system == System::Hubspot && object == "contacts" {
+        if let Some(email) = values
+            .iter()
+            .find(|(n, _)| n == "email")
+            .and_then(|(_, v)| v.as_deref())
+        {
+            if let Some(IndexedLookup::One(_) | IndexedLookup::Many(_)) = crm
+                .store
+                .table(object)
+                .and_then(|t| t.lookup("email", email, false))
+            {
+                return Err(ControlError::Invalid(vec![Violation::BadEmail {
+                    field: "email".into(),
+                    label: "Email".into(),
+                    value: format!("{email} (already used by another contact)"),
+                }]));
+            }
+        }
+    }
+    Ok(values)
+}
+
+// ---- HTTP ----
+
+type Ctx = State<Arc<Shared>>;
+
+fn control_error(error: ControlError) -> Response {
+    let status = match error {
+        ControlError::UnknownObject(_) | ControlError::NotFound { .. } => StatusCode::NOT_FOUND,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    (status, Json(json!({"error": error.to_string()}))).into_response()
+}
+
+fn ok(value: Value) -> Response {
+    Json(value).into_response()
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+struct AdvanceBody {
+    seconds: Option<i64>,
+    ms: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+struct QueueBody {
+    faults: Vec<FaultKind>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+struct ResetBody {
+    data: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct MergeBody {
+    winner: String,
+    loser: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WebhookBody {
+    target_url: Option<String>,
+    client_secret: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RuleBody {
+    enabled: bool,
+}
+
+/// The `/_sandbox/` routes for one server (they act on that server's CRM).
+pub fn router(system: System) -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/_sandbox/counters", get(move |State(s): Ctx| async move { ok(json!(SandboxControl::new(s).counters(system))) }))
+        .route("/_sandbox/writes", get(move |State(s): Ctx| async move { ok(json!(SandboxControl::new(s).writes(system))) }))
+        .route(
+            "/_sandbox/reset",
+            post(move |State(s): Ctx, body: Option<Json<ResetBody>>| async move {
+                SandboxControl::new(s).reset(body.map(|b| b.0.data).unwrap_or(false));
+                ok(json!({"reset": true}))
+            }),
+        )
+        .route(
+            "/_sandbox/clock",
+            get(|State(s): Ctx| async move {
+                let now = s.clock.now_ms();
+                ok(json!({"nowMs": now, "now": clock::salesforce_datetime(now), "offsetMs": s.clock.offset_ms()}))
+            }),
+        )
+        .route(
+            "/_sandbox/clock/advance",
+            post(|State(s): Ctx, Json(body): Json<AdvanceBody>| async move {
+                let delta = body.ms.unwrap_or(0) + body.seconds.unwrap_or(0) * 1000;
+                s.clock.advance_ms(delta);
+                let now = s.clock.now_ms();
+                ok(json!({"nowMs": now, "now": clock::salesforce_datetime(now)}))
+            }),
+        )
+        .route(
+            "/_sandbox/faults",
+            get(move |State(s): Ctx| async move {
+                let gate = s.system(system).gate();
+                ok(json!({"settings": gate.faults.settings, "queued": gate.faults.queued}))
+            })
+            .put(move |State(s): Ctx, Json(settings): Json<FaultSettings>| async move {
+                SandboxControl::new(s).set_faults(system, settings);
+                ok(json!({"ok": true}))
+            })
+            .delete(move |State(s): Ctx| async move {
+                SandboxControl::new(s).clear_faults(system);
+                ok(json!({"ok": true}))
+            }),
+        )
+        .route(
+            "/_sandbox/faults/queue",
+            post(move |State(s): Ctx, Json(body): Json<QueueBody>| async move {
+                SandboxControl::new(s).queue_faults(system, &body.faults);
+                ok(json!({"queued": body.faults.len()}))
+            }),
+        )
+        .route(
+            "/_sandbox/tokens/expire",
+            post(move |State(s): Ctx| async move {
+                SandboxControl::new(s).expire_tokens(system);
+                ok(json!({"expired": true}))
+            }),
+        )
+        .route(
+            "/_sandbox/limits",
+            get(move |State(s): Ctx| async move {
+                let gate = s.system(system).gate();
+                let usage = gate.limits.usage();
+                ok(json!({"settings": gate.limits.settings, "dailyUsed": usage.daily_used}))
+            })
+            .put(move |State(s): Ctx, Json(settings): Json<LimitSettings>| async move {
+                SandboxControl::new(s).set_limits(system, settings);
+                ok(json!({"ok": true}))
+            }),
+        )
+        .route(
+            "/_sandbox/limits/exhaust",
+            post(move |State(s): Ctx| async move {
+                SandboxControl::new(s).exhaust_daily_limit(system);
+                ok(json!({"exhausted": true}))
+            }),
+        )
+        .route(
+            "/_sandbox/records/{object}",
+            post(move |State(s): Ctx, Path(object): Path<String>, Json(fields): Json<Map<String, Value>>| async move {
+                match SandboxControl::new(s).act_create(system, &object, &fields) {
+                    Ok(id) => (StatusCode::CREATED, Json(json!({"id": id}))).into_response(),
+                    Err(error) => control_error(error),
+                }
+            }),
+        )
+        .route(
+            "/_sandbox/records/{object}/{id}",
+            get(move |State(s): Ctx, Path((object, id)): Path<(String, String)>| async move {
+                match SandboxControl::new(s).record(system, &object, &id) {
+                    Some(record) => ok(json!(record)),
+                    None => control_error(ControlError::NotFound { object, id }),
+                }
+            })
+            .patch(move |State(s): Ctx, Path((object, id)): Path<(String, String)>, Json(fields): Json<Map<String, Value>>| async move {
+                match SandboxControl::new(s).act_update(system, &object, &id, &fields) {
+                    Ok(()) => ok(json!({"ok": true})),
+                    Err(error) => control_error(error),
+                }
+            })
+            .delete(move |State(s): Ctx, Path((object, id)): Path<(String, String)>| async move {
+                match SandboxControl::new(s).act_delete(system, &object, &id) {
+                    Ok(()) => ok(json!({"ok": true})),
+                    Err(error) => control_error(error),
+                }
+            }),
+        )
+        .route(
+            "/_sandbox/records/{object}/{id}/undelete",
+            post(move |State(s): Ctx, Path((object, id)): Path<(String, String)>| async move {
+                match SandboxControl::new(s).act_undelete(system, &object, &id) {
+                    Ok(()) => ok(json!({"ok": true})),
+                    Err(error) => control_error(error),
+                }
+            }),
+        )
+        .route(
+            "/_sandbox/merge/{object}",
+            post(move |State(s): Ctx, Path(object): Path<String>, Json(body): Json<MergeBody>| async move {
+                match SandboxControl::new(s).act_merge(system, &object, &body.winner, &body.loser) {
+                    Ok(()) => ok(json!({"ok": true})),
+                    Err(error) => control_error(error),
+                }
+            }),
+        )
+        .route(
+            "/_sandbox/leads/{id}/convert",
+            post(move |State(s): Ctx, Path(id): Path<String>, body: Option<Json<ConvertOptions>>| async move {
+                if system != System::Salesforce {
+                    return control_error(ControlError::Unsupported("lead conversion is a Salesforce action".into()));
+                }
+                match SandboxControl::new(s).convert_lead(&id, &body.map(|b| b.0).unwrap_or_default()) {
+                    Ok(conversion) => ok(json!(conversion)),
+                    Err(error) => control_error(error),
+                }
+            }),
+        )
+        .route(
+            "/_sandbox/duplicate-rules/{object}",
+            put(move |State(s): Ctx, Path(object): Path<String>, Json(body): Json<RuleBody>| async move {
+                SandboxControl::new(s).set_duplicate_rule(&object, body.enabled);
+                ok(json!({"object": object, "enabled": body.enabled}))
+            }),
+        )
+        .route(
+            "/_sandbox/webhooks",
+            put(move |State(s): Ctx, Json(body): Json<WebhookBody>| async move {
+                SandboxControl::new(s).set_webhook(body.target_url, body.client_secret);
+                ok(json!({"ok": true}))
+            }),
+        )
+}

@@ -1,0 +1,240 @@
+//! A sandbox world for end-to-end tests: the sandbox in-process on loopback (its catalog is
+//! the committed schema snapshots), a spec compiled through the real pipeline, the HTTP
+//! connectors, the runtime and a state store on disk.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+use tandem::compile::Program;
+use tandem::compile::from_ast::{compile_spec, schema_digest};
+use tandem::plan::{ApiBudget, Plan, PlanInputs};
+use tandem::runtime::connected::{HubSpotCrm, SalesforceCrm};
+use tandem::runtime::{ApplySummary, Crm};
+use tandem::sandbox::{Sandbox, SandboxConfig, SandboxControl, SandboxHandle};
+use tandem::schema::{Schemas, System};
+use tandem::state::StateStore;
+
+pub struct World {
+    pub rt: tokio::runtime::Runtime,
+    pub sandbox: Option<SandboxHandle>,
+    pub dir: tempfile::TempDir,
+    pub program: Program,
+    pub schema_digest: String,
+    pub store: StateStore,
+    pub hs: HubSpotCrm,
+    pub sf: SalesforceCrm,
+}
+
+pub fn compile_dir(dir: &Path) -> (Program, String) {
+    let validation = tandem::project::validate(
+        dir,
+        &tandem::project::ValidateOptions {
+            schemas_dir: Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("schemas")),
+        },
+    )
+    .expect("spec loads");
+    assert!(
+        !tandem::diagnostics::has_errors(&validation.diags),
+        "spec has errors: {:?}",
+        validation.diags
+    );
+    let schemas = Schemas::standard();
+    let (_, diags) =
+        tandem::check::check(&validation.spec, &schemas, &tandem::check::Tables::new());
+    assert!(
+        !tandem::diagnostics::has_errors(&diags),
+        "checker errors: {diags:?}"
+    );
+    let program = compile_spec(&validation.spec, &schemas, &BTreeMap::new()).expect("compiles");
+    (program, schema_digest(&schemas))
+}
+
+impl World {
+    /// A world with an empty sandbox and the spec `text`.
+    pub fn new(text: &str) -> World {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let sandbox = rt
+            .block_on(Sandbox::start(SandboxConfig {
+                records_per_object: 0,
+                hubspot_schema: Some(tandem::schema::standard::hubspot()),
+                salesforce_schema: Some(tandem::schema::standard::salesforce()),
+                ..SandboxConfig::default()
+            }))
+            .expect("sandbox starts");
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir_all(dir.path().join("spec")).expect("spec dir");
+        std::fs::write(dir.path().join("spec").join("spec.tandem"), text).expect("spec");
+        let (program, schema_digest) = compile_dir(&dir.path().join("spec"));
+        let vars = env_vars(&sandbox);
+        let config = tandem::connectors::config::from_variables(&vars).expect("config");
+        let hs = HubSpotCrm {
+            client: tandem::connectors::HubSpotClient::new(config.hubspot().expect("hs"))
+                .expect("hs client"),
+        };
+        let sf = SalesforceCrm {
+            client: tandem::connectors::SalesforceClient::new(config.salesforce().expect("sf"))
+                .expect("sf client"),
+        };
+        let store = StateStore::open(&dir.path().join("spec").join(".tandem").join("state.db"))
+            .expect("state");
+        World {
+            rt,
+            sandbox: Some(sandbox),
+            dir,
+            program,
+            schema_digest,
+            store,
+            hs,
+            sf,
+        }
+    }
+
+    /// Fresh connector clients, as a new `tandem` process would have (no remembered quota).
+    pub fn reconnect(&mut self) {
+        let vars = self.env();
+        let config = tandem::connectors::config::from_variables(&vars).expect("config");
+        self.hs = HubSpotCrm {
+            client: tandem::connectors::HubSpotClient::new(config.hubspot().expect("hs"))
+                .expect("hs client"),
+        };
+        self.sf = SalesforceCrm {
+            client: tandem::connectors::SalesforceClient::new(config.salesforce().expect("sf"))
+                .expect("sf client"),
+        };
+    }
+
+    pub fn spec_dir(&self) -> PathBuf {
+        self.dir.path().join("spec")
+    }
+
+    pub fn control(&self) -> SandboxControl {
+        self.sandbox.as_ref().expect("sandbox").control()
+    }
+
+    pub fn env(&self) -> BTreeMap<String, String> {
+        env_vars(self.sandbox.as_ref().expect("sandbox"))
+    }
+
+    pub fn plan(&mut self) -> Plan {
+        let state = self.store.snapshot().expect("snapshot");
+        let incremental = self.store.pending_journal().expect("journal").is_empty();
+        let reads = self
+            .rt
+            .block_on(tandem::runtime::read::read_all(
+                &self.program,
+                &state,
+                &mut self.hs,
+                &mut self.sf,
+                incremental,
+            ))
+            .expect("reads");
+        tandem::plan::plan(&PlanInputs {
+            program: &self.program,
+            schema_digest: &self.schema_digest,
+            state: &state,
+            reads: &reads,
+            budget: ApiBudget {
+                hs_remaining: self.hs.remaining_budget(),
+                sf_remaining: self.sf.remaining_budget(),
+            },
+        })
+    }
+
+    pub fn apply(&mut self, plan: &Plan) -> ApplySummary {
+        self.rt
+            .block_on(tandem::runtime::apply(
+                plan,
+                &self.program,
+                &self.schema_digest,
+                &mut self.store,
+                &mut self.hs,
+                &mut self.sf,
+                &mut |_| {},
+            ))
+            .expect("apply")
+    }
+
+    pub fn cycle(&mut self) -> (Plan, ApplySummary) {
+        let plan = self.plan();
+        let summary = self.apply(&plan);
+        (plan, summary)
+    }
+
+    pub fn create(&self, system: System, object: &str, fields: Value) -> String {
+        let map: Map<String, Value> = fields.as_object().cloned().unwrap_or_default();
+        self.control()
+            .act_create(system, object, &map)
+            .expect("user create")
+    }
+
+    pub fn update(&self, system: System, object: &str, id: &str, fields: Value) {
+        let map: Map<String, Value> = fields.as_object().cloned().unwrap_or_default();
+        self.control()
+            .act_update(system, object, id, &map)
+            .expect("user update");
+    }
+
+    pub fn count(&self, system: System, object: &str) -> usize {
+        self.control().record_count(system, object)
+    }
+
+    pub fn field(&self, system: System, object: &str, id: &str, field: &str) -> Option<String> {
+        self.control()
+            .record(system, object, id)
+            .and_then(|r| r.get(field).cloned())
+    }
+
+    pub fn link_of_hs(&self, sync: &str, hs_id: &str) -> Option<String> {
+        self.store.partner(sync, "hs", hs_id).expect("partner")
+    }
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        if let Some(sandbox) = self.sandbox.take() {
+            let _ = self.rt.block_on(sandbox.shutdown());
+        }
+    }
+}
+
+pub fn env_vars(sandbox: &SandboxHandle) -> BTreeMap<String, String> {
+    [
+        ("TANDEM_HUBSPOT_URL", sandbox.hubspot_url()),
+        ("TANDEM_HUBSPOT_TOKEN", sandbox.hubspot_token()),
+        ("TANDEM_SALESFORCE_URL", sandbox.salesforce_url()),
+        ("TANDEM_SALESFORCE_TOKEN", sandbox.salesforce_token()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+/// The accounts sync used by most end-to-end tests, with a conflict rule, a delete policy
+/// and a create limit filled in.
+pub fn accounts_spec(conflict: &str, on_delete: &str, creates: u64) -> String {
+    format!(
+        r#"connection hs: hubspot
+connection sf: salesforce
+
+sync accounts: hs.companies <-> sf.Account {{
+  match hs.salesforceaccountid = sf.Id
+  match domain(hs.domain) = domain(sf.Website)
+  create in hs, sf
+  conflict {conflict}
+  on delete {on_delete}
+  limit creates {creates}
+
+  hs.name              <-> sf.Name
+  hs.domain            <-> sf.Website           transform "https://" + hs.domain reverse domain(sf.Website)
+  hs.numberofemployees <-> sf.NumberOfEmployees keep when blank
+  hs.phone             <-> sf.Phone
+}}
+"#
+    )
+}
