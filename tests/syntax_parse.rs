@@ -41,7 +41,7 @@ fn example_revops_folder_parses_cleanly() {
     assert_eq!(spec.maps().count(), 4);
     assert_eq!(spec.tables().count(), 2);
     let syncs: Vec<&str> = spec.syncs().map(|s| s.name.as_str()).collect();
-    assert_eq!(syncs, ["accounts", "deals", "leads", "lead_opportunities"]);
+    assert_eq!(syncs, ["accounts", "deals", "leads"]);
     assert_eq!(spec.triggers().count(), 3);
 }
 

@@ -202,6 +202,12 @@ proptest! {
     }
 
     #[test]
+    fn token_soup_never_panics(tokens in proptest::collection::vec(0..SNIPPETS.len(), 0..80)) {
+        let text: Vec<&str> = tokens.iter().map(|&index| SNIPPETS[index]).collect();
+        exercise(&text.join(" "))?;
+    }
+
+    #[test]
     fn random_unicode_never_panics(text in "\\PC{0,200}") {
         exercise(&text)?;
     }
