@@ -296,3 +296,56 @@ fn hubspot_malformed_properties_name_the_object() {
         "{error}"
     );
 }
+
+#[test]
+fn hubspot_standard_objects_get_default_associations() {
+    let contacts = contacts();
+    let company = contacts
+        .association_to("companies")
+        .expect("contact -> company");
+    assert_eq!((company.type_id, company.primary_type_id), (279, Some(1)));
+    assert_eq!(contacts.association_to("deals").map(|a| a.type_id), Some(4));
+    assert_eq!(
+        tandem::schema::convert::standard_object_type_id("tasks"),
+        Some("0-27")
+    );
+    assert_eq!(
+        tandem::schema::convert::standard_object_name("0-3"),
+        Some("deals")
+    );
+}
+
+#[test]
+fn hubspot_custom_object_schema_converts_with_required_properties_and_associations() {
+    let object = tandem::schema::convert::hubspot_custom_object(&payload(
+        "hubspot/subscriptions-schema.json",
+    ))
+    .expect("custom object converts");
+    assert_eq!(
+        (object.name.as_str(), object.label.as_str()),
+        ("subscriptions", "Subscriptions")
+    );
+    assert!(object.custom);
+    assert_eq!(object.object_type_id.as_deref(), Some("2-3465404"));
+    let name = object.field("subscription_name").expect("name property");
+    assert!(name.required_on_create && name.unique && name.custom);
+    assert!(!object.field("plan").is_some_and(|f| f.required_on_create));
+    assert_eq!(
+        object.field("hs_object_id").map(|f| f.field_type),
+        Some(FieldType::Id)
+    );
+    let targets: Vec<(&str, u32)> = object
+        .associations
+        .iter()
+        .map(|a| (a.to_object.as_str(), a.type_id))
+        .collect();
+    // Only associations leaving the custom object, targets by standard name.
+    assert_eq!(targets, [("companies", 67), ("contacts", 65)]);
+}
+
+#[test]
+fn hubspot_custom_object_with_a_bad_association_id_is_a_clear_error() {
+    let text = payload("hubspot/subscriptions-schema.json").replace("\"65\"", "\"sixty-five\"");
+    let error = tandem::schema::convert::hubspot_custom_object(&text).expect_err("bad id");
+    assert!(error.to_string().contains("sixty-five"), "{error}");
+}

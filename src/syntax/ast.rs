@@ -515,6 +515,11 @@ impl ModifierKind {
 }
 
 /// The value map a mapping goes `via`.
+///
+/// A named map with a header is read in the direction its declared fields give. In an
+/// inline map, `=>` points the way the value flows: on a `<-` mapping the left of each pair
+/// is the right side's value; on a `<->` mapping the left of each `<=>` pair is the left
+/// side's value.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum ValueMapRef {
     Named(Ident),

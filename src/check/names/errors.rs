@@ -25,6 +25,14 @@ fn defined_names(suggestion: &Option<String>, kind: &str, known: &[String]) -> S
     }
 }
 
+fn map_help(name: &str, suggestion: &Option<String>, known: &[String], is_table: bool) -> String {
+    if is_table {
+        format!("`{name}` is a lookup table; read it with `transform lookup({name}, <key>)`")
+    } else {
+        defined_names(suggestion, "value map", known)
+    }
+}
+
 #[derive(Debug, Error, Diagnostic)]
 pub enum NamesError {
     #[error("the {kind} `{name}` is defined more than once")]
@@ -57,12 +65,14 @@ pub enum NamesError {
     #[error("unknown value map `{name}`")]
     #[diagnostic(
         code(tandem::names::undefined_map),
-        help("{}", defined_names(suggestion, "value map", known))
+        help("{}", map_help(name, suggestion, known, *is_table))
     )]
     UndefinedMap {
         name: String,
         suggestion: Option<String>,
         known: Vec<String>,
+        /// The name is a lookup table's, used where a value map belongs.
+        is_table: bool,
         #[label("no `map {name}` in this spec")]
         span: SourceSpan,
     },

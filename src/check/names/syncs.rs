@@ -250,6 +250,7 @@ impl<'spec> NameChecker<'spec> {
                             name: name.name.clone(),
                             suggestion: closest(&name.name, self.maps.keys().copied()),
                             known,
+                            is_table: self.tables.contains_key(name.as_str()),
                             span: name.span.into(),
                         },
                     );

@@ -14,7 +14,7 @@ struct Results<T> {
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Property {
+pub(super) struct Property {
     name: String,
     label: String,
     #[serde(rename = "type")]
@@ -38,7 +38,7 @@ struct Property {
     #[serde(default)]
     number_display_hint: Option<String>,
     #[serde(default)]
-    archived: bool,
+    pub(super) archived: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -70,7 +70,8 @@ pub struct HubspotObjectInfo {
 
 /// Converts a properties response (`GET /crm/v3/properties/{objectType}`), plus optionally
 /// that object type's pipelines response, to an [`ObjectSchema`]. Archived properties are
-/// left out; hidden options become inactive picklist values.
+/// left out; hidden options become inactive picklist values; a standard object gets
+/// HubSpot's default associations.
 pub fn hubspot_object(
     info: &HubspotObjectInfo,
     properties_json: &str,
@@ -89,6 +90,9 @@ pub fn hubspot_object(
         let field = convert_property(property);
         object.fields.insert(field.name.clone(), field);
     }
+    // Standard objects' default associations are fixed by HubSpot; a caller that knows more
+    // (labels, custom objects) may extend them.
+    object.associations = super::hubspot_objects::default_associations(&info.name);
     if let Some(pipelines_json) = pipelines_json {
         object.pipelines = pipelines_for(pipelines_json, &info.name)?;
     }
@@ -130,7 +134,7 @@ fn neutral_type(property: &Property) -> Option<FieldType> {
     Some(neutral)
 }
 
-fn convert_property(property: Property) -> FieldSchema {
+pub(super) fn convert_property(property: Property) -> FieldSchema {
     // `hs_object_id` is typed `number` but is the record's id: ids compare and travel as text.
     let neutral = if property.name == "hs_object_id" {
         Some(FieldType::Id)

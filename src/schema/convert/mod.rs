@@ -6,14 +6,21 @@
 //!   `GET /crm/v3/pipelines/{objectType}`) -> [`ObjectSchema`].
 //! - [`hubspot_pipelines`]: a pipelines response -> [`Pipeline`]s.
 //! - [`hubspot_owners`]: `GET /crm/v3/owners` -> [`Owner`]s.
+//! - [`hubspot_custom_object`]: `GET /crm/v3/schemas/{objectType}` -> [`ObjectSchema`] (with
+//!   required properties and associations); [`default_associations`] and the standard object
+//!   type ids for the standard objects.
 //!
 //! Unknown CRM types never fail a conversion: they become read-only `string` fields that keep
 //! the CRM's type name in `native_type`, so a new CRM type cannot block `tandem schema pull`.
 
 mod hubspot;
+mod hubspot_objects;
 mod salesforce;
 
 pub use hubspot::{HubspotObjectInfo, hubspot_object, hubspot_owners, hubspot_pipelines};
+pub use hubspot_objects::{
+    default_associations, hubspot_custom_object, standard_object_name, standard_object_type_id,
+};
 pub use salesforce::salesforce_object;
 
 #[cfg(doc)]
