@@ -211,13 +211,26 @@ struct Seeder<'a> {
     crm: &'a mut Crm,
     object: String,
     now_ms: i64,
+    /// The object's field names, looked up once: seeding a million records asks often.
+    fields: std::collections::HashSet<String>,
 }
 
-impl Seeder<'_> {
+impl<'a> Seeder<'a> {
+    fn new(crm: &'a mut Crm, object: &str, now_ms: i64) -> Self {
+        let fields = crm
+            .object(object)
+            .map(|o| o.fields.keys().cloned().collect())
+            .unwrap_or_default();
+        Seeder {
+            crm,
+            object: object.to_string(),
+            now_ms,
+            fields,
+        }
+    }
+
     fn has(&self, field: &str) -> bool {
-        self.crm
-            .object(&self.object)
-            .is_some_and(|o| o.fields.contains_key(field))
+        self.fields.contains(field)
     }
 
     fn options(&self, field: &str) -> Vec<String> {
@@ -432,11 +445,7 @@ fn seed_hubspot(crm: &mut Crm, config: &super::SandboxConfig, now_ms: i64) {
     let companies = config.record_count("companies");
     let mut company_ids = Vec::with_capacity(companies);
     {
-        let mut seeder = Seeder {
-            crm,
-            object: "companies".into(),
-            now_ms,
-        };
+        let mut seeder = Seeder::new(crm, "companies", now_ms);
         let industries = seeder.options("industry");
         let stages = seeder.options("lifecyclestage");
         let owners = seeder.options("hubspot_owner_id");
@@ -472,11 +481,7 @@ fn seed_hubspot(crm: &mut Crm, config: &super::SandboxConfig, now_ms: i64) {
     let contacts = config.record_count("contacts");
     let mut contact_ids = Vec::with_capacity(contacts);
     {
-        let mut seeder = Seeder {
-            crm,
-            object: "contacts".into(),
-            now_ms,
-        };
+        let mut seeder = Seeder::new(crm, "contacts", now_ms);
         let stages = seeder.options("lifecyclestage");
         let statuses = seeder.options("hs_lead_status");
         let owners = seeder.options("hubspot_owner_id");
@@ -533,11 +538,7 @@ fn seed_hubspot(crm: &mut Crm, config: &super::SandboxConfig, now_ms: i64) {
     let deals = config.record_count("deals");
     let mut deal_ids = Vec::with_capacity(deals);
     {
-        let mut seeder = Seeder {
-            crm,
-            object: "deals".into(),
-            now_ms,
-        };
+        let mut seeder = Seeder::new(crm, "deals", now_ms);
         let stages = seeder.options("dealstage");
         let types = seeder.options("dealtype");
         let owners = seeder.options("hubspot_owner_id");
@@ -635,11 +636,7 @@ fn seed_salesforce(crm: &mut Crm, config: &super::SandboxConfig, now_ms: i64) {
     let seed = config.seed;
     let mut user_ids = Vec::new();
     if crm.object("User").is_some() {
-        let mut seeder = Seeder {
-            crm,
-            object: "User".into(),
-            now_ms,
-        };
+        let mut seeder = Seeder::new(crm, "User", now_ms);
         let people = [
             ("Integration", "User", "integration@sandbox.example"),
             ("Ana", "Rivera", "ana.rivera@example.com"),
@@ -665,11 +662,7 @@ fn seed_salesforce(crm: &mut Crm, config: &super::SandboxConfig, now_ms: i64) {
     let accounts = config.record_count("Account");
     let mut account_ids = Vec::with_capacity(accounts);
     {
-        let mut seeder = Seeder {
-            crm,
-            object: "Account".into(),
-            now_ms,
-        };
+        let mut seeder = Seeder::new(crm, "Account", now_ms);
         let industries = seeder.options("Industry");
         let types = seeder.options("Type");
         for i in 0..accounts {
@@ -713,11 +706,7 @@ fn seed_salesforce(crm: &mut Crm, config: &super::SandboxConfig, now_ms: i64) {
     let hubspot_contacts = config.record_count("contacts");
     let contacts = config.record_count("Contact");
     {
-        let mut seeder = Seeder {
-            crm,
-            object: "Contact".into(),
-            now_ms,
-        };
+        let mut seeder = Seeder::new(crm, "Contact", now_ms);
         let sources = seeder.options("LeadSource");
         let mut previous_email = String::new();
         for i in 0..contacts {
@@ -766,11 +755,7 @@ fn seed_salesforce(crm: &mut Crm, config: &super::SandboxConfig, now_ms: i64) {
     }
     let leads = config.record_count("Lead");
     {
-        let mut seeder = Seeder {
-            crm,
-            object: "Lead".into(),
-            now_ms,
-        };
+        let mut seeder = Seeder::new(crm, "Lead", now_ms);
         let sources = seeder.options("LeadSource");
         let statuses: Vec<String> = seeder
             .options("Status")
@@ -825,11 +810,7 @@ fn seed_salesforce(crm: &mut Crm, config: &super::SandboxConfig, now_ms: i64) {
     }
     let opportunities = config.record_count("Opportunity");
     {
-        let mut seeder = Seeder {
-            crm,
-            object: "Opportunity".into(),
-            now_ms,
-        };
+        let mut seeder = Seeder::new(crm, "Opportunity", now_ms);
         let stages = seeder.options("StageName");
         let types = seeder.options("Type");
         for i in 0..opportunities {
@@ -869,11 +850,7 @@ fn seed_salesforce(crm: &mut Crm, config: &super::SandboxConfig, now_ms: i64) {
                     .collect()
             })
             .unwrap_or_default();
-        let mut seeder = Seeder {
-            crm,
-            object: "Task".into(),
-            now_ms,
-        };
+        let mut seeder = Seeder::new(crm, "Task", now_ms);
         let statuses = seeder.options("Status");
         let priorities = seeder.options("Priority");
         for i in 0..tasks {
