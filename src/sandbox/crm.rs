@@ -221,7 +221,33 @@ impl Crm {
             },
         }
         let index = table.field(field)?;
-        record.get(index).map(Cow::Borrowed)
+        match record.get(index) {
+            Some(value) => Some(Cow::Borrowed(value)),
+            None => self.compound_name(table, record, field),
+        }
+    }
+
+    /// Salesforce person objects' `Name` is a read-only compound of first and last name.
+    fn compound_name<'a>(
+        &self,
+        table: &'a Table,
+        record: &'a Record,
+        field: &str,
+    ) -> Option<Cow<'a, str>> {
+        if self.system != System::Salesforce
+            || field != "Name"
+            || !matches!(table.object.as_str(), "Contact" | "Lead" | "User")
+        {
+            return None;
+        }
+        let part = |name: &str| table.field(name).and_then(|i| record.get(i));
+        let name = match (part("FirstName"), part("LastName")) {
+            (Some(first), Some(last)) => format!("{first} {last}"),
+            (None, Some(last)) => last.to_string(),
+            (Some(first), None) => first.to_string(),
+            (None, None) => return None,
+        };
+        Some(Cow::Owned(name))
     }
 
     fn new_id(&mut self, object: &str) -> String {
