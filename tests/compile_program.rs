@@ -108,10 +108,12 @@ fn leads_scope_is_split_by_side_and_pushed_down_to_hubspot_search() {
         .find(|f| f.hs_field == "lastname")
         .expect("lastname");
     assert_eq!(lastname.default, Some(serde_json::json!("Unknown")));
+    let deals = program.sync("deals").expect("deals");
     assert!(
-        !leads.not_synced.is_empty(),
+        !deals.not_synced.is_empty(),
         "the association mapping is reported, not dropped silently"
     );
+    assert_eq!(deals.depends_on, vec!["accounts".to_string()]);
 }
 
 #[test]
