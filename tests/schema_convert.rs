@@ -184,7 +184,7 @@ fn hubspot_types_map_to_neutral_types() {
     check("hs_email_optout", FieldType::Bool);
     check("createdate", FieldType::Datetime);
     check("renewal_date", FieldType::Date);
-    check("hs_object_id", FieldType::Double);
+    check("hs_object_id", FieldType::Id);
     check("annual_contract_value", FieldType::Currency);
     let lifecycle = contacts.field("lifecyclestage").expect("lifecyclestage");
     assert_eq!(lifecycle.native_type.as_deref(), Some("enumeration"));

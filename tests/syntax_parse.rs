@@ -38,10 +38,10 @@ fn example_revops_folder_parses_cleanly() {
     let (spec, diags) = parse_spec(&sources);
     assert!(diags.is_empty(), "{diags:?}");
     assert_eq!(spec.connections().count(), 2);
-    assert_eq!(spec.maps().count(), 3);
+    assert_eq!(spec.maps().count(), 4);
     assert_eq!(spec.tables().count(), 2);
     let syncs: Vec<&str> = spec.syncs().map(|s| s.name.as_str()).collect();
-    assert_eq!(syncs, ["accounts", "deals", "leads", "lead_opportunities"]);
+    assert_eq!(syncs, ["accounts", "deals", "leads"]);
     assert_eq!(spec.triggers().count(), 3);
 }
 

@@ -68,7 +68,7 @@ impl Checker<'_> {
             if target.field.native_type.as_deref() != Some("association") {
                 self.check_writable(&target, true);
             }
-            self.register_writer(&target, true);
+            self.register_writer(&target, Some(name));
             let to = target.side.unwrap_or(Side::Right);
             flows.push(Flow {
                 from: to.other(),
@@ -226,11 +226,19 @@ impl Checker<'_> {
                         "`{}` is {}, not a reference to {expected}",
                         field.field.name, field.field.field_type
                     ),
-                    base.schema
-                        .fields
-                        .values()
-                        .find(|f| f.reference_to.contains(&expected))
-                        .map(|f| format!("the reference to {expected} is `{}`", f.name)),
+                    Some(
+                        base.schema
+                            .fields
+                            .values()
+                            .find(|f| f.reference_to.contains(&expected) && f.writable_on_update())
+                            .map(|f| format!("the reference to {expected} is `{}`", f.name))
+                            .unwrap_or_else(|| {
+                                format!(
+                                    "{} has no writable reference to {expected}",
+                                    base.schema.name
+                                )
+                            }),
+                    ),
                 ),
             );
             return None;

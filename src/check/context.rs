@@ -10,7 +10,7 @@ use crate::syntax::ast;
 use super::checked::{BoundObject, CheckedMap, CheckedSpec, CheckedTable};
 use super::errors::{CheckError, did_you_mean};
 use super::suggest::closest;
-use super::tables::Tables;
+use crate::project::Tables;
 
 /// The key of a written field across the whole spec: system, object, field.
 pub(crate) type WriteKey = (System, String, String);
@@ -28,9 +28,9 @@ pub(crate) struct Checker<'a> {
     pub checked_tables: BTreeMap<String, CheckedTable>,
     pub used_maps: BTreeSet<String>,
     pub used_tables: BTreeSet<String>,
-    /// Every target written so far: the span of its first writer, and whether that writer
-    /// is a sync mapping (rule 7; triggers may share a target with each other).
-    pub writers: BTreeMap<WriteKey, (Span, bool)>,
+    /// Every target written so far: each writer's span and sync (`None` for a triggered
+    /// action), for rule 7.
+    pub writers: BTreeMap<WriteKey, Vec<(Span, Option<String>)>>,
     /// Syncs by name (for `through`), as written.
     pub sync_defs: BTreeMap<String, &'a ast::SyncDef>,
     pub out: CheckedSpec,

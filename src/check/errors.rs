@@ -24,6 +24,20 @@ pub enum CheckError {
         span: SourceSpan,
     },
 
+    #[error("the schema snapshots in {dir} cannot be used: {message}")]
+    #[diagnostic(
+        code(tandem::check::unreadable_schema),
+        help(
+            "fix or re-create the file (`tandem schema pull` rewrites it), or point --schemas at another folder"
+        )
+    )]
+    UnreadableSchema {
+        dir: String,
+        message: String,
+        #[label("this connection needs a readable snapshot")]
+        span: SourceSpan,
+    },
+
     #[error("{system} has no object `{object}`")]
     #[diagnostic(code(tandem::check::unknown_object))]
     UnknownObject {

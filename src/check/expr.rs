@@ -234,7 +234,13 @@ impl Checker<'_> {
             };
             if let Some(domain) = self.domain_of(field) {
                 let display = field.display();
-                self.check_value(&literal_text(value), literal_side.span, &domain, &display);
+                self.check_value(
+                    &literal_text(value),
+                    literal_side.span,
+                    &domain,
+                    &display,
+                    false,
+                );
             }
         }
     }

@@ -132,7 +132,11 @@ impl Checker<'_> {
             scope,
         } = input;
         self.check_writable(&target, true);
-        self.register_writer(&target, true);
+        let sync_name = match scope {
+            PathScope::Sync { name, .. } => Some(name),
+            _ => None,
+        };
+        self.register_writer(&target, sync_name);
 
         // The value map, oriented source -> target.
         let source_field = value.as_field().cloned();
@@ -153,7 +157,7 @@ impl Checker<'_> {
                     } else if let Some(domain) = self.domain_of(&target) {
                         let display = target.display();
                         for (pair, span) in flat.pairs.iter().zip(&flat.right_spans) {
-                            self.check_value(&pair.right, *span, &domain, &display);
+                            self.check_value(&pair.right, *span, &domain, &display, true);
                         }
                     }
                 }
@@ -222,7 +226,12 @@ impl Checker<'_> {
         // Rule 5: picklist values and coverage (skipped when the map itself failed to
         // resolve: that mistake is already reported).
         let map_failed = mapping.value_map().is_some() && value_map.is_none();
-        if !map_failed && let Some(target_domain) = self.domain_of(&target) {
+        // A Salesforce combobox suggests values but accepts any text.
+        let accepts_any_text = target.field.native_type.as_deref() == Some("combobox");
+        if !map_failed
+            && !accepts_any_text
+            && let Some(target_domain) = self.domain_of(&target)
+        {
             match (&value.kind, &source_field) {
                 (_, Some(source)) if source.field.field_type != crate::schema::FieldType::Id => {
                     let source_domain = self.domain_of(source);
@@ -241,7 +250,7 @@ impl Checker<'_> {
                 (TypedExprKind::Literal(literal), _) if value_map.is_none() => {
                     let display = target.display();
                     let text = super::expr::literal_text(literal);
-                    self.check_value(&text, value.span, &target_domain, &display);
+                    self.check_value(&text, value.span, &target_domain, &display, true);
                 }
                 (
                     TypedExprKind::Call {
@@ -269,6 +278,7 @@ impl Checker<'_> {
                     typed.span,
                     &domain,
                     &display,
+                    true,
                 );
             }
             typed
@@ -276,7 +286,7 @@ impl Checker<'_> {
 
         // Rule 9: text that can be longer than the target.
         let truncate = mapping.truncate().map(|n| n.min(u32::MAX as u64) as u32);
-        if target.field.is_text()
+        if (target.field.is_text() || accepts_any_text)
             && let Some(target_length) = target.field.length
         {
             let effective = match (written_ty.max_length, truncate) {
@@ -406,11 +416,13 @@ impl Checker<'_> {
         }
     }
 
-    /// Rule 7: one writer per target field across the spec.
-    /// `from_mapping`: the writer is a sync mapping (which converges the field continuously)
-    /// rather than a triggered action (which sets it on an event); two triggers may set the
-    /// same field, but nothing may share a field with a mapping.
-    pub(crate) fn register_writer(&mut self, target: &FieldRef, from_mapping: bool) {
+    /// Rule 7: one writer per target field across the spec. `sync` names the sync of a
+    /// mapping (which converges the field continuously); `None` is a triggered action (which
+    /// sets it on an event). Two actions may set the same field, and two syncs may write it
+    /// when their `only` filters pin the same property to disjoint values (they never touch
+    /// the same record, e.g. contacts split between Leads and Contacts by lifecycle stage);
+    /// anything else is two writers fighting over one value.
+    pub(crate) fn register_writer(&mut self, target: &FieldRef, sync: Option<&str>) {
         if !target.hops.is_empty() {
             return;
         }
@@ -419,29 +431,43 @@ impl Checker<'_> {
             target.object.clone(),
             target.field.name.clone(),
         );
-        match self.writers.get(&key) {
-            None => {
-                self.writers.insert(key, (target.span, from_mapping));
-            }
-            Some((_, first_from_mapping)) if !first_from_mapping && !from_mapping => {}
-            Some((first, _)) => {
-                let first = *first;
-                let same_file = first.file == target.span.file;
-                self.report(
-                    target.span,
-                    CheckError::DuplicateWriter {
-                        target: format!("{}.{}.{}", target.connection, target.object, target.field.name),
-                        first: format!("{}:{}", first.file.0, first.start),
-                        first_span: same_file.then(|| first.into()),
-                        help: Some(
-                            "keep one mapping for this field; when two syncs both write it, decide which one owns it and make the other read-only (`<-`/`->`)"
-                                .to_string(),
-                        ),
-                        span: target.span.into(),
-                    },
-                );
-            }
+        let previous = self.writers.get(&key).cloned().unwrap_or_default();
+        let conflicting = previous
+            .iter()
+            .find(|(_, other)| match (other.as_deref(), sync) {
+                (None, None) => false,
+                (Some(first), Some(second)) if first != second => {
+                    match (self.sync_defs.get(first), self.sync_defs.get(second)) {
+                        (Some(first), Some(second)) => {
+                            !super::spec_rules::scopes_disjoint(first, second)
+                        }
+                        _ => true,
+                    }
+                }
+                _ => true,
+            });
+        if let Some((first, _)) = conflicting {
+            let first = *first;
+            let same_file = first.file == target.span.file;
+            self.report(
+                target.span,
+                CheckError::DuplicateWriter {
+                    target: format!("{}.{}.{}", target.connection, target.object, target.field.name),
+                    first: format!("{}:{}", first.file.0, first.start),
+                    first_span: same_file.then(|| first.into()),
+                    help: Some(
+                        "keep one writer for this field: make the other mapping one-way away from it, or, for two syncs over different records, give both `only` filters on the same property with disjoint values"
+                            .to_string(),
+                    ),
+                    span: target.span.into(),
+                },
+            );
+            return;
         }
+        self.writers
+            .entry(key)
+            .or_default()
+            .push((target.span, sync.map(str::to_string)));
     }
 
     /// `lookup(table, key)` into a picklist: every value of the table must be allowed.
@@ -462,7 +488,7 @@ impl Checker<'_> {
         let display = target.display();
         for value in values {
             if domain.get(&value).is_none_or(|(_, _, active)| !active) {
-                self.check_value(&value, span, domain, &display);
+                self.check_value(&value, span, domain, &display, true);
             }
         }
     }

@@ -105,16 +105,16 @@ impl Checker<'_> {
         if let Some(domain) = self.domain_of(source) {
             let display = source.display();
             for (pair, span) in flat.pairs.iter().zip(&flat.left_spans) {
-                self.check_value(&pair.left, *span, &domain, &display);
+                self.check_value(&pair.left, *span, &domain, &display, false);
             }
         }
         if let Some(domain) = self.domain_of(target) {
             let display = target.display();
             for (pair, span) in flat.pairs.iter().zip(&flat.right_spans) {
-                self.check_value(&pair.right, *span, &domain, &display);
+                self.check_value(&pair.right, *span, &domain, &display, true);
             }
             if let (MapFallback::Value(value), Some(span)) = (&flat.fallback, flat.fallback_span) {
-                self.check_value(value, span, &domain, &display);
+                self.check_value(value, span, &domain, &display, true);
             }
         }
     }

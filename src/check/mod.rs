@@ -1,7 +1,7 @@
 //! check: AST + schema snapshots (+ lookup tables) -> [`CheckedSpec`] + every diagnostic.
 //!
 //! In: the parsed [`ast::Spec`], both systems' [`Schemas`] and the spec's lookup [`Tables`]
-//! (already read by the caller). Out: the [`CheckedSpec`] compile consumes (every name
+//! (already read from disk by `project`). Out: the [`CheckedSpec`] compile consumes (every name
 //! resolved, every expression typed, value maps oriented, conflict rules effective) and all
 //! diagnostics, each with a permanent `tandem::check::*` code.
 //!
@@ -30,15 +30,14 @@ mod resolve;
 mod spec_rules;
 mod suggest;
 mod sync;
-pub mod tables;
 mod triggers;
 pub mod types;
 
 pub use checked::*;
 pub use errors::CheckError;
-pub use tables::{TableInput, Tables};
 
 use crate::diagnostics::Diag;
+use crate::project::Tables;
 use crate::schema::Schemas;
 use crate::syntax::ast;
 

@@ -39,11 +39,20 @@ impl Checker<'_> {
         domain_of_field(self, field.system, &field.object, &field.field)
     }
 
-    /// Checks one literal value against a field's domain: unknown values are errors, inactive
-    /// ones warnings.
-    pub(crate) fn check_value(&mut self, value: &str, span: Span, domain: &Domain, field: &str) {
+    /// Checks one literal value against a field's domain: unknown values are errors; an
+    /// inactive value is a warning when it is `written` (reading or matching one is fine:
+    /// older records still hold it).
+    pub(crate) fn check_value(
+        &mut self,
+        value: &str,
+        span: Span,
+        domain: &Domain,
+        field: &str,
+        written: bool,
+    ) {
         match domain.get(value) {
             Some((_, _, true)) => {}
+            Some((_, _, false)) if !written => {}
             Some((_, _, false)) => self.report(
                 span,
                 CheckError::InactivePicklistValue {

@@ -11,7 +11,6 @@ use super::checked::{CheckedConnection, CheckedTable, Side};
 use super::context::Checker;
 use super::errors::CheckError;
 use super::expr::literal_text;
-use super::tables::TableInput;
 
 impl Checker<'_> {
     pub(crate) fn check_connections(&mut self) {
@@ -52,20 +51,17 @@ impl Checker<'_> {
             if self.checked_tables.contains_key(&name) {
                 continue;
             }
-            match self.tables.by_name.get(&name) {
-                Some(TableInput::Rows(rows)) => {
-                    self.checked_tables.insert(
-                        name.clone(),
-                        CheckedTable {
-                            name,
-                            path: table.path.value.clone(),
-                            rows: rows.clone(),
-                            span: table.span,
-                        },
-                    );
-                }
-                // An unreadable or malformed table was reported when it was loaded.
-                Some(TableInput::Unreadable { .. }) | None => {}
+            // A table that could not be read or parsed was reported when it was loaded.
+            if let Some(loaded) = self.tables.get(&name) {
+                self.checked_tables.insert(
+                    name.clone(),
+                    CheckedTable {
+                        name,
+                        path: table.path.value.clone(),
+                        rows: loaded.rows.clone(),
+                        span: table.span,
+                    },
+                );
             }
         }
         self.out.tables = self.checked_tables.clone();
@@ -174,7 +170,7 @@ fn contacts_to(
 
 /// Whether two syncs' `only` filters pin the same property to disjoint literal values
 /// (`hs.lifecyclestage in [...]` / `= "..."`), so no record is in both scopes.
-fn scopes_disjoint(first: &SyncDef, second: &SyncDef) -> bool {
+pub(crate) fn scopes_disjoint(first: &SyncDef, second: &SyncDef) -> bool {
     let pinned = |sync: &SyncDef| {
         let mut out: Vec<(String, BTreeSet<String>)> = Vec::new();
         for filter in sync.scope_filters() {

@@ -67,7 +67,7 @@ impl Checker<'_> {
                             self.set_via(via, &value, &target)
                         }
                     };
-                    self.register_writer(&target, false);
+                    self.register_writer(&target, None);
                     actions.push(CheckedAction::Set {
                         target: Box::new(target),
                         value,
@@ -236,7 +236,7 @@ impl Checker<'_> {
             (&value.kind, self.domain_of(target))
         {
             let display = target.display();
-            self.check_value(&literal_text(literal), value.span, &domain, &display);
+            self.check_value(&literal_text(literal), value.span, &domain, &display, true);
         }
         if target.field.is_text()
             && let Some(target_length) = target.field.length

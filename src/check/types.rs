@@ -116,7 +116,10 @@ impl Ty {
     pub fn of_field(field: &FieldSchema) -> Ty {
         let kind = ValueKind::of_field_type(field.field_type);
         let max_length = match kind {
-            ValueKind::Text | ValueKind::Id => field.length,
+            ValueKind::Text => field.length,
+            // Record ids are short even when the schema gives no length: Salesforce ids are
+            // 18 characters, HubSpot ids 64-bit numbers (at most 19 digits).
+            ValueKind::Id => field.length.or(Some(19)),
             ValueKind::Picklist | ValueKind::Multipicklist => field
                 .picklist
                 .as_ref()

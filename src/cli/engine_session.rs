@@ -13,7 +13,6 @@ use crate::compile::from_ast::{Tables, compile_spec, schema_digest};
 use crate::connectors::{HubSpotClient, ProcessEnv, SalesforceClient};
 use crate::diagnostics::{self, Diag, SourceMap};
 use crate::runtime::connected::{HubSpotCrm, SalesforceCrm};
-use crate::schema::Schemas;
 use crate::state::{StateStore, default_state_path};
 
 /// Where the spec, its schemas and its state are.
@@ -65,44 +64,27 @@ pub fn compile(args: &SpecArgs) -> Option<Compiled> {
         print_diags(&mut validation.diags, &sources);
         return None;
     }
-    let schemas = match &validation.schemas_dir {
-        Some(dir) => match crate::schema::snapshot::load_dir(dir) {
-            Ok(schemas) => schemas,
-            Err(error) => {
-                eprintln!("error: {error}");
-                return None;
-            }
-        },
-        None => Schemas::standard(),
-    };
-    // The checker takes the tables' text; compile takes their rows.
-    let mut check_tables = crate::check::Tables::new();
-    let mut tables: Tables = BTreeMap::new();
-    for (name, table) in &validation.tables {
-        let rows: BTreeMap<String, String> = table
-            .rows
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        check_tables.insert(
-            name.clone(),
-            crate::check::TableInput::Rows(table.rows.clone()),
-        );
-        tables.insert(name.clone(), rows);
-    }
-    let (_checked, mut check_diags) =
-        crate::check::check(&validation.spec, &schemas, &check_tables);
+    // The pipeline already ran the schema-aware checker; what is left are warnings.
     let sources = validation.loaded.sources.clone();
-    if diagnostics::has_errors(&check_diags) {
-        print_diags(&mut check_diags, &sources);
-        return None;
+    let warnings = validation.diags.len();
+    if warnings > 0 {
+        eprintln!("note: the checker found {warnings} warning(s); `tandem validate` shows them");
     }
-    if !check_diags.is_empty() {
-        eprintln!(
-            "note: the checker found {} warning(s); `tandem validate` shows them",
-            check_diags.len()
-        );
-    }
+    // A clean validation always read both snapshots (a missing one is an error).
+    let schemas = validation.schemas.clone();
+    // Compile takes each lookup table as plain key -> value rows.
+    let tables: Tables = validation
+        .tables
+        .iter()
+        .map(|(name, table)| {
+            let rows: BTreeMap<String, String> = table
+                .rows
+                .iter()
+                .map(|(key, value)| (key.clone(), value.clone()))
+                .collect();
+            (name.clone(), rows)
+        })
+        .collect();
     match compile_spec(&validation.spec, &schemas, &tables) {
         Ok(program) => Some(Compiled {
             program,

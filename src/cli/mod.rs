@@ -10,8 +10,10 @@ mod demo;
 mod engine_session;
 mod errors;
 mod explain;
+mod fmt;
 mod plan;
 mod sandbox;
+mod schema;
 mod validate;
 
 use std::process::ExitCode;
@@ -33,6 +35,10 @@ pub struct Cli {
 pub enum Command {
     /// Explain a diagnostic code (`tandem explain tandem::check::unknown_field`).
     Explain(explain::ExplainArgs),
+    /// Rewrite specs in canonical form (`--check`: list files that would change, exit 1).
+    Fmt(fmt::FmtArgs),
+    /// Pull live CRM schemas into schemas/*.yaml, or diff them against the committed ones.
+    Schema(schema::SchemaArgs),
     /// Show what a spec compiles to: the Program, or the SOQL its reads run.
     Compile(compile::CompileArgs),
     /// Read both CRMs and show every record and field a sync would change.
@@ -56,6 +62,8 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Explain(args) => explain::run(args),
+        Command::Fmt(args) => fmt::run(args),
+        Command::Schema(args) => schema::run(args),
         Command::Compile(args) => compile::run(args),
         Command::Plan(args) => plan::run(args),
         Command::Apply(args) => apply::run(args),

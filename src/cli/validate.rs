@@ -1,19 +1,21 @@
-//! `tandem validate PATH`: parse and check a spec offline; exit 0 when clean, 1 on errors.
+//! `tandem validate PATH`: parse and check specs offline; exit 0 when clean, 1 on errors.
+//! PATH is a `.tandem` file, a folder of them (one spec), or a folder of such folders.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 
 use crate::diagnostics::{
-    deny_warnings, has_errors, render_github, render_human, render_json, sort_for_output,
+    DiagnosticRecord, deny_warnings, has_errors, render_github, render_human, sort_for_output,
+    to_records,
 };
-use crate::project::{ValidateOptions, Validation, validate};
+use crate::project::{ValidateOptions, Validation, discover_specs, validate};
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// A `.tandem` file, or a folder whose `*.tandem` files form one spec.
+    /// A `.tandem` file, a folder whose `*.tandem` files form one spec, or a folder of those.
     pub path: PathBuf,
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
@@ -28,7 +30,7 @@ pub struct ValidateArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
-    /// Reports with the source shown (to stderr), and a summary line.
+    /// Reports with the source shown (to stderr), and a summary line per spec.
     Human,
     /// One JSON document with every diagnostic (to stdout).
     Json,
@@ -41,41 +43,57 @@ pub enum Denied {
     Warnings,
 }
 
-/// Width of human reports when the terminal's is unknown.
+/// Width of human reports.
 const REPORT_WIDTH: usize = 100;
 
 pub fn run(args: ValidateArgs) -> ExitCode {
-    let options = ValidateOptions {
-        schemas_dir: args.schemas.clone(),
-    };
-    let mut validation = match validate(&args.path, &options) {
-        Ok(validation) => validation,
+    let specs = match discover_specs(&args.path) {
+        Ok(specs) => specs,
         Err(error) => {
             eprintln!("error: {error}");
             return ExitCode::from(1);
         }
     };
-    if args.deny.contains(&Denied::Warnings) {
-        deny_warnings(&mut validation.diags);
-    }
-    sort_for_output(&mut validation.diags);
-    let failed = has_errors(&validation.diags);
-    let sources = validation.sources();
-    match args.format {
-        OutputFormat::Human => {
-            let colour = std::io::stderr().is_terminal();
-            eprint!(
-                "{}",
-                render_human(&validation.diags, sources, colour, REPORT_WIDTH)
-            );
-            if failed {
-                eprintln!("{}", summary(&args.path, &validation));
-            } else {
-                println!("{}", summary(&args.path, &validation));
+    let options = ValidateOptions {
+        schemas_dir: args.schemas.clone(),
+    };
+    let mut failed = false;
+    let mut records: Vec<DiagnosticRecord> = Vec::new();
+    for spec_path in &specs {
+        let mut validation = match validate(spec_path, &options) {
+            Ok(validation) => validation,
+            Err(error) => {
+                eprintln!("error: {error}");
+                failed = true;
+                continue;
             }
+        };
+        if args.deny.contains(&Denied::Warnings) {
+            deny_warnings(&mut validation.diags);
         }
-        OutputFormat::Json => print!("{}", render_json(&validation.diags, sources)),
-        OutputFormat::Github => print!("{}", render_github(&validation.diags, sources)),
+        sort_for_output(&mut validation.diags);
+        let spec_failed = has_errors(&validation.diags);
+        failed |= spec_failed;
+        let sources = validation.sources();
+        match args.format {
+            OutputFormat::Human => {
+                let colour = std::io::stderr().is_terminal();
+                eprint!(
+                    "{}",
+                    render_human(&validation.diags, sources, colour, REPORT_WIDTH)
+                );
+                if spec_failed {
+                    eprintln!("{}", summary(spec_path, &validation));
+                } else {
+                    println!("{}", summary(spec_path, &validation));
+                }
+            }
+            OutputFormat::Json => records.extend(to_records(&validation.diags, sources)),
+            OutputFormat::Github => print!("{}", render_github(&validation.diags, sources)),
+        }
+    }
+    if args.format == OutputFormat::Json {
+        print!("{}", json_document(&records));
     }
     if failed {
         ExitCode::from(1)
@@ -84,8 +102,22 @@ pub fn run(args: ValidateArgs) -> ExitCode {
     }
 }
 
-/// "specs/revops: 4 syncs, 3 value maps, 2 tables, 3 triggers; no problems found".
-fn summary(path: &std::path::Path, validation: &Validation) -> String {
+/// The `--format json` document over every spec validated (same shape as one spec's).
+fn json_document(records: &[DiagnosticRecord]) -> String {
+    let errors = records.iter().filter(|r| r.severity == "error").count();
+    let warnings = records.iter().filter(|r| r.severity == "warning").count();
+    let document = serde_json::json!({
+        "diagnostics": records,
+        "errors": errors,
+        "warnings": warnings,
+    });
+    let mut text = serde_json::to_string_pretty(&document).unwrap_or_else(|_| "{}".to_string());
+    text.push('\n');
+    text
+}
+
+/// "specs/revops: 4 sync(s), 3 value map(s), 2 table(s), 3 trigger(s); no problems found".
+fn summary(path: &Path, validation: &Validation) -> String {
     let spec = &validation.spec;
     let errors = validation.diags.iter().filter(|d| d.is_error()).count();
     let warnings = validation.diags.len() - errors;

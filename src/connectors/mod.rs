@@ -43,6 +43,10 @@
 //! (`hs_merged_object_ids`); Salesforce merge losers come from `query_deleted` with
 //! `MasterRecordId` as `merged_into`.
 //!
+//! `schema_sync` serves `tandem schema pull|diff`: [`schema_sync::spec_usage`] (what a parsed
+//! spec uses), [`schema_sync::pull_hubspot`] / [`schema_sync::pull_salesforce`] (live
+//! metadata through the clients into `SchemaSnapshot`s) and [`schema_sync::diff_snapshots`].
+//!
 //! Errors: request-level failures are [`error::ConnectorError`] (`stops_run()` says whether
 //! the whole run must end); each failed record of a batch is an [`error::RecordError`]
 //! `{system, code, message, fields, retryable}`. A write whose effect is unknown (timeout or
@@ -58,6 +62,7 @@ pub mod pacing;
 pub mod record;
 pub mod retry;
 pub mod salesforce;
+pub mod schema_sync;
 pub mod secret;
 pub mod watermark;
 pub mod write;

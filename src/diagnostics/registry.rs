@@ -223,6 +223,11 @@ pub const REGISTRY: &[RegisteredCode] = &[
         "a connection's system has no schema snapshot in the schemas folder",
     ),
     code(
+        "tandem::check::unreadable_schema",
+        Stage::Check,
+        "a schema snapshot in the schemas folder does not parse or belongs to the wrong system",
+    ),
+    code(
         "tandem::check::unknown_object",
         Stage::Check,
         "an object is not in the system's schema snapshot",

@@ -15,6 +15,8 @@ pub struct LoadedSpec {
     /// The spec's files, named as the user would recognise them (the path given, joined
     /// with the file name for a folder).
     pub sources: SourceMap,
+    /// The path of each file, in the same order as `sources` (so `FileId(i)` is `files[i]`).
+    pub files: Vec<PathBuf>,
 }
 
 /// Why a spec could not be read. IO errors have no source span, so they are plain errors
@@ -32,6 +34,47 @@ pub enum LoadError {
         path: PathBuf,
         source: std::io::Error,
     },
+}
+
+/// The specs at `path`: the path itself when it is a `.tandem` file or a folder holding
+/// `.tandem` files; otherwise each immediate subfolder that holds them (a folder of specs,
+/// like `specs/`), in name order.
+pub fn discover_specs(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    if !path.is_dir() || has_spec_files(path)? {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let unreadable = |source| LoadError::Unreadable {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut specs = Vec::new();
+    for entry in std::fs::read_dir(path).map_err(unreadable)? {
+        let candidate = entry.map_err(unreadable)?.path();
+        if candidate.is_dir() && has_spec_files(&candidate)? {
+            specs.push(candidate);
+        }
+    }
+    if specs.is_empty() {
+        return Err(LoadError::EmptyFolder {
+            path: path.to_path_buf(),
+        });
+    }
+    specs.sort();
+    Ok(specs)
+}
+
+fn has_spec_files(folder: &Path) -> Result<bool, LoadError> {
+    let unreadable = |source| LoadError::Unreadable {
+        path: folder.to_path_buf(),
+        source,
+    };
+    for entry in std::fs::read_dir(folder).map_err(unreadable)? {
+        let path = entry.map_err(unreadable)?.path();
+        if path.is_file() && path.extension().is_some_and(|ext| ext == "tandem") {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Reads one `.tandem` file, or every `*.tandem` file directly inside a folder (sorted by
@@ -63,14 +106,18 @@ pub fn load_spec(path: &Path) -> Result<LoadedSpec, LoadError> {
             .unwrap_or_else(|| PathBuf::from("."))
     };
     let mut sources = SourceMap::new();
-    for file in files {
-        let text = std::fs::read_to_string(&file).map_err(|source| LoadError::Unreadable {
+    for file in &files {
+        let text = std::fs::read_to_string(file).map_err(|source| LoadError::Unreadable {
             path: file.clone(),
             source,
         })?;
-        sources.add(display_path(&file), text);
+        sources.add(display_path(file), text);
     }
-    Ok(LoadedSpec { root, sources })
+    Ok(LoadedSpec {
+        root,
+        sources,
+        files,
+    })
 }
 
 fn spec_files_in(folder: &Path) -> Result<Vec<PathBuf>, LoadError> {
@@ -128,6 +175,26 @@ mod tests {
             .collect();
         assert_eq!(names, ["a.tandem", "b.tandem"]);
         assert_eq!(loaded.root, dir.path());
+    }
+
+    #[test]
+    fn a_folder_of_spec_folders_is_several_specs() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for name in ["b", "a", "empty"] {
+            std::fs::create_dir_all(dir.path().join(name)).expect("mkdir");
+        }
+        std::fs::write(dir.path().join("a/x.tandem"), "").expect("write");
+        std::fs::write(dir.path().join("b/y.tandem"), "").expect("write");
+        let specs = discover_specs(dir.path()).expect("found");
+        assert_eq!(specs, [dir.path().join("a"), dir.path().join("b")]);
+        assert_eq!(
+            discover_specs(&dir.path().join("a")).expect("found"),
+            [dir.path().join("a")]
+        );
+        assert!(matches!(
+            discover_specs(&dir.path().join("empty")),
+            Err(LoadError::EmptyFolder { .. })
+        ));
     }
 
     #[test]

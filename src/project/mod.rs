@@ -11,6 +11,6 @@ mod load;
 mod pipeline;
 mod tables;
 
-pub use load::{LoadError, LoadedSpec, find_schemas_dir, load_spec};
+pub use load::{LoadError, LoadedSpec, discover_specs, find_schemas_dir, load_spec};
 pub use pipeline::{ValidateOptions, Validation, validate, validate_sources};
 pub use tables::{LookupTable, TableError, Tables, load_tables};

@@ -5,6 +5,8 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use crate::schema::SchemaSnapshot;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct AssociationType {
     pub category: Category,
@@ -36,126 +38,72 @@ impl Category {
     }
 }
 
-/// One HubSpot-defined association type between two standard objects.
-pub struct DefinedType {
-    pub from: &'static str,
-    pub to: &'static str,
+/// One association type from one object type to another, with the type id the other
+/// direction uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypeDef {
     pub type_id: u32,
     pub inverse_id: u32,
-    pub label: Option<&'static str>,
+    pub label: Option<String>,
+    /// The unlabeled default type (`associate/default` uses it).
     pub default: bool,
 }
 
-/// The HubSpot-defined types (Associations v4 guide): unlabeled defaults and "Primary".
-pub const DEFINED_TYPES: &[DefinedType] = &[
-    DefinedType {
-        from: "contacts",
-        to: "companies",
-        type_id: 279,
-        inverse_id: 280,
-        label: None,
-        default: true,
-    },
-    DefinedType {
-        from: "contacts",
-        to: "companies",
-        type_id: 1,
-        inverse_id: 2,
-        label: Some("Primary"),
-        default: false,
-    },
-    DefinedType {
-        from: "companies",
-        to: "contacts",
-        type_id: 280,
-        inverse_id: 279,
-        label: None,
-        default: true,
-    },
-    DefinedType {
-        from: "companies",
-        to: "contacts",
-        type_id: 2,
-        inverse_id: 1,
-        label: Some("Primary"),
-        default: false,
-    },
-    DefinedType {
-        from: "contacts",
-        to: "deals",
-        type_id: 4,
-        inverse_id: 3,
-        label: None,
-        default: true,
-    },
-    DefinedType {
-        from: "deals",
-        to: "contacts",
-        type_id: 3,
-        inverse_id: 4,
-        label: None,
-        default: true,
-    },
-    DefinedType {
-        from: "deals",
-        to: "companies",
-        type_id: 341,
-        inverse_id: 342,
-        label: None,
-        default: true,
-    },
-    DefinedType {
-        from: "deals",
-        to: "companies",
-        type_id: 5,
-        inverse_id: 6,
-        label: Some("Primary"),
-        default: false,
-    },
-    DefinedType {
-        from: "companies",
-        to: "deals",
-        type_id: 342,
-        inverse_id: 341,
-        label: None,
-        default: true,
-    },
-    DefinedType {
-        from: "companies",
-        to: "deals",
-        type_id: 6,
-        inverse_id: 5,
-        label: Some("Primary"),
-        default: false,
-    },
-    DefinedType {
-        from: "companies",
-        to: "companies",
-        type_id: 13,
-        inverse_id: 14,
-        label: Some("Parent Company"),
-        default: false,
-    },
-    DefinedType {
-        from: "companies",
-        to: "companies",
-        type_id: 14,
-        inverse_id: 13,
-        label: Some("Child Company"),
-        default: false,
-    },
-];
-
-pub fn defined(from: &str, to: &str, type_id: u32) -> Option<&'static DefinedType> {
-    DEFINED_TYPES
-        .iter()
-        .find(|t| t.from == from && t.to == to && t.type_id == type_id)
+/// Every association type between two object types, from the schema model
+/// (`ObjectSchema::associations`: the default id and the "Primary" id where one exists);
+/// the inverse ids come from the other object's entry. Company parent / child links (13 and
+/// 14) are always available between companies.
+pub fn types_between(schema: &SchemaSnapshot, from: &str, to: &str) -> Vec<TypeDef> {
+    let mut types = Vec::new();
+    let forward = schema.object(from).and_then(|o| o.association_to(to));
+    let backward = schema.object(to).and_then(|o| o.association_to(from));
+    if let Some(forward) = forward {
+        let inverse_default = backward.map(|b| b.type_id).unwrap_or(forward.type_id);
+        types.push(TypeDef {
+            type_id: forward.type_id,
+            inverse_id: inverse_default,
+            label: None,
+            default: true,
+        });
+        if let Some(primary) = forward.primary_type_id {
+            let inverse_primary = backward
+                .and_then(|b| b.primary_type_id)
+                .unwrap_or(inverse_default);
+            types.push(TypeDef {
+                type_id: primary,
+                inverse_id: inverse_primary,
+                label: Some("Primary".into()),
+                default: false,
+            });
+        }
+    }
+    if from == "companies" && to == "companies" {
+        types.push(TypeDef {
+            type_id: 13,
+            inverse_id: 14,
+            label: Some("Parent Company".into()),
+            default: false,
+        });
+        types.push(TypeDef {
+            type_id: 14,
+            inverse_id: 13,
+            label: Some("Child Company".into()),
+            default: false,
+        });
+    }
+    types
 }
 
-pub fn default_type(from: &str, to: &str) -> Option<&'static DefinedType> {
-    DEFINED_TYPES
-        .iter()
-        .find(|t| t.from == from && t.to == to && t.default)
+pub fn defined(schema: &SchemaSnapshot, from: &str, to: &str, type_id: u32) -> Option<TypeDef> {
+    types_between(schema, from, to)
+        .into_iter()
+        .find(|t| t.type_id == type_id)
+}
+
+pub fn default_type(schema: &SchemaSnapshot, from: &str, to: &str) -> Option<TypeDef> {
+    types_between(schema, from, to)
+        .into_iter()
+        .find(|t| t.default)
 }
 
 type Links = HashMap<u64, Vec<(u64, Vec<AssociationType>)>>;
@@ -166,7 +114,7 @@ pub struct Associations {
 }
 
 impl Associations {
-    /// Links `from` to `to` with `kind` and the inverse type the other way.
+    /// Links `from` to `to` with `type_id`, and `to` back to `from` with `inverse_id`.
     pub fn add(
         &mut self,
         from_object: &str,
@@ -174,12 +122,10 @@ impl Associations {
         to_object: &str,
         to_id: u64,
         type_id: u32,
+        inverse_id: u32,
     ) {
-        let inverse = defined(from_object, to_object, type_id)
-            .map(|t| t.inverse_id)
-            .unwrap_or(type_id);
         self.add_one(from_object, from_id, to_object, to_id, type_id);
-        self.add_one(to_object, to_id, from_object, from_id, inverse);
+        self.add_one(to_object, to_id, from_object, from_id, inverse_id);
     }
 
     fn add_one(

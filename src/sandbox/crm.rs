@@ -3,7 +3,7 @@
 //! naming who wrote, and webhook events when a target is configured.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -44,7 +44,7 @@ pub struct Crm {
     pub duplicate_rules: BTreeSet<String>,
     pub writes: Vec<WriteLogEntry>,
     write_seq: u64,
-    pub cursors: HashMap<String, QueryCursor>,
+    pub cursors: BTreeMap<String, QueryCursor>,
     pub next_cursor: u64,
     pub bulk_jobs: BTreeMap<String, BulkJob>,
     pub next_bulk_job: u64,
@@ -103,7 +103,7 @@ impl Crm {
             duplicate_rules: BTreeSet::new(),
             writes: Vec::new(),
             write_seq: 0,
-            cursors: HashMap::new(),
+            cursors: BTreeMap::new(),
             next_cursor: 0,
             bulk_jobs: BTreeMap::new(),
             next_bulk_job: 0,
@@ -128,10 +128,9 @@ impl Crm {
             };
             let mut table = Table::new(&object.name, object.fields.keys().cloned(), prefix);
             for field in object.fields.values() {
-                if field.unique
-                    || field.external_id
-                    || field.field_type == crate::schema::FieldType::Email
-                {
+                let email = super::validate::effective_type(self.system, field)
+                    == crate::schema::FieldType::Email;
+                if field.unique || field.external_id || email {
                     table.add_index(&field.name);
                 }
             }
@@ -481,8 +480,7 @@ impl Crm {
             for (other, kinds) in self.associations.list(object, from, &target) {
                 self.associations.remove_pair(object, from, &target, other);
                 for kind in kinds {
-                    self.associations
-                        .add(object, to, &target, other, kind.type_id);
+                    self.associate(object, to, &target, other, kind.type_id);
                 }
             }
         }
@@ -541,6 +539,16 @@ impl Crm {
         }
         event.extend(extra);
         self.webhook_events.push(serde_json::Value::Object(event));
+    }
+
+    /// Associates two HubSpot records with `type_id`, and back with the inverse type the
+    /// schema gives (the same id when the schema has none).
+    pub fn associate(&mut self, from: &str, from_id: u64, to: &str, to_id: u64, type_id: u32) {
+        let inverse = super::associations::defined(&self.schema, from, to, type_id)
+            .map(|t| t.inverse_id)
+            .unwrap_or(type_id);
+        self.associations
+            .add(from, from_id, to, to_id, type_id, inverse);
     }
 
     /// Forgets all records, cursors, jobs, logs (used by `reset` before reseeding).

@@ -158,19 +158,29 @@ pub fn normalize_input(
             Err(violation) => violations.push(violation),
         }
     }
-    if kind == WriteKind::Create && system == System::Salesforce {
+    if kind == WriteKind::Create {
         let mut missing = Vec::new();
         for field in object.fields.values() {
+            // A field given with a bad value is reported for that value, not as missing.
             let given = out
                 .iter()
-                .any(|(name, value)| name == &field.name && value.is_some());
+                .any(|(name, value)| name == &field.name && value.is_some())
+                || input.iter().any(|(name, value)| {
+                    name.eq_ignore_ascii_case(&field.name)
+                        && !value.is_null()
+                        && value.as_str() != Some("")
+                });
             if given || !field.createable {
                 continue;
             }
-            if let Some(default) = default_for(field) {
-                out.push((field.name.clone(), Some(default)));
-            } else if field.required_on_create {
+            let default = match system {
+                System::Salesforce => default_for(field),
+                System::Hubspot => None,
+            };
+            if field.required_on_create {
                 missing.push(field.name.clone());
+            } else if let Some(default) = default {
+                out.push((field.name.clone(), Some(default)));
             }
         }
         if !missing.is_empty() {
@@ -243,7 +253,7 @@ pub fn normalize_value(
     let name = field.name.clone();
     let label = field.label.clone();
     let chars = text.chars().count() as u32;
-    match field.field_type {
+    match effective_type(system, field) {
         FieldType::Email => {
             if !is_valid_email(&text) {
                 return Err(Violation::BadEmail {
@@ -375,6 +385,15 @@ pub fn normalize_value(
             Ok(Some(text))
         }
     }
+}
+
+/// HubSpot's `email` property is a plain `string` in its metadata, yet HubSpot validates
+/// it as an address (INVALID_EMAIL); validate it as the email type it is.
+pub fn effective_type(system: System, field: &FieldSchema) -> FieldType {
+    if system == System::Hubspot && field.name == "email" && field.field_type == FieldType::String {
+        return FieldType::Email;
+    }
+    field.field_type
 }
 
 fn check_length(field: &FieldSchema, text: &str, chars: u32) -> Result<(), Violation> {

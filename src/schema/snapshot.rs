@@ -68,6 +68,32 @@ pub enum SnapshotError {
     },
 }
 
+impl SnapshotError {
+    /// The file (or folder) the error is about.
+    pub fn path(&self) -> &Path {
+        match self {
+            SnapshotError::UnreadableDir { dir, .. } | SnapshotError::NoSnapshots { dir } => dir,
+            SnapshotError::UnreadableFile { path, .. }
+            | SnapshotError::Invalid { path, .. }
+            | SnapshotError::WrongSystem { path, .. }
+            | SnapshotError::UnsupportedFormatVersion { path, .. }
+            | SnapshotError::UnwritableFile { path, .. } => path,
+            SnapshotError::Unserializable { .. } => Path::new(""),
+        }
+    }
+
+    /// The system whose snapshot is at fault, when the error is about one file.
+    pub fn system(&self) -> Option<System> {
+        if let SnapshotError::Unserializable { system, .. } = self {
+            return Some(*system);
+        }
+        let name = self.path().file_name()?.to_str()?;
+        [System::Hubspot, System::Salesforce]
+            .into_iter()
+            .find(|system| file_name(*system) == name)
+    }
+}
+
 fn location(line: Option<usize>, column: Option<usize>) -> String {
     match (line, column) {
         (Some(line), Some(column)) => format!(" (line {line}, column {column})"),

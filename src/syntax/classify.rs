@@ -96,9 +96,9 @@ fn classify(
         };
     }
     let top_level = [
-        Rule::connection,
-        Rule::sync_def,
         Rule::k_connection,
+        Rule::k_map,
+        Rule::k_table,
         Rule::k_sync,
         Rule::EOI,
     ];
@@ -108,7 +108,94 @@ fn classify(
             span: found_span.into(),
         };
     }
-    let value_rules = [
+    // `conflict prefer` at the end of a line takes the next line's first word as its side;
+    // the mistake is the missing name at the end of the previous line.
+    if let Some(error) = missing_name_at_line_end(file, text, position) {
+        return error;
+    }
+    // Where a sync line or a mapping modifier could start, say so rather than "a value":
+    // a mapping starts with a value, but that is rarely what was meant.
+    let expected = match sync_body_expectation(&rules, &tokens) {
+        Some(expected) => expected.to_string(),
+        None if expects_value(&rules) && !tokens.contains("}") => {
+            return SyntaxError::ExpectedExpression {
+                after,
+                found,
+                span: found_span.into(),
+            };
+        }
+        None => describe_expected(&rules, &tokens, &after),
+    };
+    let word = token_at(&text[position..]);
+    let help = match word {
+        "connection" | "map" | "table" | "sync" => Some(format!(
+            "`{word}` starts a top-level item: if the block above should end here, add its \
+             closing `}}`; otherwise move this item out of the block"
+        )),
+        _ => None,
+    };
+    SyntaxError::UnexpectedToken {
+        expected,
+        after,
+        found,
+        span: found_span.into(),
+        help,
+    }
+}
+
+/// When the error is on the first word of a line and the line above ends with a word that
+/// needs a name after it (`prefer`, `in`, `through`, `via`), that name is what is missing.
+fn missing_name_at_line_end(file: FileId, text: &str, position: usize) -> Option<SyntaxError> {
+    let line_start = text[..position].rfind('\n').map(|i| i + 1)?;
+    let first_word_end =
+        line_start + text[line_start..].len() - text[line_start..].trim_start().len();
+    let word = token_at(&text[first_word_end..]);
+    if first_word_end + word.len() != position {
+        return None;
+    }
+    let code_end = code_end_before(text, line_start);
+    let previous = text[..code_end].rsplit('\n').next().unwrap_or("").trim();
+    let expected = match previous.rsplit(char::is_whitespace).next()? {
+        "prefer" | "in" => "a connection name such as `hs` or `sf`",
+        "through" => "the name of a sync",
+        "via" => "the name of a value map, or an inline map `{ ... }`",
+        _ => return None,
+    };
+    Some(SyntaxError::UnexpectedToken {
+        expected: expected.to_string(),
+        after: previous.to_string(),
+        found: "the end of the line".to_string(),
+        span: Span::new(file, code_end, code_end).into(),
+        help: Some(format!(
+            "`{word}` on the next line was read as that name; complete this line"
+        )),
+    })
+}
+
+/// Inside a sync body, what may come next, in the sync's own terms.
+fn sync_body_expectation(
+    rules: &BTreeSet<Rule>,
+    tokens: &BTreeSet<String>,
+) -> Option<&'static str> {
+    if rules.contains(&Rule::k_truncate) || tokens.contains("truncate") {
+        Some(
+            "a mapping modifier (`prefer`, `newest`, `review`, `keep when blank`, `default`, \
+             `transform`, `reverse`, `via`, `truncate`, `through`), the next line of the sync, \
+             or `}`",
+        )
+    } else if rules.contains(&Rule::k_match) || tokens.contains("match") {
+        Some(
+            "a sync line (`match`, `only`, `create in`, `conflict`, `on delete`, `limit` or a \
+             mapping) or `}`",
+        )
+    } else {
+        None
+    }
+}
+
+/// Whether pest was looking for an expression (any level of the expression grammar).
+fn expects_value(rules: &BTreeSet<Rule>) -> bool {
+    const VALUE_RULES: &[Rule] = &[
         Rule::expr,
         Rule::if_expr,
         Rule::or_expr,
@@ -126,40 +213,49 @@ fn classify(
         Rule::field_path,
         Rule::bare_name,
     ];
-    if value_rules.iter().any(|rule| rules.contains(rule)) && !tokens.contains("}") {
-        return SyntaxError::ExpectedExpression {
-            after,
-            found,
-            span: found_span.into(),
-        };
-    }
-    let expected = if tokens.contains("truncate") {
-        "a mapping modifier (`prefer`, `newest`, `review`, `keep when blank`, `default`, \
-         `transform`, `reverse`, `via`, `truncate`, `through`), the next line of the sync, or `}`"
-            .to_string()
-    } else if tokens.contains("match") {
-        "a sync line (`match`, `only`, `create in`, `conflict`, `on delete`, `limit` or a \
-         mapping) or `}`"
-            .to_string()
-    } else {
-        describe_expected(&rules, &tokens)
+    VALUE_RULES.iter().any(|rule| rules.contains(rule))
+}
+
+/// Where in the parsed slice the error is: the furthest position pest reached. Pest's own
+/// location only counts rules; a missing literal (`:` after a sync name) lies further on,
+/// and the detailed attempts know it.
+pub(crate) fn error_offset(error: &pest::error::Error<Rule>) -> usize {
+    let location = match error.location {
+        pest::error::InputLocation::Pos(position) => position,
+        pest::error::InputLocation::Span((start, _)) => start,
     };
-    SyntaxError::UnexpectedToken {
-        expected,
-        after,
-        found,
-        span: found_span.into(),
-    }
+    let furthest = error
+        .parse_attempts()
+        .map(|attempts| attempts.max_position)
+        .unwrap_or(0);
+    location.max(furthest)
 }
 
 /// The non-silent rules and literal tokens pest tried at the error position.
 fn expectations(error: &pest::error::Error<Rule>) -> (BTreeSet<Rule>, BTreeSet<String>) {
     let mut rules = BTreeSet::new();
-    if let pest::error::ErrorVariant::ParsingError { positives, .. } = &error.variant {
+    let attempts = error.parse_attempts();
+    let location = match error.location {
+        pest::error::InputLocation::Pos(position) => position,
+        pest::error::InputLocation::Span((start, _)) => start,
+    };
+    let positives_are_current = attempts
+        .as_ref()
+        .is_none_or(|attempts| attempts.max_position <= location);
+    if positives_are_current
+        && let pest::error::ErrorVariant::ParsingError { positives, .. } = &error.variant
+    {
         rules.extend(positives.iter().copied());
     }
+    // The deepest rule of each attempt is what was expected here; its parents are only the
+    // context it sat in (a `set` action half written is not "expected an action").
+    if let Some(attempts) = &attempts {
+        for stack in attempts.call_stacks() {
+            rules.extend(stack.deepest.get_rule().copied());
+        }
+    }
     let mut tokens = BTreeSet::new();
-    if let Some(attempts) = error.parse_attempts() {
+    if let Some(attempts) = attempts {
         // The token type is not exported; its Display is the literal itself, a character
         // range (`a..z`) or a built-in rule, and only literals are wanted here.
         for token in attempts.expected_tokens() {
@@ -173,34 +269,93 @@ fn expectations(error: &pest::error::Error<Rule>) -> (BTreeSet<Rule>, BTreeSet<S
 }
 
 /// A short phrase per expectation, in a fixed order so messages are stable.
-fn describe_expected(rules: &BTreeSet<Rule>, tokens: &BTreeSet<String>) -> String {
+fn describe_expected(rules: &BTreeSet<Rule>, tokens: &BTreeSet<String>, after: &str) -> String {
+    if after.starts_with("match ") && tokens.contains("=") {
+        return "`=` and the other side's key, as in `match lower(hs.email) = lower(sf.Email)`"
+            .to_string();
+    }
     let mut phrases: Vec<String> = Vec::new();
     fn push(phrases: &mut Vec<String>, phrase: String) {
         if !phrases.contains(&phrase) {
             phrases.push(phrase);
         }
     }
+    // A name's role is clear from the word before it.
+    let name_phrase = match after.rsplit(char::is_whitespace).next().unwrap_or("") {
+        "prefer" | "in" | "," => "a connection name such as `hs` or `sf`",
+        "through" => "the name of a sync",
+        "via" => "the name of a value map, or an inline map `{ ... }`",
+        "table" | "map" | "sync" | "connection" => "a name for it",
+        _ => "a name",
+    };
+    // A rule that fails on one of its own literals (`=` in `set x = v`) is reported as that
+    // rule; the literal is the better thing to name.
+    let has_token = tokens
+        .iter()
+        .any(|token| is_meaningful_token(token) || is_operator(token));
     for rule in rules {
-        if let Some(phrase) = rule_phrase(*rule) {
+        if has_token && is_container(*rule) {
+            continue;
+        }
+        let phrase = match rule {
+            Rule::name | Rule::bare_name | Rule::ident => Some(name_phrase),
+            Rule::map_body if name_phrase.contains("inline map") => None,
+            _ => rule_phrase(*rule),
+        };
+        if let Some(phrase) = phrase {
             push(&mut phrases, phrase.to_string());
         } else if let Some(keyword) = format!("{rule:?}").strip_prefix("k_") {
             push(&mut phrases, format!("`{keyword}`"));
         }
     }
-    // Keywords and punctuation tried here; operators are left out because after a complete
-    // value almost any operator would fit and listing them all hides the likely fix.
+    // Keywords and punctuation tried here. Operators are left out while there is anything
+    // else to say: after a complete value almost any operator would fit, and listing them
+    // all hides the likely fix.
+    let mut operators = Vec::new();
     for token in tokens {
         let quoted = format!("`{token}`");
-        let already_said = phrases.iter().any(|phrase| phrase.contains(&quoted));
-        if is_operator(token) || !is_meaningful_token(token) || already_said {
+        let already_said = phrases.iter().any(|phrase| phrase.contains(&quoted))
+            || (token == "{" && name_phrase.contains("inline map"));
+        if !is_meaningful_token(token) && !is_operator(token) || already_said {
             continue;
         }
-        push(&mut phrases, quoted);
+        if is_operator(token) {
+            operators.push(quoted);
+        } else {
+            push(&mut phrases, quoted);
+        }
+    }
+    if phrases.is_empty() {
+        phrases = operators;
     }
     if phrases.is_empty() {
         return "something else".to_string();
     }
     join_alternatives(&phrases)
+}
+
+/// Rules made of several parts, whose failure usually means one of their literals is
+/// missing.
+fn is_container(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::set_action
+            | Rule::create_action
+            | Rule::notify_action
+            | Rule::field_assignment
+            | Rule::match_rule
+            | Rule::scope_filter
+            | Rule::create_policy
+            | Rule::conflict_setting
+            | Rule::delete_policy
+            | Rule::limits
+            | Rule::mapping
+            | Rule::sync_def
+            | Rule::map_def
+            | Rule::table_def
+            | Rule::connection
+            | Rule::trigger
+    )
 }
 
 fn rule_phrase(rule: Rule) -> Option<&'static str> {

@@ -52,6 +52,8 @@ pub enum SyntaxError {
         found: String,
         #[label("unexpected here")]
         span: SourceSpan,
+        #[help]
+        help: Option<String>,
     },
 
     #[error("this string is never closed")]

@@ -11,10 +11,12 @@ mod build;
 mod build_expr;
 mod classify;
 mod errors;
+mod format;
 mod lex;
 mod parser;
 
 pub use errors::SyntaxError;
+pub use format::format_source;
 
 use crate::diagnostics::{Diag, SourceMap};
 
@@ -25,18 +27,34 @@ const PARSER_STACK_BYTES: usize = 64 * 1024 * 1024;
 
 /// Parses every file of a spec, in the map's order, into one [`ast::Spec`].
 pub fn parse_spec(sources: &SourceMap) -> (ast::Spec, Vec<Diag>) {
-    let parsed = std::thread::scope(|scope| {
-        std::thread::Builder::new()
+    with_parser_stack(|| parse_spec_here(sources))
+}
+
+/// Runs `work` on a thread with a stack large enough for the parser at its nesting bound,
+/// or on the caller's thread when no thread can be started.
+fn with_parser_stack<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    let slot = std::sync::Mutex::new(Some(work));
+    let take = || slot.lock().ok().and_then(|mut guard| guard.take());
+    let from_thread = std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
             .name("tandem-parser".to_string())
             .stack_size(PARSER_STACK_BYTES)
-            .spawn_scoped(scope, || parse_spec_here(sources))
-            .map(|handle| handle.join())
+            .spawn_scoped(scope, || take().map(|work| work()));
+        match spawned {
+            Ok(handle) => match handle.join() {
+                Ok(result) => result,
+                Err(panic) => std::panic::resume_unwind(panic),
+            },
+            Err(_) => None,
+        }
     });
-    match parsed {
-        Ok(Ok(result)) => result,
-        Ok(Err(panic)) => std::panic::resume_unwind(panic),
-        // No thread could be started: parse on the caller's thread.
-        Err(_) => parse_spec_here(sources),
+    match from_thread {
+        Some(result) => result,
+        None => match take() {
+            Some(work) => work(),
+            // Unreachable: the work runs exactly once, either there or here.
+            None => unreachable!("parser work taken twice"),
+        },
     }
 }
 

@@ -8,7 +8,7 @@ use pest_derive::Parser;
 
 use super::ast::Item;
 use super::build::Builder;
-use super::classify::classify_error;
+use super::classify::{classify_error, error_offset};
 use super::errors::SyntaxError;
 use super::lex;
 use crate::diagnostics::{Diag, FileId, Span};
@@ -63,10 +63,12 @@ pub fn parse_file(file: FileId, text: &str) -> (Vec<Item>, Vec<Diag>) {
                     items.extend(builder.spec(pairs));
                     diags.extend(builder.into_diags());
                 }
+                // An error right at an item start (a block left open above it) resumes at
+                // that item, so it is still checked.
                 match starts
                     .iter()
                     .copied()
-                    .find(|&offset| offset > error_position)
+                    .find(|&offset| offset >= error_position && offset > start)
                 {
                     Some(next) => start = next,
                     None => break,
@@ -75,13 +77,6 @@ pub fn parse_file(file: FileId, text: &str) -> (Vec<Item>, Vec<Diag>) {
         }
     }
     (items, diags)
-}
-
-fn error_offset(error: &pest::error::Error<Rule>) -> usize {
-    match error.location {
-        pest::error::InputLocation::Pos(position) => position,
-        pest::error::InputLocation::Span((start, _)) => start,
-    }
 }
 
 /// The children of a pair without keyword tokens (`k_*` rules), which carry no meaning

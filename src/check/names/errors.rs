@@ -11,12 +11,18 @@ fn did_you_mean(suggestion: &Option<String>) -> String {
     }
 }
 
-fn defined_names(kind: &str, known: &[String]) -> String {
-    if known.is_empty() {
-        return format!("this spec defines no {kind}s");
+/// "did you mean `x`? the value maps defined are `a`, `x`" (or without the first part).
+fn defined_names(suggestion: &Option<String>, kind: &str, known: &[String]) -> String {
+    let listing = if known.is_empty() {
+        format!("this spec defines no {kind}s")
+    } else {
+        let list: Vec<String> = known.iter().map(|name| format!("`{name}`")).collect();
+        format!("the {kind}s defined are {}", list.join(", "))
+    };
+    match suggestion {
+        Some(_) => format!("{} {listing}", did_you_mean(suggestion)),
+        None => listing,
     }
-    let list: Vec<String> = known.iter().map(|name| format!("`{name}`")).collect();
-    format!("the {kind}s defined are {}", list.join(", "))
 }
 
 #[derive(Debug, Error, Diagnostic)]
@@ -51,7 +57,7 @@ pub enum NamesError {
     #[error("unknown value map `{name}`")]
     #[diagnostic(
         code(tandem::names::undefined_map),
-        help("{} {}", did_you_mean(suggestion), defined_names("value map", known))
+        help("{}", defined_names(suggestion, "value map", known))
     )]
     UndefinedMap {
         name: String,
@@ -64,7 +70,7 @@ pub enum NamesError {
     #[error("unknown lookup table `{name}`")]
     #[diagnostic(
         code(tandem::names::undefined_table),
-        help("{} {}", did_you_mean(suggestion), defined_names("table", known))
+        help("{}", defined_names(suggestion, "table", known))
     )]
     UndefinedTable {
         name: String,
@@ -77,7 +83,7 @@ pub enum NamesError {
     #[error("unknown sync `{name}`")]
     #[diagnostic(
         code(tandem::names::undefined_sync),
-        help("{} {}", did_you_mean(suggestion), defined_names("sync", known))
+        help("{}", defined_names(suggestion, "sync", known))
     )]
     UndefinedSync {
         name: String,
@@ -234,7 +240,7 @@ pub enum NamesError {
     },
 
     #[error("unknown function `{name}`")]
-    #[diagnostic(code(tandem::names::unknown_function), help("{} the functions are {}", did_you_mean(suggestion), known.join(", ")))]
+    #[diagnostic(code(tandem::names::unknown_function), help("{}the functions are {}", suggestion.as_ref().map(|name| format!("did you mean `{name}`? ")).unwrap_or_default(), known.join(", ")))]
     UnknownFunction {
         name: String,
         suggestion: Option<String>,

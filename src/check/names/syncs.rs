@@ -176,8 +176,10 @@ impl<'spec> NameChecker<'spec> {
                 continue;
             };
             let connection = field.connection.as_str();
-            // An undefined connection is reported by the expression walk already.
-            if connection != *expected && self.connections.contains_key(connection) {
+            // An undefined connection is reported once, where it is used or declared.
+            let both_defined = self.connections.contains_key(connection)
+                && self.connections.contains_key(*expected);
+            if connection != *expected && both_defined {
                 self.report(
                     field.span,
                     NamesError::MappingSideMismatch {

@@ -34,6 +34,9 @@ pub(super) struct SimplePublicObject {
 
 #[derive(Debug, Deserialize)]
 struct PageResponse {
+    /// Search only: how many records match the query (paging stops at 10,000 of them).
+    #[serde(default)]
+    total: Option<u64>,
     #[serde(default)]
     results: Vec<SimplePublicObject>,
     #[serde(default)]
@@ -50,10 +53,17 @@ struct NextPage {
     after: String,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum Mode {
-    /// `POST …/search` sorted by the modified date, `GTE` from `window_start`.
-    Search { window_start: Option<i64> },
+    /// `POST …/search` sorted by the modified date, `GTE` (or `GT` when `strict`) from
+    /// `window_start`.
+    Search {
+        window_start: Option<i64>,
+        strict: bool,
+    },
+    /// More than 10,000 records share the modified time `at`: page through exactly those,
+    /// sorted by `hs_object_id`, then go on strictly after `at`.
+    TieBreak { at: i64, after_id: Option<String> },
     /// `GET …/objects/{type}` (archived or not).
     List { archived: bool },
 }
@@ -71,11 +81,11 @@ pub struct HubSpotReader<'c> {
     returned: Vec<String>,
     mode: Mode,
     after: Option<String>,
-    /// Results delivered by the current search query (the cap counts per query).
-    fetched_in_query: usize,
     tracker: ChangeTracker,
     /// The modified time of the last record of the last page, where a restart begins.
     last_modified_ms: Option<i64>,
+    /// The id of the last record of the last page (where a tie-break query resumes).
+    last_id: Option<String>,
     done: bool,
 }
 
@@ -95,7 +105,10 @@ impl HubSpotClient {
             self,
             object,
             properties,
-            Mode::Search { window_start },
+            Mode::Search {
+                window_start,
+                strict: false,
+            },
             tracker,
         )
     }
@@ -150,9 +163,9 @@ impl<'c> HubSpotReader<'c> {
             returned,
             mode,
             after: None,
-            fetched_in_query: 0,
             tracker,
             last_modified_ms: None,
+            last_id: None,
             done: false,
         }
     }
@@ -169,7 +182,14 @@ impl<'c> HubSpotReader<'c> {
             return Ok(None);
         }
         let (response, server_date_ms) = match self.mode {
-            Mode::Search { window_start } => (self.search(window_start).await?, None),
+            Mode::Search {
+                window_start,
+                strict,
+            } => (self.search(window_start, strict).await?, None),
+            Mode::TieBreak { at, ref after_id } => {
+                let after_id = after_id.clone();
+                (self.tie_break(at, after_id).await?, None)
+            }
             Mode::List { archived } => self.list(archived).await?,
         };
         if let (Some(date), None) = (server_date_ms, &self.after) {
@@ -178,6 +198,14 @@ impl<'c> HubSpotReader<'c> {
                 self.tracker.cap_at(date);
             }
         }
+        let query_offset: u64 = self
+            .after
+            .as_deref()
+            .and_then(|a| a.parse().ok())
+            .unwrap_or(0);
+        let unreachable_beyond_cap = response
+            .total
+            .is_some_and(|total| total > query_offset + response.results.len() as u64);
         let modified_key = modified_property(&self.object);
         let mut page = Vec::with_capacity(response.results.len());
         for object in response.results {
@@ -193,6 +221,7 @@ impl<'c> HubSpotReader<'c> {
                     .or_else(|| object.updated_at.clone())
             };
             let modified_ms = modified_text.as_deref().and_then(parse_timestamp_ms);
+            self.last_id = Some(object.id.clone());
             if let Some(ms) = modified_ms {
                 self.last_modified_ms = Some(ms);
                 if !self.tracker.admit(&object.id, ms) {
@@ -246,46 +275,112 @@ impl<'c> HubSpotReader<'c> {
             .paging
             .and_then(|paging| paging.next)
             .map(|next| next.after);
-        match (&self.mode, next_after) {
-            (_, None) => self.done = true,
-            (Mode::Search { window_start }, Some(after)) => {
-                let offset: usize = after.parse().unwrap_or(usize::MAX);
-                if offset.saturating_add(HUBSPOT_SEARCH_PAGE) > HUBSPOT_SEARCH_CAP {
-                    // Paging on would hit the 10,000-result cap: start a new query at the
-                    // last modified time delivered. The tracker drops the repeats.
-                    let restart = self.last_modified_ms;
-                    if restart.is_none() || restart == *window_start {
+        let near_cap = |after: &str| {
+            let offset: usize = after.parse().unwrap_or(usize::MAX);
+            offset.saturating_add(HUBSPOT_SEARCH_PAGE) > HUBSPOT_SEARCH_CAP
+        };
+        // HubSpot stops handing out `paging.next` (or answers 400) at 10,000 results even
+        // when `total` says more match: treat that like an imminent cap.
+        let next_after = match next_after {
+            None if unreachable_beyond_cap && !matches!(self.mode, Mode::List { .. }) => {
+                Some(HUBSPOT_SEARCH_CAP.to_string())
+            }
+            other => other,
+        };
+        self.mode = match (&self.mode, next_after) {
+            (Mode::TieBreak { at, .. }, None) => {
+                // Every record at `at` is delivered; continue strictly after it.
+                let at = *at;
+                self.after = None;
+                Mode::Search {
+                    window_start: Some(at),
+                    strict: true,
+                }
+            }
+            (mode, None) => {
+                self.done = true;
+                mode.clone()
+            }
+            (Mode::Search { window_start, .. }, Some(after)) if near_cap(&after) => {
+                // Paging on would hit the 10,000-result cap: start a new query at the last
+                // modified time delivered. The tracker drops the repeats.
+                self.after = None;
+                match self.last_modified_ms {
+                    Some(restart) if Some(restart) != *window_start => Mode::Search {
+                        window_start: Some(restart),
+                        strict: false,
+                    },
+                    // No progress: a whole window shares one modified time.
+                    Some(at) => Mode::TieBreak { at, after_id: None },
+                    None => {
                         return Err(ConnectorError::SearchWindowStuck {
                             object: self.object.clone(),
-                            timestamp: restart.and_then(ms_to_rfc3339).unwrap_or_default(),
+                            timestamp: String::new(),
                             cap: HUBSPOT_SEARCH_CAP as u32,
                         });
                     }
-                    self.mode = Mode::Search {
-                        window_start: restart,
-                    };
-                    self.after = None;
-                    self.fetched_in_query = 0;
-                } else {
-                    self.after = Some(after);
                 }
             }
-            (Mode::List { .. }, Some(after)) => self.after = Some(after),
-        }
+            (Mode::TieBreak { at, .. }, Some(after)) if near_cap(&after) => {
+                let at = *at;
+                self.after = None;
+                Mode::TieBreak {
+                    at,
+                    after_id: self.last_id.clone(),
+                }
+            }
+            (mode, Some(after)) => {
+                let mode = mode.clone();
+                self.after = Some(after);
+                mode
+            }
+        };
         Ok(Some(page))
     }
 
-    async fn search(&mut self, window_start: Option<i64>) -> Result<PageResponse, ConnectorError> {
+    async fn search(
+        &mut self,
+        window_start: Option<i64>,
+        strict: bool,
+    ) -> Result<PageResponse, ConnectorError> {
         let modified = modified_property(&self.object);
+        let operator = if strict { "GT" } else { "GTE" };
+        let filters: Vec<serde_json::Value> = window_start
+            .map(|start| serde_json::json!({"propertyName": modified, "operator": operator, "value": start.to_string()}))
+            .into_iter()
+            .collect();
+        self.send_search(modified, filters).await
+    }
+
+    async fn tie_break(
+        &mut self,
+        at: i64,
+        after_id: Option<String>,
+    ) -> Result<PageResponse, ConnectorError> {
+        let modified = modified_property(&self.object);
+        let mut filters = vec![
+            serde_json::json!({"propertyName": modified, "operator": "EQ", "value": at.to_string()}),
+        ];
+        if let Some(id) = after_id {
+            filters.push(
+                serde_json::json!({"propertyName": "hs_object_id", "operator": "GT", "value": id}),
+            );
+        }
+        self.send_search("hs_object_id", filters).await
+    }
+
+    async fn send_search(
+        &mut self,
+        sort_property: &str,
+        filters: Vec<serde_json::Value>,
+    ) -> Result<PageResponse, ConnectorError> {
         let mut body = serde_json::json!({
-            "sorts": [{"propertyName": modified, "direction": "ASCENDING"}],
+            "sorts": [{"propertyName": sort_property, "direction": "ASCENDING"}],
             "properties": self.properties,
             "limit": HUBSPOT_SEARCH_PAGE,
         });
-        if let Some(start) = window_start {
-            body["filterGroups"] = serde_json::json!([{"filters": [
-                {"propertyName": modified, "operator": "GTE", "value": start.to_string()}
-            ]}]);
+        if !filters.is_empty() {
+            body["filterGroups"] = serde_json::json!([{ "filters": filters }]);
         }
         if let Some(after) = &self.after {
             body["after"] = serde_json::Value::String(after.clone());
@@ -298,7 +393,6 @@ impl<'c> HubSpotReader<'c> {
             .pace(Pace::Search);
         let reply = self.client.core.send(call).await?;
         let page: PageResponse = reply.json()?;
-        self.fetched_in_query += page.results.len();
         Ok(page)
     }
 

@@ -532,3 +532,138 @@ fn map_association_results(
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(key: &str, id: Option<&str>) -> HubSpotInput {
+        HubSpotInput::new(
+            key,
+            id.map(str::to_string),
+            BTreeMap::from([("email".to_string(), format!("{key}@x.com"))]),
+        )
+    }
+
+    #[test]
+    fn multi_status_create_maps_results_and_errors_back_by_trace_id() {
+        let chunk = [input("a", None), input("b", None), input("c", None)];
+        let traces = vec!["t-a".to_string(), "t-b".to_string(), "t-c".to_string()];
+        let body = serde_json::json!({
+            "status": "COMPLETE",
+            "results": [
+                {"id": "901", "objectWriteTraceId": "t-c", "properties": {}},
+                {"id": "900", "objectWriteTraceId": "t-a", "properties": {}}
+            ],
+            "numErrors": 1,
+            "errors": [{
+                "status": "error", "category": "VALIDATION_ERROR",
+                "message": "Property values were not valid",
+                "context": {"objectWriteTraceId": ["t-b"], "propertyName": ["email"]},
+                "errors": [{"message": "Email address is invalid", "code": "INVALID_EMAIL", "in": "email"}]
+            }]
+        });
+        let mut report = WriteReport::default();
+        map_batch_results(
+            Operation::Create,
+            None,
+            &chunk,
+            &traces,
+            serde_json::from_value(body).unwrap(),
+            &mut report,
+        );
+        let keys: Vec<&str> = report.outcomes.iter().map(|o| o.key.as_str()).collect();
+        assert_eq!(keys, vec!["a", "b", "c"]);
+        assert_eq!(
+            report.outcomes[0].result,
+            Ok(Written {
+                id: "900".into(),
+                created: true
+            })
+        );
+        assert_eq!(
+            report.outcomes[2].result,
+            Ok(Written {
+                id: "901".into(),
+                created: true
+            })
+        );
+        let error = report.outcomes[1].result.clone().unwrap_err();
+        assert_eq!(error.code, "VALIDATION_ERROR/INVALID_EMAIL");
+        assert_eq!(error.fields, vec!["email".to_string()]);
+        assert!(!error.retryable);
+    }
+
+    #[test]
+    fn update_errors_without_trace_ids_are_matched_by_record_id() {
+        let chunk = [input("a", Some("1")), input("b", Some("2"))];
+        let traces = vec!["t1".to_string(), "t2".to_string()];
+        let body = serde_json::json!({
+            "results": [{"id": "1", "properties": {}}],
+            "errors": [{"status": "error", "category": "OBJECT_NOT_FOUND", "message": "Could not get some CONTACT objects", "context": {"ids": ["2"]}}]
+        });
+        let mut report = WriteReport::default();
+        map_batch_results(
+            Operation::Update,
+            None,
+            &chunk,
+            &traces,
+            serde_json::from_value(body).unwrap(),
+            &mut report,
+        );
+        assert_eq!(
+            report.outcomes[0].result,
+            Ok(Written {
+                id: "1".into(),
+                created: false
+            })
+        );
+        assert_eq!(
+            report.outcomes[1].result.clone().unwrap_err().code,
+            "OBJECT_NOT_FOUND"
+        );
+    }
+
+    #[test]
+    fn upsert_reports_which_records_were_new() {
+        let chunk = [input("a", Some("a@x.com")), input("b", Some("b@x.com"))];
+        let traces = vec!["t1".to_string(), "t2".to_string()];
+        let body = serde_json::json!({"results": [
+            {"id": "7", "new": true, "properties": {"email": "b@x.com"}},
+            {"id": "5", "new": false, "objectWriteTraceId": "t1", "properties": {"email": "a@x.com"}}
+        ]});
+        let mut report = WriteReport::default();
+        map_batch_results(
+            Operation::Upsert,
+            Some("email"),
+            &chunk,
+            &traces,
+            serde_json::from_value(body).unwrap(),
+            &mut report,
+        );
+        assert_eq!(
+            report.outcomes[0].result,
+            Ok(Written {
+                id: "5".into(),
+                created: false
+            })
+        );
+        assert_eq!(
+            report.outcomes[1].result,
+            Ok(Written {
+                id: "7".into(),
+                created: true
+            })
+        );
+    }
+
+    #[test]
+    fn every_input_gets_a_unique_trace_id_and_updates_carry_ids() {
+        let chunk = [input("a", Some("1")), input("b", Some("2"))];
+        let traces = vec!["t1".to_string(), "t2".to_string()];
+        let body = batch_body(Operation::Update, None, &chunk, &traces);
+        assert_eq!(body["inputs"][0]["id"], "1");
+        assert_eq!(body["inputs"][1]["objectWriteTraceId"], "t2");
+        assert_eq!(body["inputs"][0]["properties"]["email"], "a@x.com");
+    }
+}

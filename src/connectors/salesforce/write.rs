@@ -72,6 +72,9 @@ struct SaveError {
     fields: Vec<String>,
 }
 
+/// Records per Bulk API 2.0 ingest job.
+const BULK_JOB_MAX_RECORDS: usize = 100_000;
+
 /// Per-record codes that mean "not written, try again".
 fn retryable_code(code: &str) -> bool {
     matches!(
@@ -123,9 +126,16 @@ impl SalesforceClient {
             return report;
         }
         if records.len() > self.bulk_threshold {
-            return self
-                .bulk_write(sobject, operation, external_id, records)
-                .await;
+            // One job per 100,000 records keeps each CSV upload well under the 150 MB cap.
+            for job in records.chunks(BULK_JOB_MAX_RECORDS) {
+                let part = self.bulk_write(sobject, operation, external_id, job).await;
+                report.outcomes.extend(part.outcomes);
+                if part.stopped.is_some() {
+                    report.stopped = part.stopped;
+                    break;
+                }
+            }
+            return report;
         }
         for chunk in records.chunks(SALESFORCE_COLLECTION_LIMIT) {
             if let Err(stop) = self

@@ -9,20 +9,26 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::errors::{HsError, standard_error};
+use super::errors::{HsError, HsJson, standard_error};
 use super::objects::resolve;
 use super::render::QueryParams;
 use super::write;
 use crate::sandbox::Shared;
-use crate::sandbox::associations::{self, AssociationType, Category, DEFINED_TYPES};
+use crate::sandbox::associations::{self, AssociationType, Category};
 use crate::sandbox::clock;
 use crate::sandbox::crm::Crm;
+use crate::schema::SchemaSnapshot;
 
-fn types_json(kinds: &[AssociationType], from: &str, to: &str) -> Vec<Value> {
+fn types_json(
+    schema: &SchemaSnapshot,
+    kinds: &[AssociationType],
+    from: &str,
+    to: &str,
+) -> Vec<Value> {
     kinds
         .iter()
         .map(|kind| {
-            let label = associations::defined(from, to, kind.type_id).and_then(|t| t.label);
+            let label = associations::defined(schema, from, to, kind.type_id).and_then(|t| t.label);
             json!({"category": kind.category.as_str(), "typeId": kind.type_id, "label": label})
         })
         .collect()
@@ -57,7 +63,7 @@ pub async fn list(
         .iter()
         .skip(after)
         .take(limit)
-        .map(|(to_id, kinds)| json!({"toObjectId": to_id, "associationTypes": types_json(kinds, &from, &to)}))
+        .map(|(to_id, kinds)| json!({"toObjectId": to_id, "associationTypes": types_json(&crm.schema, kinds, &from, &to)}))
         .collect();
     let mut body = json!({"results": results});
     if after + limit < links.len() {
@@ -66,7 +72,12 @@ pub async fn list(
     Ok(Json(body))
 }
 
-fn parse_types(from: &str, to: &str, body: &Value) -> Result<Vec<u32>, HsError> {
+fn parse_types(
+    schema: &SchemaSnapshot,
+    from: &str,
+    to: &str,
+    body: &Value,
+) -> Result<Vec<u32>, HsError> {
     let list = body
         .as_array()
         .ok_or_else(|| HsError::validation("expected an array of association types"))?;
@@ -80,7 +91,8 @@ fn parse_types(from: &str, to: &str, body: &Value) -> Result<Vec<u32>, HsError> 
             .get("associationTypeId")
             .and_then(Value::as_u64)
             .unwrap_or(0) as u32;
-        if Category::parse(category).is_none() || associations::defined(from, to, type_id).is_none()
+        if Category::parse(category).is_none()
+            || associations::defined(schema, from, to, type_id).is_none()
         {
             return Err(HsError::validation(format!(
                 "association type {category}/{type_id} is not valid from {from} to {to}"
@@ -91,10 +103,17 @@ fn parse_types(from: &str, to: &str, body: &Value) -> Result<Vec<u32>, HsError> 
     Ok(ids)
 }
 
-fn created_body(from_id: u64, to_id: u64, from: &str, to: &str, type_ids: &[u32]) -> Value {
+fn created_body(
+    schema: &SchemaSnapshot,
+    from_id: u64,
+    to_id: u64,
+    from: &str,
+    to: &str,
+    type_ids: &[u32],
+) -> Value {
     let labels: Vec<Value> = type_ids
         .iter()
-        .filter_map(|id| associations::defined(from, to, *id).and_then(|t| t.label))
+        .filter_map(|id| associations::defined(schema, from, to, *id).and_then(|t| t.label))
         .map(|l| Value::String(l.to_string()))
         .collect();
     json!({"fromObjectTypeId": from, "fromObjectId": from_id, "toObjectTypeId": to, "toObjectId": to_id, "labels": labels})
@@ -103,20 +122,20 @@ fn created_body(from_id: u64, to_id: u64, from: &str, to: &str, type_ids: &[u32]
 pub async fn put_labelled(
     State(shared): State<Arc<Shared>>,
     Path((from_type, from_id, to_type, to_id)): Path<(String, String, String, String)>,
-    Json(body): Json<Value>,
+    HsJson(body): HsJson<Value>,
 ) -> Result<Response, HsError> {
     let mut crm = shared.hubspot.write();
     let from = resolve(&crm, &from_type)?;
     let to = resolve(&crm, &to_type)?;
-    let type_ids = parse_types(&from, &to, &body)?;
+    let type_ids = parse_types(&crm.schema, &from, &to, &body)?;
     let a = live_id(&crm, &from, &from_id).ok_or_else(HsError::not_found)?;
     let b = live_id(&crm, &to, &to_id).ok_or_else(HsError::not_found)?;
     for type_id in &type_ids {
-        crm.associations.add(&from, a, &to, b, *type_id);
+        crm.associate(&from, a, &to, b, *type_id);
     }
     Ok((
         StatusCode::CREATED,
-        Json(created_body(a, b, &from, &to, &type_ids)),
+        Json(created_body(&crm.schema, a, b, &from, &to, &type_ids)),
     )
         .into_response())
 }
@@ -128,12 +147,13 @@ pub async fn put_default(
     let mut crm = shared.hubspot.write();
     let from = resolve(&crm, &from_type)?;
     let to = resolve(&crm, &to_type)?;
-    let default = associations::default_type(&from, &to).ok_or_else(|| {
+    let default = associations::default_type(&crm.schema, &from, &to).ok_or_else(|| {
         HsError::validation(format!("no default association from {from} to {to}"))
     })?;
     let a = live_id(&crm, &from, &from_id).ok_or_else(HsError::not_found)?;
     let b = live_id(&crm, &to, &to_id).ok_or_else(HsError::not_found)?;
-    crm.associations.add(&from, a, &to, b, default.type_id);
+    crm.associations
+        .add(&from, a, &to, b, default.type_id, default.inverse_id);
     let stamp = clock::hubspot_datetime(shared.clock.now_ms());
     Ok(Json(json!({
         "status": "COMPLETE",
@@ -162,9 +182,8 @@ pub async fn labels(
     let crm = shared.hubspot.read();
     let from = resolve(&crm, &from_type)?;
     let to = resolve(&crm, &to_type)?;
-    let results: Vec<Value> = DEFINED_TYPES
-        .iter()
-        .filter(|t| t.from == from && t.to == to)
+    let results: Vec<Value> = associations::types_between(&crm.schema, &from, &to)
+        .into_iter()
         .map(|t| json!({"category": "HUBSPOT_DEFINED", "typeId": t.type_id, "label": t.label}))
         .collect();
     Ok(Json(json!({"results": results})))
@@ -201,7 +220,7 @@ fn batch_response(
 pub async fn batch(
     State(shared): State<Arc<Shared>>,
     Path((from_type, to_type, action)): Path<(String, String, String)>,
-    Json(body): Json<Value>,
+    HsJson(body): HsJson<Value>,
 ) -> Result<Response, HsError> {
     let inputs = body
         .get("inputs")
@@ -236,7 +255,7 @@ pub async fn batch(
                             .associations
                             .list(&from, numeric, &to)
                             .iter()
-                            .map(|(to_id, kinds)| json!({"toObjectId": to_id, "associationTypes": types_json(kinds, &from, &to)}))
+                            .map(|(to_id, kinds)| json!({"toObjectId": to_id, "associationTypes": types_json(&crm.schema, kinds, &from, &to)}))
                             .collect();
                         results.push(json!({"from": {"id": id}, "to": to_list}));
                     }
@@ -257,7 +276,7 @@ pub async fn batch(
                     .get("types")
                     .cloned()
                     .unwrap_or(Value::Array(Vec::new()));
-                let outcome = parse_types(&from, &to, &types).and_then(|ids| {
+                let outcome = parse_types(&crm.schema, &from, &to, &types).and_then(|ids| {
                     let a = live_id(&crm, &from, &a_text).ok_or_else(HsError::not_found)?;
                     let b = live_id(&crm, &to, &b_text).ok_or_else(HsError::not_found)?;
                     Ok((a, b, ids))
@@ -265,9 +284,9 @@ pub async fn batch(
                 match outcome {
                     Ok((a, b, ids)) => {
                         for type_id in &ids {
-                            crm.associations.add(&from, a, &to, b, *type_id);
+                            crm.associate(&from, a, &to, b, *type_id);
                         }
-                        results.push(created_body(a, b, &from, &to, &ids));
+                        results.push(created_body(&crm.schema, a, b, &from, &to, &ids));
                     }
                     Err(error) => errors.push(standard_error(
                         error.category,
@@ -306,7 +325,7 @@ pub async fn batch(
 pub async fn batch_associate_default(
     State(shared): State<Arc<Shared>>,
     Path((from_type, to_type)): Path<(String, String)>,
-    Json(body): Json<Value>,
+    HsJson(body): HsJson<Value>,
 ) -> Result<Response, HsError> {
     let inputs = body
         .get("inputs")
@@ -317,7 +336,7 @@ pub async fn batch_associate_default(
     let mut crm = shared.hubspot.write();
     let from = resolve(&crm, &from_type)?;
     let to = resolve(&crm, &to_type)?;
-    let default = associations::default_type(&from, &to).ok_or_else(|| {
+    let default = associations::default_type(&crm.schema, &from, &to).ok_or_else(|| {
         HsError::validation(format!("no default association from {from} to {to}"))
     })?;
     let mut results = Vec::new();
@@ -327,7 +346,8 @@ pub async fn batch_associate_default(
         let b_text = id_of(input.get("to"));
         match (live_id(&crm, &from, &a_text), live_id(&crm, &to, &b_text)) {
             (Some(a), Some(b)) => {
-                crm.associations.add(&from, a, &to, b, default.type_id);
+                crm.associations
+                    .add(&from, a, &to, b, default.type_id, default.inverse_id);
                 results.push(json!({"from": {"id": a_text}, "to": {"id": b_text}, "associationSpec": {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": default.type_id}}));
             }
             _ => errors.push(standard_error(
@@ -360,14 +380,12 @@ pub fn apply_create_associations(crm: &mut Crm, from: &str, from_id: &str, assoc
                 .get("associationTypeId")
                 .and_then(Value::as_u64)
                 .unwrap_or(0) as u32;
-            if let Some(defined) = DEFINED_TYPES
-                .iter()
-                .find(|t| t.from == from && t.type_id == type_id)
-            {
-                let to = defined.to;
-                if write::find_slot(crm, to, &target_id, None).is_some() {
-                    crm.associations.add(from, a, to, b, type_id);
-                }
+            let target = crm.schema.objects.keys().find(|to| {
+                associations::defined(&crm.schema, from, to, type_id).is_some()
+                    && write::find_slot(crm, to, &target_id, None).is_some()
+            });
+            if let Some(to) = target.cloned() {
+                crm.associate(from, a, &to, b, type_id);
             }
         }
     }

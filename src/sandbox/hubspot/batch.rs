@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::errors::{HsError, standard_error};
+use super::errors::{HsError, HsJson, standard_error};
 use super::objects::{failure_response, resolve};
 use super::render::{default_properties, record_json};
 use super::write::{self, WriteFailure};
@@ -92,7 +92,7 @@ fn written_properties(input: &Value, object: &str) -> Vec<String> {
 pub async fn read(
     State(shared): State<Arc<Shared>>,
     Path(object_type): Path<String>,
-    Json(body): Json<Value>,
+    HsJson(body): HsJson<Value>,
 ) -> Result<Response, HsError> {
     let inputs = inputs(&body)?;
     let crm = shared.hubspot.read();
@@ -149,7 +149,7 @@ fn all_traced(inputs: &[Value]) -> bool {
 pub async fn create(
     State(shared): State<Arc<Shared>>,
     Path(object_type): Path<String>,
-    Json(body): Json<Value>,
+    HsJson(body): HsJson<Value>,
 ) -> Result<Response, HsError> {
     let inputs = inputs(&body)?;
     let now = shared.clock.tick_ms();
@@ -251,7 +251,7 @@ fn input_id(input: &Value) -> String {
 pub async fn update(
     State(shared): State<Arc<Shared>>,
     Path(object_type): Path<String>,
-    Json(body): Json<Value>,
+    HsJson(body): HsJson<Value>,
 ) -> Result<Response, HsError> {
     let inputs = inputs(&body)?;
     let now = shared.clock.tick_ms();
@@ -307,7 +307,7 @@ pub async fn update(
 pub async fn upsert(
     State(shared): State<Arc<Shared>>,
     Path(object_type): Path<String>,
-    Json(body): Json<Value>,
+    HsJson(body): HsJson<Value>,
 ) -> Result<Response, HsError> {
     let inputs = inputs(&body)?;
     let now = shared.clock.tick_ms();
@@ -407,7 +407,7 @@ fn plan_upsert(crm: &Crm, object: &str, input: &Value) -> Result<Upsert, WriteFa
 pub async fn archive(
     State(shared): State<Arc<Shared>>,
     Path(object_type): Path<String>,
-    Json(body): Json<Value>,
+    HsJson(body): HsJson<Value>,
 ) -> Result<StatusCode, HsError> {
     let inputs = inputs(&body)?;
     let now = shared.clock.tick_ms();

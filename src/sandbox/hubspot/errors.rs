@@ -174,3 +174,28 @@ pub fn standard_error(category: &str, message: &str, context: Value) -> Value {
         "links": {},
     })
 }
+
+/// A JSON body extractor whose rejection is HubSpot's own 400 `VALIDATION_ERROR` body rather
+/// than axum's plain-text one.
+pub struct HsJson<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for HsJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = HsError;
+
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(request, state).await {
+            Ok(Json(value)) => Ok(HsJson(value)),
+            Err(rejection) => Err(HsError::validation(format!(
+                "Invalid input JSON: {}",
+                rejection.body_text()
+            ))),
+        }
+    }
+}

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::errors::HsError;
+use super::errors::{HsError, HsJson};
 use super::render::{QueryParams, default_properties, record_json};
 use super::write::{self, WriteFailure};
 use crate::sandbox::Shared;
@@ -171,7 +171,7 @@ pub async fn get_one(
 pub async fn create(
     State(shared): State<Arc<Shared>>,
     Path(object_type): Path<String>,
-    Json(input): Json<Value>,
+    HsJson(input): HsJson<Value>,
 ) -> Result<Response, HsError> {
     let now = shared.clock.tick_ms();
     let mut crm = shared.hubspot.write();
@@ -196,7 +196,7 @@ pub async fn update(
     State(shared): State<Arc<Shared>>,
     Path((object_type, id)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
-    Json(input): Json<Value>,
+    HsJson(input): HsJson<Value>,
 ) -> Result<Json<Value>, HsError> {
     let params = QueryParams::parse(raw.as_deref());
     let now = shared.clock.tick_ms();
@@ -239,7 +239,7 @@ pub struct MergeInput {
 pub async fn merge(
     State(shared): State<Arc<Shared>>,
     Path(object_type): Path<String>,
-    Json(input): Json<MergeInput>,
+    HsJson(input): HsJson<MergeInput>,
 ) -> Result<Json<Value>, HsError> {
     let now = shared.clock.tick_ms();
     let mut crm = shared.hubspot.write();

@@ -48,7 +48,15 @@ pub fn default_properties(object: &str) -> Vec<String> {
 pub fn record_json(crm: &Crm, table: &Table, record: &Record, properties: &[String]) -> Value {
     let mut props = BTreeMap::new();
     let object = crm.object(&table.object);
-    for name in properties {
+    // HubSpot always returns the id, create date and modified date besides what was asked.
+    let modified = Crm::hubspot_modified_field(&table.object);
+    let always = ["hs_object_id", "createdate", modified];
+    for name in always
+        .iter()
+        .map(|n| n.to_string())
+        .chain(properties.iter().cloned())
+    {
+        let name = &name;
         let known = object.is_some_and(|o| o.fields.contains_key(name))
             || matches!(
                 name.as_str(),
@@ -113,7 +121,10 @@ pub fn hubspot_types(field: &FieldSchema) -> (&'static str, &'static str) {
 /// A `Property` as `GET /crm/v3/properties/{objectType}` returns it. Display hints carry
 /// the distinctions HubSpot's `type` alone loses (email, URL, integer, currency, percent).
 pub fn property_json(object: &ObjectSchema, field: &FieldSchema, display_order: usize) -> Value {
-    let (kind, field_type) = hubspot_types(field);
+    let (mapped_kind, mapped_field_type) = hubspot_types(field);
+    // The model keeps HubSpot's own `type` / `fieldType` when it came from HubSpot.
+    let kind = field.native_type.as_deref().unwrap_or(mapped_kind);
+    let field_type = field.field_kind.as_deref().unwrap_or(mapped_field_type);
     let options: Vec<Value> = if field.external_options {
         Vec::new()
     } else {
@@ -158,7 +169,7 @@ pub fn property_json(object: &ObjectSchema, field: &FieldSchema, display_order: 
         "modificationMetadata": {
             "archivable": field.custom,
             "readOnlyDefinition": !field.custom,
-            "readOnlyValue": field.read_only_value || !field.updateable,
+            "readOnlyValue": field.read_only_value,
         },
         "formField": !field.read_only_value && !field.calculated,
         "dataSensitivity": "non_sensitive",

@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::errors::HsError;
+use super::errors::{HsError, HsJson};
 use super::objects::resolve;
 use super::render::{default_properties, record_json};
 use crate::sandbox::Shared;
@@ -279,7 +279,7 @@ fn searchable_fields(object: &str) -> &'static [&'static str] {
 pub async fn search(
     State(shared): State<Arc<Shared>>,
     Path(object_type): Path<String>,
-    Json(request): Json<SearchRequest>,
+    HsJson(request): HsJson<SearchRequest>,
 ) -> Result<Json<Value>, HsError> {
     let crm = shared.hubspot.read();
     let object = resolve(&crm, &object_type)?;

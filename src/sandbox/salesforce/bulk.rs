@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::api_version;
-use super::errors::{SfError, SfFault};
+use super::errors::{SfError, SfFault, SfJson};
 use super::records::resolve;
 use super::write::{self, WriteOptions};
 use crate::sandbox::Shared;
@@ -96,7 +96,7 @@ pub async fn create_job(
     State(shared): State<Arc<Shared>>,
     Path(version): Path<String>,
     headers: HeaderMap,
-    Json(input): Json<CreateJob>,
+    SfJson(input): SfJson<CreateJob>,
 ) -> Result<Json<Value>, SfError> {
     let version = api_version(&version)?;
     let options = WriteOptions::from_headers(&headers);
@@ -254,7 +254,7 @@ pub struct StateChange {
 pub async fn set_state(
     State(shared): State<Arc<Shared>>,
     Path((version, job_id)): Path<(String, String)>,
-    Json(change): Json<StateChange>,
+    SfJson(change): SfJson<StateChange>,
 ) -> Result<Json<Value>, SfError> {
     api_version(&version)?;
     let now = shared.clock.tick_ms();

@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Map, Value, json};
 
 use super::api_version;
-use super::errors::{SfError, SfFault};
+use super::errors::{SfError, SfFault, SfJson};
 use super::records::resolve;
 use super::render::record_json;
 use super::write::{self, RecordFailure, WriteOptions};
@@ -165,7 +165,7 @@ pub async fn create(
     State(shared): State<Arc<Shared>>,
     Path(version): Path<String>,
     headers: HeaderMap,
-    Json(body): Json<Value>,
+    SfJson(body): SfJson<Value>,
 ) -> Result<Json<Value>, SfError> {
     api_version(&version)?;
     let options = WriteOptions::from_headers(&headers);
@@ -203,7 +203,7 @@ pub async fn update(
     State(shared): State<Arc<Shared>>,
     Path(version): Path<String>,
     headers: HeaderMap,
-    Json(body): Json<Value>,
+    SfJson(body): SfJson<Value>,
 ) -> Result<Json<Value>, SfError> {
     api_version(&version)?;
     let options = WriteOptions::from_headers(&headers);
@@ -248,7 +248,7 @@ pub async fn upsert(
     State(shared): State<Arc<Shared>>,
     Path((version, object, field)): Path<(String, String, String)>,
     headers: HeaderMap,
-    Json(body): Json<Value>,
+    SfJson(body): SfJson<Value>,
 ) -> Result<Json<Value>, SfError> {
     api_version(&version)?;
     let options = WriteOptions::from_headers(&headers);
@@ -449,7 +449,7 @@ pub async fn retrieve(
 pub async fn retrieve_post(
     State(shared): State<Arc<Shared>>,
     Path((version, object)): Path<(String, String)>,
-    Json(body): Json<Value>,
+    SfJson(body): SfJson<Value>,
 ) -> Result<Json<Value>, SfError> {
     let version = api_version(&version)?;
     let list = |key: &str| -> Vec<String> {

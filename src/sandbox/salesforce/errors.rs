@@ -204,3 +204,27 @@ pub fn is_request_level(violation: &Violation) -> bool {
             | Violation::BadDate { .. }
     )
 }
+
+/// A JSON body extractor whose rejection is Salesforce's `JSON_PARSER_ERROR` array body.
+pub struct SfJson<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for SfJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = SfError;
+
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(request, state).await {
+            Ok(Json(value)) => Ok(SfJson(value)),
+            Err(rejection) => Err(SfError::bad_request(
+                "JSON_PARSER_ERROR",
+                rejection.body_text(),
+            )),
+        }
+    }
+}

@@ -116,6 +116,9 @@ fn check_field(
     canonical(schema, field).ok_or_else(no_such)
 }
 
+/// Open query cursors kept per org (Salesforce allows a few thousand per user).
+const MAX_OPEN_CURSORS: usize = 1000;
+
 fn batch_size(headers: &HeaderMap) -> usize {
     headers
         .get("sforce-query-options")
@@ -145,7 +148,7 @@ fn run(
         })?
         .to_string();
     let query = soql::parse(&text, shared.clock.now_ms()).map_err(malformed)?;
-    let mut crm = shared.salesforce.write();
+    let crm = shared.salesforce.read();
     let object = crm.resolve_salesforce_object(&query.object).ok_or_else(|| {
         SfError::bad_request(
             "INVALID_TYPE",
@@ -275,6 +278,9 @@ fn run(
         .collect();
     let mut body = json!({"totalSize": total, "done": total <= batch, "records": first});
     if total > batch {
+        // Queries run under the read lock; only registering the cursor needs the write lock.
+        drop(crm);
+        let mut crm = shared.salesforce.write();
         crm.next_cursor += 1;
         let cursor_id = ids::salesforce_id("01g", crm.next_cursor);
         body["nextRecordsUrl"] = Value::String(format!(
@@ -289,6 +295,10 @@ fn run(
                 batch_size: batch,
             },
         );
+        // Like the real org, only a bounded number of open cursors is kept; the oldest go.
+        while crm.cursors.len() > MAX_OPEN_CURSORS {
+            crm.cursors.pop_first();
+        }
     }
     Ok(Json(body))
 }

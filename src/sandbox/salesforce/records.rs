@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::api_version;
-use super::errors::{SfError, SfFault};
+use super::errors::{SfError, SfFault, SfJson};
 use super::render::{ordered_fields, record_json, record_url};
 use super::write::{self, RecordFailure, WriteOptions};
 use crate::sandbox::Shared;
@@ -53,7 +53,7 @@ pub async fn create(
     State(shared): State<Arc<Shared>>,
     Path((version, object)): Path<(String, String)>,
     headers: HeaderMap,
-    Json(body): Json<Value>,
+    SfJson(body): SfJson<Value>,
 ) -> Result<Response, SfError> {
     api_version(&version)?;
     let options = WriteOptions::from_headers(&headers);
@@ -145,7 +145,7 @@ pub async fn update(
     State(shared): State<Arc<Shared>>,
     Path((version, object, id)): Path<(String, String, String)>,
     headers: HeaderMap,
-    Json(body): Json<Value>,
+    SfJson(body): SfJson<Value>,
 ) -> Result<StatusCode, SfError> {
     api_version(&version)?;
     let options = WriteOptions::from_headers(&headers);
@@ -231,7 +231,7 @@ pub async fn upsert_by_external_id(
     Path((version, object, field, value)): Path<(String, String, String, String)>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
-    Json(body): Json<Value>,
+    SfJson(body): SfJson<Value>,
 ) -> Result<Response, SfError> {
     let version = api_version(&version)?;
     let version_number: u32 = version

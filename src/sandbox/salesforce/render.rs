@@ -35,6 +35,9 @@ pub fn relationship_name(field: &FieldSchema) -> Option<String> {
     if field.field_type != FieldType::Reference {
         return None;
     }
+    if let Some(name) = &field.relationship_name {
+        return Some(name.clone());
+    }
     if let Some(stem) = field.name.strip_suffix("__c") {
         return Some(format!("{stem}__r"));
     }
@@ -42,10 +45,7 @@ pub fn relationship_name(field: &FieldSchema) -> Option<String> {
         .name
         .strip_suffix("Id")
         .filter(|s| !s.is_empty())
-        .map(|s| match s {
-            "Who" | "What" | "Owner" => s.to_string(),
-            other => other.to_string(),
-        })
+        .map(str::to_string)
 }
 
 /// One record with the selected fields (dotted paths follow a lookup one level up).
@@ -186,12 +186,11 @@ fn is_text(field: &FieldSchema) -> bool {
 
 /// One entry of `describe.fields`, every attribute of the model in Salesforce's keys.
 pub fn field_json(object: &ObjectSchema, field: &FieldSchema) -> Value {
-    let (kind, soap) = salesforce_type(field);
+    let (mapped_kind, soap) = salesforce_type(field);
+    // Keep Salesforce's own type name (combobox, long, address...) when the model has it.
+    let kind = field.native_type.as_deref().unwrap_or(mapped_kind);
     let length = if is_text(field) {
-        field.length.unwrap_or(match field.field_type {
-            FieldType::Id | FieldType::Reference => 18,
-            _ => 255,
-        })
+        field.length.unwrap_or(0)
     } else {
         0
     };
@@ -210,12 +209,10 @@ pub fn field_json(object: &ObjectSchema, field: &FieldSchema) -> Value {
         .as_ref()
         .map(|d| typed_value(Some(field.field_type), d))
         .unwrap_or(Value::Null);
-    let defaulted = field.default_value.is_some()
-        || field
-            .picklist
-            .as_ref()
-            .is_some_and(|p| p.values.iter().any(|v| v.default))
-        || (!field.createable && !field.nillable);
+    // Chosen so `createable && !nillable && !defaultedOnCreate` (the describe rule for
+    // "required on create") reproduces the model's flag exactly.
+    let defaulted = !field.required_on_create
+        && (field.default_value.is_some() || (field.createable && !field.nillable));
     let name_field = match object.name.as_str() {
         "Contact" | "Lead" | "User" => false,
         _ => field.name == "Name",
@@ -237,7 +234,7 @@ pub fn field_json(object: &ObjectSchema, field: &FieldSchema) -> Value {
         "defaultedOnCreate": defaulted,
         "dependentPicklist": false,
         "deprecatedAndHidden": false,
-        "digits": if field.field_type == FieldType::Int { field.precision.unwrap_or(9) } else { 0 },
+        "digits": if field.field_type == FieldType::Int { field.precision.unwrap_or(0) } else { 0 },
         "displayLocationInDecimal": false,
         "encrypted": false,
         "externalId": field.external_id,
@@ -265,7 +262,7 @@ pub fn field_json(object: &ObjectSchema, field: &FieldSchema) -> Value {
         "queryByDistance": false,
         "referenceTargetField": null,
         "referenceTo": field.reference_to,
-        "relationshipName": relationship_name(field),
+        "relationshipName": field.relationship_name,
         "relationshipOrder": null,
         "restrictedDelete": false,
         "restrictedPicklist": field.picklist.as_ref().is_some_and(|p| p.restricted),

@@ -221,6 +221,19 @@ pub fn plan_create(
     )
     .map_err(|v| from_violations(object, v))?;
     check_collisions(crm, object, &values, None, options)?;
+    let mut values = values;
+    // Like the real org, a record created without an owner is owned by the calling user.
+    let owned = schema.fields.contains_key("OwnerId");
+    if owned
+        && !values
+            .iter()
+            .any(|(name, value)| name == "OwnerId" && value.is_some())
+    {
+        values.push((
+            "OwnerId".to_string(),
+            Some(crate::sandbox::crm::integration_user_id()),
+        ));
+    }
     Ok(values)
 }
 

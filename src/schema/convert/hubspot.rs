@@ -131,7 +131,12 @@ fn neutral_type(property: &Property) -> Option<FieldType> {
 }
 
 fn convert_property(property: Property) -> FieldSchema {
-    let neutral = neutral_type(&property);
+    // `hs_object_id` is typed `number` but is the record's id: ids compare and travel as text.
+    let neutral = if property.name == "hs_object_id" {
+        Some(FieldType::Id)
+    } else {
+        neutral_type(&property)
+    };
     let mut field = FieldSchema::new(
         &property.name,
         &property.label,

@@ -1,0 +1,13 @@
+//! `tandem schema pull|diff` support: what a spec uses, fetching live schemas, and drift.
+//!
+//! In: a parsed spec (optional), the clients, committed snapshots. Out: fresh
+//! [`SchemaSnapshot`](crate::schema::SchemaSnapshot)s and a sorted list of [`Drift`]s.
+//! Never: prints or writes files (the CLI does).
+
+pub mod drift;
+pub mod pull;
+pub mod usage;
+
+pub use drift::{Drift, DriftKind, diff_snapshots};
+pub use pull::{PullError, pull_hubspot, pull_salesforce};
+pub use usage::{SpecUsage, spec_usage};

@@ -1,0 +1,68 @@
+//! Fetching live schemas through the clients and converting them with `schema::convert`.
+
+use crate::connectors::error::ConnectorError;
+use crate::connectors::hubspot::HubSpotClient;
+use crate::connectors::salesforce::SalesforceClient;
+use crate::schema::convert::{self, HubspotObjectInfo};
+use crate::schema::{SchemaSnapshot, System};
+
+/// A fetch or conversion failure during `tandem schema pull`.
+#[derive(Debug, thiserror::Error)]
+pub enum PullError {
+    #[error(transparent)]
+    Connector(#[from] ConnectorError),
+    #[error("{0}")]
+    Convert(#[from] convert::ConvertError),
+}
+
+/// The standard HubSpot object types (name, label, object type id).
+fn hubspot_info(object: &str) -> HubspotObjectInfo {
+    let (label, id) = match object {
+        "contacts" => ("Contacts", Some("0-1")),
+        "companies" => ("Companies", Some("0-2")),
+        "deals" => ("Deals", Some("0-3")),
+        "tickets" => ("Tickets", Some("0-5")),
+        _ => (object, None),
+    };
+    HubspotObjectInfo {
+        name: object.to_string(),
+        label: label.to_string(),
+        object_type_id: id
+            .map(str::to_string)
+            .or_else(|| object.starts_with("2-").then(|| object.to_string())),
+        custom: id.is_none(),
+    }
+}
+
+/// Properties (+ pipelines) of each object and the account's owners.
+pub async fn pull_hubspot(
+    client: &HubSpotClient,
+    objects: &[String],
+) -> Result<SchemaSnapshot, PullError> {
+    let mut snapshot = SchemaSnapshot::new(System::Hubspot);
+    for object in objects {
+        let properties = client.properties(object).await?.to_string();
+        let pipelines = client.pipelines(object).await?.map(|p| p.to_string());
+        let converted =
+            convert::hubspot_object(&hubspot_info(object), &properties, pipelines.as_deref())?;
+        snapshot.objects.insert(object.clone(), converted);
+    }
+    if !objects.is_empty() {
+        snapshot.owners = convert::hubspot_owners(&client.owners().await?.to_string())?;
+    }
+    Ok(snapshot)
+}
+
+/// The describe of each sObject.
+pub async fn pull_salesforce(
+    client: &SalesforceClient,
+    objects: &[String],
+) -> Result<SchemaSnapshot, PullError> {
+    let mut snapshot = SchemaSnapshot::new(System::Salesforce);
+    for object in objects {
+        let describe = client.describe(object).await?.to_string();
+        let converted = convert::salesforce_object(&describe)?;
+        snapshot.objects.insert(converted.name.clone(), converted);
+    }
+    Ok(snapshot)
+}

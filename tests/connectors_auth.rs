@@ -1,0 +1,104 @@
+//! Authentication flows over HTTP against the sandbox's token endpoints.
+
+mod connectors_support;
+
+use std::collections::BTreeMap;
+
+use connectors_support::*;
+use tandem::connectors::config::{self, HubSpotAuth, SalesforceAuth};
+use tandem::connectors::{ConnectorError, HubSpotClient, SalesforceClient, Secret};
+use tandem::schema::System;
+
+#[tokio::test]
+async fn salesforce_client_credentials_fetch_a_token_before_the_first_call() {
+    let sandbox = sandbox(1, &[("Lead", 4)]).await;
+    let (client_id, client_secret) = sandbox.client_credentials();
+    let mut config = salesforce_config(&sandbox, test_limits());
+    config.auth = SalesforceAuth::ClientCredentials {
+        token_url: url::Url::parse(&sandbox.salesforce_url())
+            .unwrap()
+            .join("/services/oauth2/token")
+            .unwrap(),
+        client_id,
+        client_secret: Secret::new(client_secret),
+    };
+    let client = SalesforceClient::new(&config).unwrap();
+    let (leads, _) = read_all_pages!(
+        client
+            .query_changed("Lead", &["Email".to_string()], None)
+            .unwrap()
+    );
+    assert_eq!(leads.len(), 4);
+    assert_eq!(client.stats().auth, 1);
+    sandbox.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn hubspot_oauth_without_an_access_token_refreshes_first() {
+    let sandbox = sandbox(1, &[("contacts", 3)]).await;
+    let mut config = hubspot_oauth_config(&sandbox, test_limits(), None);
+    if let HubSpotAuth::OAuth(refresh) = &mut config.auth {
+        refresh.access_token = None;
+    }
+    let client = HubSpotClient::new(&config).unwrap();
+    let (contacts, _) = read_all_pages!(client.read_all("contacts", &["email".to_string()]));
+    assert_eq!(contacts.len(), 3);
+    assert_eq!(client.stats().auth, 1);
+    sandbox.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_revoked_refresh_token_is_a_typed_stop_that_leaks_nothing() {
+    let sandbox = sandbox(1, &[("contacts", 3)]).await;
+    let mut config = hubspot_oauth_config(&sandbox, test_limits(), None);
+    if let HubSpotAuth::OAuth(refresh) = &mut config.auth {
+        refresh.refresh_token = Secret::new("revoked-refresh-token-123");
+    }
+    let client = HubSpotClient::new(&config).unwrap();
+    sandbox.control().expire_tokens(System::Hubspot);
+    let error = client
+        .read_all("contacts", &["email".to_string()])
+        .next_page()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, ConnectorError::TokenRefreshFailed { .. }),
+        "{error:?}"
+    );
+    assert!(error.stops_run());
+    let (_, client_secret) = sandbox.client_credentials();
+    let text = format!("{error} {error:?}");
+    assert!(
+        !text.contains("revoked-refresh-token-123") && !text.contains(&client_secret),
+        "{text}"
+    );
+    sandbox.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_variables_tandem_sandbox_prints_configure_working_clients() {
+    let sandbox = sandbox(1, &[("contacts", 2), ("Lead", 2)]).await;
+    let vars: BTreeMap<String, String> = [
+        ("TANDEM_HUBSPOT_URL", sandbox.hubspot_url()),
+        ("TANDEM_HUBSPOT_TOKEN", sandbox.hubspot_token()),
+        ("TANDEM_SALESFORCE_URL", sandbox.salesforce_url()),
+        ("TANDEM_SALESFORCE_TOKEN", sandbox.salesforce_token()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let connection = config::from_variables(&vars).unwrap();
+    let hubspot = HubSpotClient::new(connection.hubspot().unwrap()).unwrap();
+    let salesforce = SalesforceClient::new(connection.salesforce().unwrap()).unwrap();
+    let (contacts, _) = read_all_pages!(hubspot.read_all("contacts", &["email".to_string()]));
+    let (leads, _) = read_all_pages!(
+        salesforce
+            .query_changed("Lead", &["Email".to_string()], None)
+            .unwrap()
+    );
+    assert_eq!((contacts.len(), leads.len()), (2, 2));
+    // Budget readings come from the CRMs' own headers.
+    assert!(hubspot.stats().quota.daily_max.is_some());
+    assert!(salesforce.stats().quota.daily_max.is_some());
+    sandbox.shutdown().await.unwrap();
+}

@@ -1,0 +1,267 @@
+//! `tandem schema pull` and `tandem schema diff` as a user runs them: the real binary, a
+//! running sandbox, the revops example spec, then `tandem validate` on the pulled snapshots.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use tandem::sandbox::{Sandbox, SandboxConfig, SandboxHandle, catalog};
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn revops_copy() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("revops");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/revops"),
+        &spec,
+    );
+    (dir, spec)
+}
+
+/// Runs `tandem ARGS` with the sandbox's variables, as `eval "$(tandem sandbox)"` sets them.
+async fn tandem(sandbox: &SandboxHandle, cwd: &Path, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tandem"));
+    for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("TANDEM_")) {
+        command.env_remove(name);
+    }
+    command
+        .current_dir(cwd)
+        .args(args)
+        .env("TANDEM_HUBSPOT_URL", sandbox.hubspot_url())
+        .env("TANDEM_HUBSPOT_TOKEN", sandbox.hubspot_token())
+        .env("TANDEM_SALESFORCE_URL", sandbox.salesforce_url())
+        .env("TANDEM_SALESFORCE_TOKEN", sandbox.salesforce_token());
+    tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pulled_snapshots_validate_the_spec_and_match_the_live_schemas() {
+    let sandbox = Sandbox::start(SandboxConfig {
+        records_per_object: 5,
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let (dir, spec) = revops_copy();
+    let pull = tandem(
+        &sandbox,
+        dir.path(),
+        &[
+            "schema",
+            "pull",
+            "--spec",
+            "revops",
+            "--schemas",
+            "revops/schemas",
+        ],
+    )
+    .await;
+    assert!(
+        pull.status.success(),
+        "{}{}",
+        stdout(&pull),
+        String::from_utf8_lossy(&pull.stderr)
+    );
+    for file in ["hubspot.yaml", "salesforce.yaml"] {
+        let text = std::fs::read_to_string(spec.join("schemas").join(file)).unwrap();
+        assert!(
+            !text.contains(&sandbox.hubspot_token()) && !text.contains(&sandbox.salesforce_token())
+        );
+    }
+    let hubspot = tandem::schema::snapshot::load_file(
+        &spec.join("schemas/hubspot.yaml"),
+        tandem::schema::System::Hubspot,
+    )
+    .unwrap();
+    assert!(
+        hubspot
+            .object("contacts")
+            .is_some_and(|o| o.field("lifecyclestage").is_some())
+    );
+    assert!(!hubspot.owners.is_empty());
+
+    let validate = tandem(&sandbox, dir.path(), &["validate", "revops"]).await;
+    assert!(
+        validate.status.success(),
+        "{}",
+        String::from_utf8_lossy(&validate.stderr)
+    );
+    assert!(
+        stdout(&validate).contains("no problems found"),
+        "{}",
+        stdout(&validate)
+    );
+
+    let diff = tandem(
+        &sandbox,
+        dir.path(),
+        &[
+            "schema",
+            "diff",
+            "--spec",
+            "revops",
+            "--schemas",
+            "revops/schemas",
+        ],
+    )
+    .await;
+    assert_eq!(diff.status.code(), Some(0), "{}", stdout(&diff));
+    assert!(stdout(&diff).contains("no drift"));
+    sandbox.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn diff_fails_on_a_removed_field_and_a_removed_mapped_picklist_value() {
+    let original = Sandbox::start(SandboxConfig {
+        records_per_object: 2,
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let (dir, _spec) = revops_copy();
+    let pull = tandem(
+        &original,
+        dir.path(),
+        &[
+            "schema",
+            "pull",
+            "--spec",
+            "revops",
+            "--schemas",
+            "revops/schemas",
+        ],
+    )
+    .await;
+    assert!(pull.status.success());
+    original.shutdown().await.unwrap();
+
+    // The admin deletes contacts.jobtitle (mapped to sf.Title), contacts.website (unused by
+    // the spec) and the Lead Status value "Working - Contacted" (named by a value map).
+    let mut hubspot = catalog::standard_hubspot();
+    let contacts = hubspot.objects.get_mut("contacts").unwrap();
+    contacts.fields.remove("jobtitle");
+    contacts.fields.remove("website");
+    let mut salesforce = catalog::standard_salesforce();
+    let status = salesforce
+        .objects
+        .get_mut("Lead")
+        .unwrap()
+        .fields
+        .get_mut("Status")
+        .unwrap();
+    status
+        .picklist
+        .as_mut()
+        .unwrap()
+        .values
+        .retain(|value| value.value != "Working - Contacted");
+    let changed = Sandbox::start(SandboxConfig {
+        records_per_object: 2,
+        hubspot_schema: Some(hubspot),
+        salesforce_schema: Some(salesforce),
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+
+    let diff = tandem(
+        &changed,
+        dir.path(),
+        &[
+            "schema",
+            "diff",
+            "--spec",
+            "revops",
+            "--schemas",
+            "revops/schemas",
+        ],
+    )
+    .await;
+    let text = stdout(&diff);
+    assert_eq!(diff.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("breaking  hs.contacts.jobtitle: field removed"),
+        "{text}"
+    );
+    assert!(
+        text.contains("breaking  sf.Lead.Status: picklist value \"Working - Contacted\" removed"),
+        "{text}"
+    );
+    assert!(
+        text.contains("info      hs.contacts.website: field removed"),
+        "{text}"
+    );
+
+    let json = tandem(
+        &changed,
+        dir.path(),
+        &[
+            "schema",
+            "diff",
+            "--spec",
+            "revops",
+            "--schemas",
+            "revops/schemas",
+            "--json",
+        ],
+    )
+    .await;
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(report["breaking"], 2);
+    changed.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pull_with_bad_credentials_fails_and_writes_nothing() {
+    let sandbox = Sandbox::start(SandboxConfig {
+        records_per_object: 1,
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tandem"));
+    command
+        .current_dir(dir.path())
+        .args([
+            "schema",
+            "pull",
+            "--object",
+            "hs.contacts",
+            "--object",
+            "sf.Lead",
+        ])
+        .env("TANDEM_HUBSPOT_URL", sandbox.hubspot_url())
+        .env("TANDEM_HUBSPOT_TOKEN", "pat-na1-not-valid")
+        .env("TANDEM_SALESFORCE_URL", sandbox.salesforce_url())
+        .env("TANDEM_SALESFORCE_TOKEN", sandbox.salesforce_token());
+    let output = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("HubSpot rejected the credentials"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("pat-na1-not-valid"));
+    assert!(!dir.path().join("schemas").exists(), "nothing half-written");
+    sandbox.shutdown().await.unwrap();
+}
