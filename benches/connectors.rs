@@ -153,6 +153,9 @@ async fn one_run() -> Vec<Measure> {
         auth: SalesforceAuth::AccessToken(Secret::new(sf_token)),
         limits: Limits { ..limits() },
         bulk_threshold: tandem::connectors::config::DEFAULT_BULK_THRESHOLD,
+        // The sandbox (axum's default body limit) refuses uploads above 2 MB, where
+        // Salesforce takes 150 MB: split 100,000 rows into jobs of about 1.5 MB.
+        bulk_upload_max_bytes: 1_500_000,
         call_options_client: "tandem".into(),
     })
     .expect("salesforce client");
@@ -245,7 +248,11 @@ async fn one_run() -> Vec<Measure> {
                 let report = salesforce.update("Lead", &inputs).await;
                 assert!(
                     report.stopped.is_none() && report.succeeded() == inputs.len(),
-                    "bulk writes landed"
+                    "bulk writes landed: {} of {}, stopped {:?}, first failure {:?}",
+                    report.succeeded(),
+                    inputs.len(),
+                    report.stopped,
+                    report.failed().next()
                 );
             },
         )

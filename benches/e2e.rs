@@ -141,7 +141,7 @@ fn one_run() -> RunResult {
     );
     let schemas = Schemas::standard();
     let (_, diags) =
-        tandem::check::check(&validation.spec, &schemas, &tandem::check::Tables::new());
+        tandem::check::check(&validation.spec, &schemas, &tandem::project::Tables::new());
     assert!(!tandem::diagnostics::has_errors(&diags), "{diags:?}");
     let program = compile_spec(&validation.spec, &schemas, &BTreeMap::new()).expect("compile");
     let digest = schema_digest(&schemas);

@@ -348,6 +348,35 @@ async fn writes_above_the_threshold_go_through_bulk_api_2() {
 }
 
 #[tokio::test]
+async fn large_bulk_writes_are_split_into_jobs_under_the_upload_limit() {
+    let sandbox = sandbox(1, &[("Lead", 500)]).await;
+    let mut config = salesforce_config(&sandbox, test_limits());
+    config.bulk_threshold = 100;
+    config.bulk_upload_max_bytes = 8_000;
+    let client = tandem::connectors::SalesforceClient::new(&config).unwrap();
+    let (leads, _) = read_all_pages!(client.query_changed("Lead", &lead_fields(), None).unwrap());
+    let inputs: Vec<SalesforceInput> = leads
+        .iter()
+        .map(|r| {
+            SalesforceInput::new(
+                r.id.clone(),
+                Some(r.id.clone()),
+                fields(&[("Title", json!("Split"))]),
+            )
+        })
+        .collect();
+    let report = client.update("Lead", &inputs).await;
+    assert_eq!(report.succeeded(), 500, "{:?}", report.failed().next());
+    // About 31 bytes per row: 8,000 bytes hold about 250 rows, so two or three jobs.
+    let jobs = sandbox.control().call_count(
+        System::Salesforce,
+        "POST /services/data/{version}/jobs/ingest",
+    );
+    assert!((2..=3).contains(&jobs), "{jobs} jobs");
+    sandbox.shutdown().await.unwrap();
+}
+
+#[tokio::test]
 async fn describe_converts_into_a_snapshot() {
     let sandbox = sandbox(1, &[]).await;
     let client = salesforce(&sandbox);

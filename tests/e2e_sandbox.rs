@@ -110,7 +110,12 @@ fn incremental_edits_on_each_side_flow_across() {
             .as_deref(),
         Some("+1 555 0100")
     );
-    assert!(!world.plan().has_changes());
+    let last = world.plan();
+    assert!(
+        !last.has_changes(),
+        "{}",
+        tandem::plan::view::render_human(&last, Default::default())
+    );
 }
 
 /// Both sides edit the same account name after a sync; returns (hs value, sf value) after

@@ -291,6 +291,15 @@ async fn webhooks_post_signed_event_batches() {
         json!({"properties": {"lifecyclestage": "customer"}}),
     )
     .await;
+    let company = api.get("/crm/v3/objects/companies?limit=1").await.json()["results"][0]["id"]
+        .as_str()
+        .expect("company")
+        .to_string();
+    api.put(
+        &format!("/crm/v4/objects/contacts/{id}/associations/default/companies/{company}"),
+        json!(null),
+    )
+    .await;
     let mut events: Vec<Value> = Vec::new();
     for _ in 0..50 {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -299,7 +308,7 @@ async fn webhooks_post_signed_event_batches() {
             .iter()
             .flat_map(|(_, body)| serde_json::from_str::<Vec<Value>>(body).unwrap_or_default())
             .collect();
-        if events.len() >= 2 {
+        if events.len() >= 3 {
             break;
         }
     }
@@ -315,6 +324,13 @@ async fn webhooks_post_signed_event_batches() {
     assert_eq!(change["propertyName"], json!("lifecyclestage"));
     assert_eq!(change["propertyValue"], json!("customer"));
     assert_eq!(change["objectId"].to_string(), id);
+    let association = events
+        .iter()
+        .find(|e| e["subscriptionType"] == "contact.associationChange")
+        .expect("association event");
+    assert_eq!(association["associationType"], json!("CONTACT_TO_COMPANY"));
+    assert_eq!(association["toObjectId"].to_string(), company);
+    assert_eq!(association["associationRemoved"], json!(false));
     let (headers, body) = received.0.lock().expect("lock")[0].clone();
     let timestamp: i64 = headers["x-hubspot-request-timestamp"]
         .to_str()

@@ -281,7 +281,7 @@ async fn search_limits_are_enforced() {
     let past_cap = api
         .post(
             "/crm/v3/objects/contacts/search",
-            json!({"limit": 100, "after": "9950"}),
+            json!({"limit": 100, "after": "10000"}),
         )
         .await;
     assert_eq!(
@@ -338,4 +338,29 @@ async fn search_has_its_own_five_per_second_limit() {
         api.get("/crm/v3/objects/contacts?limit=1").await.status,
         StatusCode::OK
     );
+}
+
+#[tokio::test]
+async fn search_stops_at_the_ten_thousandth_result() {
+    let config = tandem::sandbox::SandboxConfig {
+        records_per_object: 1,
+        record_counts: std::collections::BTreeMap::from([("contacts".to_string(), 10_050)]),
+        ..tandem::sandbox::SandboxConfig::default()
+    };
+    let sandbox = sandbox_support::start_with(config).await;
+    let api = Api::hubspot(&sandbox);
+    let body = api
+        .post(
+            "/crm/v3/objects/contacts/search",
+            json!({"limit": 200, "after": "9900"}),
+        )
+        .await
+        .json();
+    assert_eq!(body["total"], json!(10_050), "total counts every match");
+    assert_eq!(
+        body["results"].as_array().expect("results").len(),
+        100,
+        "results end at the 10,000th"
+    );
+    assert!(body.get("paging").is_none(), "no page beyond the cap");
 }

@@ -423,3 +423,74 @@ async fn counters_are_kept_per_endpoint_template() {
     control.reset(false);
     assert_eq!(control.total_calls(System::Hubspot), 0);
 }
+
+#[tokio::test]
+async fn other_grants_on_both_token_endpoints() {
+    let sandbox = start(1).await;
+    let (client_id, client_secret) = sandbox.client_credentials();
+    let http = reqwest::Client::new();
+    let code: serde_json::Value = http
+        .post(format!("{}/oauth/v3/token", sandbox.hubspot_url()))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("client_id", client_id.as_str()),
+            ("client_secret", client_secret.as_str()),
+            ("code", "abc"),
+            ("redirect_uri", "http://localhost/cb"),
+        ])
+        .send()
+        .await
+        .expect("token call")
+        .json()
+        .await
+        .expect("json");
+    assert!(code["access_token"].is_string() && code["refresh_token"].is_string());
+    let wrong_client = http
+        .post(format!("{}/oauth/v1/token", sandbox.hubspot_url()))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", "someone-else"),
+            ("refresh_token", "x"),
+        ])
+        .send()
+        .await
+        .expect("token call");
+    assert_eq!(wrong_client.status(), StatusCode::BAD_REQUEST);
+    let password: serde_json::Value = http
+        .post(format!(
+            "{}/services/oauth2/token",
+            sandbox.salesforce_url()
+        ))
+        .form(&[
+            ("grant_type", "password"),
+            ("client_id", client_id.as_str()),
+            ("client_secret", client_secret.as_str()),
+            ("username", "u"),
+            ("password", "p"),
+        ])
+        .send()
+        .await
+        .expect("token call")
+        .json()
+        .await
+        .expect("json");
+    assert!(password["refresh_token"].is_string());
+    assert!(password["issued_at"].is_string());
+    let bad_client: serde_json::Value = http
+        .post(format!(
+            "{}/services/oauth2/token",
+            sandbox.salesforce_url()
+        ))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "nope"),
+            ("client_secret", "nope"),
+        ])
+        .send()
+        .await
+        .expect("token call")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(bad_client["error"], json!("invalid_client_id"));
+}

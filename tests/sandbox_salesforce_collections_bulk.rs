@@ -277,3 +277,51 @@ async fn bulk_jobs_abort_and_validate_their_definition() {
     let list = api.get(&format!("{SF}/jobs/ingest")).await.json();
     assert_eq!(list["records"].as_array().expect("jobs").len(), 1);
 }
+
+#[tokio::test]
+async fn retrieve_by_post_and_query_all_cursor_paths() {
+    let sandbox = start(250).await;
+    let api = Api::salesforce(&sandbox);
+    let first = api
+        .get(&format!("{SF}/query?q=SELECT+Id+FROM+Account+LIMIT+2"))
+        .await
+        .json();
+    let ids: Vec<&str> = first["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .filter_map(|r| r["Id"].as_str())
+        .collect();
+    let retrieved = api
+        .post(
+            &format!("{SF}/composite/sobjects/Account"),
+            json!({"ids": ids, "fields": ["Name"]}),
+        )
+        .await
+        .json();
+    assert_eq!(retrieved.as_array().expect("records").len(), 2);
+    assert!(retrieved[0]["Name"].is_string());
+    let missing_fields = api
+        .post(
+            &format!("{SF}/composite/sobjects/Account"),
+            json!({"ids": ids}),
+        )
+        .await;
+    assert_eq!(sf_code(&missing_fields), "MISSING_ARGUMENT");
+    let page = api
+        .send(
+            reqwest::Method::GET,
+            &format!("{SF}/queryAll?q=SELECT+Id+FROM+Account"),
+            None,
+            &[("Sforce-Query-Options", "batchSize=200")],
+        )
+        .await
+        .json();
+    let next = page["nextRecordsUrl"]
+        .as_str()
+        .expect("next")
+        .replace("/query/", "/queryAll/");
+    let rest = api.get(&next).await.json();
+    assert_eq!(rest["done"], json!(true));
+    assert_eq!(rest["records"].as_array().expect("records").len(), 50);
+}

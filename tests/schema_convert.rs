@@ -131,6 +131,7 @@ fn salesforce_references_keep_targets_and_relationship_names() {
     assert_eq!(owner.reference_to, ["Group", "User"]);
     assert_eq!(owner.relationship_name.as_deref(), Some("Owner"));
     assert!(!owner.required_on_create, "OwnerId is defaulted on create");
+    assert!(owner.defaulted_on_create);
     let external = lead.field("HubSpot_Contact_Id__c").expect("ext id");
     assert!(external.external_id && external.unique && external.id_lookup && external.custom);
     assert_eq!(

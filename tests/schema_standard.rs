@@ -75,6 +75,18 @@ fn salesforce_required_fields_match_the_describe_rule() {
     assert!(field(&sf, "Opportunity", "CloseDate").required_on_create);
     assert!(field(&sf, "Account", "Name").required_on_create);
     assert!(!field(&sf, "Task", "OwnerId").required_on_create);
+    // Not nillable but filled in by Salesforce: defaulted, so a create may leave it out.
+    for (object, name) in [
+        ("Account", "OwnerId"),
+        ("Lead", "Status"),
+        ("Lead", "DoNotCall"),
+    ] {
+        let defaulted = field(&sf, object, name);
+        assert!(
+            defaulted.defaulted_on_create && !defaulted.nillable,
+            "{object}.{name}"
+        );
+    }
 }
 
 #[test]

@@ -85,7 +85,7 @@ impl Checker<'_> {
             });
         }
         let conflict = match mapping.conflict_rule() {
-            Some(rule) => self.conflict_policy(rule, name, left, right, true),
+            Some(rule) => self.conflict_policy(rule, left, right, true),
             None => default_conflict.cloned(),
         };
         if mapping.direction == Direction::Both && conflict.is_none() {

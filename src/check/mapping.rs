@@ -35,7 +35,7 @@ impl Checker<'_> {
         let two_way = mapping.direction == Direction::Both;
 
         let conflict = match mapping.conflict_rule() {
-            Some(rule) => self.conflict_policy(rule, name, left, right, true),
+            Some(rule) => self.conflict_policy(rule, left, right, true),
             None => default_conflict.cloned(),
         };
         if two_way && conflict.is_none() && mapping.conflict_rule().is_none() {

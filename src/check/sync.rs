@@ -44,7 +44,7 @@ impl Checker<'_> {
             match item {
                 SyncItem::Create(policy) => {
                     for ident in &policy.sides {
-                        let Some(side) = self.side_of(ident, name, &left, &right) else {
+                        let Some(side) = side_of(ident, &left, &right) else {
                             continue;
                         };
                         let object = if side == Side::Left { &left } else { &right };
@@ -65,8 +65,7 @@ impl Checker<'_> {
                     }
                 }
                 SyncItem::Conflict(setting) => {
-                    default_conflict =
-                        self.conflict_policy(&setting.rule, name, &left, &right, false);
+                    default_conflict = self.conflict_policy(&setting.rule, &left, &right, false);
                 }
                 SyncItem::Delete(policy) => on_delete = policy.action,
                 SyncItem::Limits(written) => {
@@ -147,35 +146,16 @@ impl Checker<'_> {
         })
     }
 
-    /// Which side of the sync a connection name is.
-    pub(crate) fn side_of(
-        &mut self,
-        ident: &ast::Ident,
-        _sync: &str,
-        left: &BoundObject,
-        right: &BoundObject,
-    ) -> Option<Side> {
-        if ident.name == left.connection {
-            return Some(Side::Left);
-        }
-        if ident.name == right.connection {
-            return Some(Side::Right);
-        }
-        // `create in` and `prefer` naming another connection are reported by `names`.
-        None
-    }
-
     pub(crate) fn conflict_policy(
         &mut self,
         rule: &ast::ConflictRule,
-        sync: &str,
         left: &BoundObject,
         right: &BoundObject,
         explicit: bool,
     ) -> Option<ConflictPolicy> {
         let rule_kind = match &rule.kind {
             ast::ConflictRuleKind::Prefer { side, unless_blank } => ConflictRule::Prefer {
-                side: self.side_of(side, sync, left, right)?,
+                side: side_of(side, left, right)?,
                 unless_blank: *unless_blank,
             },
             ast::ConflictRuleKind::Newest => ConflictRule::Newest,
@@ -259,5 +239,17 @@ impl Checker<'_> {
             id_link,
             span: rule.span,
         }
+    }
+}
+
+/// Which side of the sync a connection name is. `create in` and `prefer` naming another
+/// connection are reported by `names`, so this is silent.
+fn side_of(ident: &ast::Ident, left: &BoundObject, right: &BoundObject) -> Option<Side> {
+    if ident.name == left.connection {
+        Some(Side::Left)
+    } else if ident.name == right.connection {
+        Some(Side::Right)
+    } else {
+        None
     }
 }

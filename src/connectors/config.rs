@@ -21,6 +21,8 @@ pub const DEFAULT_HUBSPOT_URL: &str = "https://api.hubapi.com";
 pub const DEFAULT_SALESFORCE_API_VERSION: &str = "v62.0";
 /// Salesforce recommends Bulk API 2.0 above about 2,000 records.
 pub const DEFAULT_BULK_THRESHOLD: usize = 2_000;
+/// Bytes of CSV per Bulk API 2.0 upload, under Salesforce's 150 MB limit.
+pub const DEFAULT_BULK_UPLOAD_MAX_BYTES: usize = 100_000_000;
 
 /// Everything needed to talk to both CRMs for one run.
 #[derive(Debug, Clone)]
@@ -87,6 +89,8 @@ pub struct SalesforceConfig {
     pub limits: Limits,
     /// Writes of more records than this go through Bulk API 2.0 instead of sObject collections.
     pub bulk_threshold: usize,
+    /// CSV bytes per Bulk API 2.0 upload (Salesforce accepts 150 MB; default 100 MB).
+    pub bulk_upload_max_bytes: usize,
     /// Sent as `Sforce-Call-Options: client=<this>` on writes so our own changes can be
     /// recognised when they come back.
     pub call_options_client: String,
@@ -276,6 +280,7 @@ pub struct SystemSection {
     pub audience: Option<String>,
     pub api_version: Option<String>,
     pub bulk_threshold: Option<usize>,
+    pub bulk_upload_max_mb: Option<usize>,
     pub max_calls_per_run: Option<u64>,
     pub burst_per_10s: Option<u32>,
     pub search_per_second: Option<u32>,
@@ -751,6 +756,11 @@ fn resolve_salesforce(
         auth,
         limits,
         bulk_threshold: section.bulk_threshold.unwrap_or(DEFAULT_BULK_THRESHOLD),
+        bulk_upload_max_bytes: section
+            .bulk_upload_max_mb
+            .map_or(DEFAULT_BULK_UPLOAD_MAX_BYTES, |mb| {
+                mb.saturating_mul(1_000_000)
+            }),
         call_options_client: "tandem".to_string(),
     })
 }

@@ -376,6 +376,7 @@ pub fn merge_pair(input: &PairInput<'_>) -> PairOutcome {
             }
         }
     }
+    link_id_writes(input, &mut out);
     out
 }
 
@@ -391,6 +392,80 @@ fn parse_side(text: &str) -> Option<System> {
         "hs" | "hubspot" => Some(System::Hubspot),
         "sf" | "salesforce" => Some(System::Salesforce),
         _ => None,
+    }
+}
+
+/// The id-link keys of a sync: `(side holding the key, key field)` for every rule of the
+/// form `X.field = Y.Id` whose key field can be written.
+pub fn id_link_keys(sync: &SyncProgram) -> Vec<(System, String)> {
+    let mut out = Vec::new();
+    for rule in &sync.matches {
+        for (key_side, key_expr, id_expr) in [
+            (System::Hubspot, &rule.hs, &rule.sf),
+            (System::Salesforce, &rule.sf, &rule.hs),
+        ] {
+            let id_side = other(key_side);
+            let id_field = match id_side {
+                System::Salesforce => "Id",
+                System::Hubspot => "hs_object_id",
+            };
+            if id_expr.as_plain_field(id_side) != Some(id_field) {
+                continue;
+            }
+            let Some(field) = key_expr.as_plain_field(key_side) else {
+                continue;
+            };
+            let writable = sync
+                .side(key_side)
+                .fields
+                .get(field)
+                .is_some_and(|facts| facts.updateable);
+            if writable {
+                out.push((key_side, field.to_string()));
+            }
+        }
+    }
+    out
+}
+
+fn same_record_id(a: &str, b: &str) -> bool {
+    // Salesforce's 15- and 18-character ids name the same record.
+    a == b || (a.len() >= 15 && b.len() >= 15 && a[..15] == b[..15])
+}
+
+/// Writes the partner's id into id-link key fields that do not hold it yet.
+fn link_id_writes(input: &PairInput<'_>, out: &mut PairOutcome) {
+    for (key_side, field) in id_link_keys(input.sync) {
+        let partner_id = match key_side {
+            System::Hubspot => input.sf_id,
+            System::Salesforce => input.hs_id,
+        };
+        let current = input.ctx.field(key_side, &field);
+        let holds = super::value::as_text(&current).is_some_and(|t| same_record_id(&t, partner_id));
+        let already = match key_side {
+            System::Hubspot => out.hs_fields.iter().any(|f| f.field == field),
+            System::Salesforce => out.sf_fields.iter().any(|f| f.field == field),
+        };
+        if holds || already {
+            continue;
+        }
+        let change = FieldChange {
+            key: format!("match:{field}"),
+            field: field.clone(),
+            old: current.clone(),
+            new: Value::String(partner_id.to_string()),
+            rule: Rule::LinkId,
+        };
+        match key_side {
+            System::Hubspot => {
+                out.hs_precondition.insert(field, current);
+                out.hs_fields.push(change);
+            }
+            System::Salesforce => {
+                out.sf_precondition.insert(field, current);
+                out.sf_fields.push(change);
+            }
+        }
     }
 }
 

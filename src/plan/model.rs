@@ -119,6 +119,9 @@ pub enum Rule {
     Default,
     /// `on delete propagate`: the linked record was deleted on the other side.
     DeletePropagated { from: System },
+    /// A `match X.field = Y.Id` key: the linked record's id is written into the field, so
+    /// the link survives in the CRM itself.
+    LinkId,
 }
 
 impl Rule {
@@ -154,6 +157,7 @@ impl Rule {
             Rule::DeletePropagated { from } => {
                 format!("deleted in {}, on delete propagate", from.short_name())
             }
+            Rule::LinkId => "link: the partner's record id".to_string(),
         }
     }
 }

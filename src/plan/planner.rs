@@ -186,11 +186,18 @@ fn single<'a>(sync: &'a SyncProgram, side: System, record: &'a RemoteRecord) -> 
 /// base, because it has not changed since the last sync.
 fn from_base(
     id: &str,
+    partner: &str,
     side: System,
     sync: &SyncProgram,
     base: &BTreeMap<String, FieldBase>,
 ) -> RemoteRecord {
     let mut fields = BTreeMap::new();
+    // Id-link keys were written when the pair was linked, and the record has not changed.
+    for (key_side, field) in super::merge::id_link_keys(sync) {
+        if key_side == side {
+            fields.insert(field, serde_json::Value::String(partner.to_string()));
+        }
+    }
     for field in &sync.fields {
         if let Some(b) = base.get(&field.key) {
             let value = match side {
@@ -586,7 +593,7 @@ fn plan_linked(
     let hs_record = match hs_record {
         Some(record) => record,
         None if !read.hs.complete && sf_record.is_some() => {
-            hs_stand_in = from_base(&link.hs_id, System::Hubspot, sync, &link.base);
+            hs_stand_in = from_base(&link.hs_id, &link.sf_id, System::Hubspot, sync, &link.base);
             &hs_stand_in
         }
         None => return,
@@ -595,7 +602,13 @@ fn plan_linked(
     let sf_record = match sf_record {
         Some(record) => record,
         None if !read.sf.complete => {
-            sf_stand_in = from_base(&link.sf_id, System::Salesforce, sync, &link.base);
+            sf_stand_in = from_base(
+                &link.sf_id,
+                &link.hs_id,
+                System::Salesforce,
+                sync,
+                &link.base,
+            );
             &sf_stand_in
         }
         None => return,

@@ -193,6 +193,26 @@ pub async fn apply<H: Crm, S: Crm>(
                     return Ok(summary);
                 }
             }
+            if action != Action::Create {
+                continue;
+            }
+            // New records' ids go back into `match X.key = Y.Id` fields on the source side,
+            // so the link also lives in the CRMs.
+            for created_in in [System::Hubspot, System::Salesforce] {
+                let result = match created_in {
+                    System::Hubspot => write_back_ids(&mut ctx, store, sf, created_in).await,
+                    System::Salesforce => write_back_ids(&mut ctx, store, hs, created_in).await,
+                };
+                if let Err(stop) = result {
+                    let reason = stop.to_string();
+                    (ctx.on_event)(&Event::Stopped {
+                        reason: reason.clone(),
+                    });
+                    ctx.summary.stopped = Some(reason);
+                    finish(store, &run_id, ctx.summary)?;
+                    return Ok(summary);
+                }
+            }
         }
     }
     // Complete: the reads this plan made become the next run's starting point.
@@ -416,6 +436,71 @@ async fn apply_changes<C: Crm>(
     let batch_size = crm.batch_size().max(1);
     for batch in changes.chunks(batch_size) {
         apply_batch(ctx, store, crm, action, &object, batch, &changed_since_plan).await?;
+    }
+    Ok(())
+}
+
+async fn write_back_ids<C: Crm>(
+    ctx: &mut RunContext<'_>,
+    store: &mut StateStore,
+    source_crm: &mut C,
+    created_in: System,
+) -> Result<(), Stop> {
+    let source = source_crm.system();
+    let keys: Vec<String> = crate::plan::merge::id_link_keys(ctx.sync)
+        .into_iter()
+        .filter(|(side, _)| *side == source)
+        .map(|(_, field)| field)
+        .collect();
+    if keys.is_empty() || source == created_in {
+        return Ok(());
+    }
+    let mut bodies: Vec<(String, BTreeMap<String, Value>)> = Vec::new();
+    for change in ctx
+        .sync_plan
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Create && c.target == created_in)
+    {
+        let Some(source_id) = change.source_id() else {
+            continue;
+        };
+        let Some(new_id) = store.partner(&ctx.sync.name, source.short_name(), source_id)? else {
+            continue;
+        };
+        let body = keys
+            .iter()
+            .map(|field| (field.clone(), Value::String(new_id.clone())))
+            .collect();
+        bodies.push((source_id.to_string(), body));
+    }
+    let object = ctx.sync.side(source).object.clone();
+    let run_id = ctx.run_id.to_string();
+    let sync_name = ctx.sync.name.clone();
+    for batch in bodies.chunks(source_crm.batch_size().max(1)) {
+        let result = source_crm.update(&object, batch).await;
+        store.write(|w| -> Result<(), StateError> {
+            for ((id, body), outcome) in batch.iter().zip(&result.outcomes) {
+                if let WriteOutcome::Written { .. } = outcome {
+                    for (field, value) in body {
+                        w.audit(
+                            &run_id,
+                            &sync_name,
+                            source.short_name(),
+                            id,
+                            "update",
+                            field,
+                            &Value::Null,
+                            value,
+                        )?;
+                    }
+                }
+            }
+            Ok(())
+        })?;
+        if let Some(stop) = result.stopped {
+            return Err(Stop::Crm(stop));
+        }
     }
     Ok(())
 }

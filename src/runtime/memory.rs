@@ -21,6 +21,8 @@ pub struct RejectRule {
     pub reason: String,
 }
 
+static CLOCK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 #[derive(Debug, Clone)]
 pub struct MemoryCrm {
     pub system: System,
@@ -53,7 +55,9 @@ impl MemoryCrm {
     }
 
     fn tick(&mut self) -> String {
-        self.clock += 1;
+        // One clock for every in-memory CRM, so "modified last" compares across the two sides
+        // as it does between real CRMs.
+        self.clock = CLOCK.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
         let base = chrono::DateTime::from_timestamp(1_767_225_600, 0).unwrap_or_default();
         (base + chrono::Duration::seconds(self.clock as i64))
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)

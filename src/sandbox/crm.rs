@@ -221,7 +221,33 @@ impl Crm {
             },
         }
         let index = table.field(field)?;
-        record.get(index).map(Cow::Borrowed)
+        match record.get(index) {
+            Some(value) => Some(Cow::Borrowed(value)),
+            None => self.compound_name(table, record, field),
+        }
+    }
+
+    /// Salesforce person objects' `Name` is a read-only compound of first and last name.
+    fn compound_name<'a>(
+        &self,
+        table: &'a Table,
+        record: &'a Record,
+        field: &str,
+    ) -> Option<Cow<'a, str>> {
+        if self.system != System::Salesforce
+            || field != "Name"
+            || !matches!(table.object.as_str(), "Contact" | "Lead" | "User")
+        {
+            return None;
+        }
+        let part = |name: &str| table.field(name).and_then(|i| record.get(i));
+        let name = match (part("FirstName"), part("LastName")) {
+            (Some(first), Some(last)) => format!("{first} {last}"),
+            (None, Some(last)) => last.to_string(),
+            (Some(first), None) => first.to_string(),
+            (None, None) => return None,
+        };
+        Some(Cow::Owned(name))
     }
 
     fn new_id(&mut self, object: &str) -> String {
@@ -467,12 +493,12 @@ impl Crm {
             self.push_event(object, &winner_record.id, "merge", actor, now_ms, extra);
         }
         if self.system == System::Hubspot {
-            self.move_associations(object, &loser_record.id, &winner_record.id);
+            self.move_associations(object, &loser_record.id, &winner_record.id, now_ms);
         }
         Some(winner)
     }
 
-    fn move_associations(&mut self, object: &str, from: &str, to: &str) {
+    fn move_associations(&mut self, object: &str, from: &str, to: &str, now_ms: i64) {
         let (Ok(from), Ok(to)) = (from.parse::<u64>(), to.parse::<u64>()) else {
             return;
         };
@@ -480,7 +506,7 @@ impl Crm {
             for (other, kinds) in self.associations.list(object, from, &target) {
                 self.associations.remove_pair(object, from, &target, other);
                 for kind in kinds {
-                    self.associate(object, to, &target, other, kind.type_id);
+                    self.associate(object, to, &target, other, kind.type_id, now_ms);
                 }
             }
         }
@@ -543,12 +569,65 @@ impl Crm {
 
     /// Associates two HubSpot records with `type_id`, and back with the inverse type the
     /// schema gives (the same id when the schema has none).
-    pub fn associate(&mut self, from: &str, from_id: u64, to: &str, to_id: u64, type_id: u32) {
+    pub fn associate(
+        &mut self,
+        from: &str,
+        from_id: u64,
+        to: &str,
+        to_id: u64,
+        type_id: u32,
+        now_ms: i64,
+    ) {
         let inverse = super::associations::defined(&self.schema, from, to, type_id)
             .map(|t| t.inverse_id)
             .unwrap_or(type_id);
         self.associations
             .add(from, from_id, to, to_id, type_id, inverse);
+        self.association_event(from, from_id, to, to_id, false, now_ms);
+    }
+
+    /// Removes every association between two HubSpot records (both directions).
+    pub fn dissociate(&mut self, from: &str, from_id: u64, to: &str, to_id: u64, now_ms: i64) {
+        if self.associations.remove_pair(from, from_id, to, to_id) {
+            self.association_event(from, from_id, to, to_id, true, now_ms);
+        }
+    }
+
+    fn association_event(
+        &mut self,
+        from: &str,
+        from_id: u64,
+        to: &str,
+        to_id: u64,
+        removed: bool,
+        now_ms: i64,
+    ) {
+        if !self.webhooks_enabled {
+            return;
+        }
+        let singular = |object: &str| match object {
+            "contacts" => "CONTACT".to_string(),
+            "companies" => "COMPANY".to_string(),
+            "deals" => "DEAL".to_string(),
+            other => other.to_uppercase(),
+        };
+        let mut extra = serde_json::Map::new();
+        extra.insert(
+            "associationType".into(),
+            format!("{}_TO_{}", singular(from), singular(to)).into(),
+        );
+        extra.insert("fromObjectId".into(), from_id.into());
+        extra.insert("toObjectId".into(), to_id.into());
+        extra.insert("associationRemoved".into(), removed.into());
+        extra.insert("isPrimaryAssociation".into(), false.into());
+        self.push_event(
+            from,
+            &from_id.to_string(),
+            "associationChange",
+            &Actor::api(None),
+            now_ms,
+            extra,
+        );
     }
 
     /// Forgets all records, cursors, jobs, logs (used by `reset` before reseeding).

@@ -228,6 +228,10 @@ pub struct FieldSchema {
     pub updateable: bool,
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub nillable: bool,
+    /// Salesforce `defaultedOnCreate`: the CRM fills a value in when a create leaves the
+    /// field out (`OwnerId` the running user, booleans false, `Status` the default status).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub defaulted_on_create: bool,
     /// Formula / calculated / rollup fields (never writable).
     #[serde(default, skip_serializing_if = "is_false")]
     pub calculated: bool,
@@ -283,6 +287,7 @@ impl FieldSchema {
             createable: true,
             updateable: true,
             nillable: true,
+            defaulted_on_create: false,
             calculated: false,
             unique: false,
             external_id: false,

@@ -82,6 +82,7 @@ pub fn salesforce_config(sandbox: &SandboxHandle, limits: Limits) -> SalesforceC
         auth: SalesforceAuth::AccessToken(Secret::new(sandbox.salesforce_token())),
         limits,
         bulk_threshold: tandem::connectors::config::DEFAULT_BULK_THRESHOLD,
+        bulk_upload_max_bytes: tandem::connectors::config::DEFAULT_BULK_UPLOAD_MAX_BYTES,
         call_options_client: "tandem".to_string(),
     }
 }

@@ -40,13 +40,8 @@ pub fn compile_dir(dir: &Path) -> (Program, String) {
         "spec has errors: {:?}",
         validation.diags
     );
+    // The validate pipeline above already ran the schema-aware checker.
     let schemas = Schemas::standard();
-    let (_, diags) =
-        tandem::check::check(&validation.spec, &schemas, &tandem::check::Tables::new());
-    assert!(
-        !tandem::diagnostics::has_errors(&diags),
-        "checker errors: {diags:?}"
-    );
     let program = compile_spec(&validation.spec, &schemas, &BTreeMap::new()).expect("compiles");
     (program, schema_digest(&schemas))
 }

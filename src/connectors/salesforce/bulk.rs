@@ -30,6 +30,44 @@ struct JobInfo {
     error_message: Option<String>,
 }
 
+/// Splits `records` into ingest jobs of at most `max_records` records and about `max_bytes`
+/// of CSV each (an estimate: every value's text plus quoting and a separator, which is never
+/// less than what the writer produces for plain values and close for quoted ones).
+pub(super) fn bulk_jobs(
+    records: &[SalesforceInput],
+    max_records: usize,
+    max_bytes: usize,
+) -> Vec<std::ops::Range<usize>> {
+    let mut jobs = Vec::new();
+    let mut start = 0;
+    let mut bytes = 0usize;
+    for (index, record) in records.iter().enumerate() {
+        let row: usize = record.id.as_ref().map_or(0, |id| id.len() + 1)
+            + record
+                .fields
+                .values()
+                .map(|value| match value {
+                    serde_json::Value::String(text) => text.len() + 3,
+                    serde_json::Value::Null => BULK_NULL.len() + 1,
+                    other => other.to_string().len() + 3,
+                })
+                .sum::<usize>()
+            + 1;
+        let full =
+            index - start >= max_records.max(1) || (bytes + row > max_bytes && index > start);
+        if full {
+            jobs.push(start..index);
+            start = index;
+            bytes = 0;
+        }
+        bytes += row;
+    }
+    if start < records.len() {
+        jobs.push(start..records.len());
+    }
+    jobs
+}
+
 /// The CSV to upload and, per input, the text that identifies its result row.
 pub(super) fn build_csv(
     operation: Operation,
@@ -315,6 +353,28 @@ mod tests {
             "Id,LastName,NumberOfEmployees,Phone\n00Q1,\"O'Brien, Jr\",,#N/A\n00Q2,Lee,12,\n"
         );
         assert_eq!(keys, vec!["00Q1", "00Q2"]);
+    }
+
+    #[test]
+    fn jobs_split_on_record_count_and_upload_size() {
+        let records: Vec<SalesforceInput> = (0..10)
+            .map(|i| {
+                input(
+                    &i.to_string(),
+                    Some("00Q000000000001AAA"),
+                    &[("Title", "x".repeat(80).into())],
+                )
+            })
+            .collect();
+        assert_eq!(bulk_jobs(&records, 4, usize::MAX), vec![0..4, 4..8, 8..10]);
+        // About 103 bytes per row: 250 bytes hold two rows.
+        assert_eq!(
+            bulk_jobs(&records, 100, 250),
+            vec![0..2, 2..4, 4..6, 6..8, 8..10]
+        );
+        // A single row larger than the limit still goes, alone.
+        assert_eq!(bulk_jobs(&records[..2], 100, 10), vec![0..1, 1..2]);
+        assert!(bulk_jobs(&[], 100, 10).is_empty());
     }
 
     #[test]

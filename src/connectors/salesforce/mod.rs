@@ -34,6 +34,7 @@ pub struct SalesforceClient {
     instance_url: Url,
     api_version: String,
     bulk_threshold: usize,
+    bulk_upload_max_bytes: usize,
     call_options: String,
     overlap_ms: i64,
     bulk_poll: std::time::Duration,
@@ -47,6 +48,7 @@ impl SalesforceClient {
             instance_url: config.instance_url.clone(),
             api_version: config.api_version.clone(),
             bulk_threshold: config.bulk_threshold,
+            bulk_upload_max_bytes: config.bulk_upload_max_bytes,
             call_options: format!("client={}", config.call_options_client),
             overlap_ms: config.limits.overlap.as_millis() as i64,
             bulk_poll: config

@@ -126,9 +126,14 @@ impl SalesforceClient {
             return report;
         }
         if records.len() > self.bulk_threshold {
-            // One job per 100,000 records keeps each CSV upload well under the 150 MB cap.
-            for job in records.chunks(BULK_JOB_MAX_RECORDS) {
-                let part = self.bulk_write(sobject, operation, external_id, job).await;
+            // Jobs of at most 100,000 records and `bulk_upload_max_bytes` of CSV each keep every
+            // upload under Salesforce's 150 MB cap.
+            for job in
+                super::bulk::bulk_jobs(records, BULK_JOB_MAX_RECORDS, self.bulk_upload_max_bytes)
+            {
+                let part = self
+                    .bulk_write(sobject, operation, external_id, &records[job])
+                    .await;
                 report.outcomes.extend(part.outcomes);
                 if part.stopped.is_some() {
                     report.stopped = part.stopped;

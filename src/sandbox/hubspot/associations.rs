@@ -131,7 +131,7 @@ pub async fn put_labelled(
     let a = live_id(&crm, &from, &from_id).ok_or_else(HsError::not_found)?;
     let b = live_id(&crm, &to, &to_id).ok_or_else(HsError::not_found)?;
     for type_id in &type_ids {
-        crm.associate(&from, a, &to, b, *type_id);
+        crm.associate(&from, a, &to, b, *type_id, shared.clock.now_ms());
     }
     Ok((
         StatusCode::CREATED,
@@ -152,8 +152,7 @@ pub async fn put_default(
     })?;
     let a = live_id(&crm, &from, &from_id).ok_or_else(HsError::not_found)?;
     let b = live_id(&crm, &to, &to_id).ok_or_else(HsError::not_found)?;
-    crm.associations
-        .add(&from, a, &to, b, default.type_id, default.inverse_id);
+    crm.associate(&from, a, &to, b, default.type_id, shared.clock.now_ms());
     let stamp = clock::hubspot_datetime(shared.clock.now_ms());
     Ok(Json(json!({
         "status": "COMPLETE",
@@ -170,7 +169,7 @@ pub async fn delete_pair(
     let from = resolve(&crm, &from_type)?;
     let to = resolve(&crm, &to_type)?;
     if let (Ok(a), Ok(b)) = (from_id.parse::<u64>(), to_id.parse::<u64>()) {
-        crm.associations.remove_pair(&from, a, &to, b);
+        crm.dissociate(&from, a, &to, b, shared.clock.now_ms());
     }
     Ok(StatusCode::NO_CONTENT)
 }
@@ -284,7 +283,7 @@ pub async fn batch(
                 match outcome {
                     Ok((a, b, ids)) => {
                         for type_id in &ids {
-                            crm.associate(&from, a, &to, b, *type_id);
+                            crm.associate(&from, a, &to, b, *type_id, shared.clock.now_ms());
                         }
                         results.push(created_body(&crm.schema, a, b, &from, &to, &ids));
                     }
@@ -307,7 +306,7 @@ pub async fn batch(
                 if let Ok(a) = a_text.parse::<u64>() {
                     for target in targets {
                         if let Ok(b) = target.parse::<u64>() {
-                            crm.associations.remove_pair(&from, a, &to, b);
+                            crm.dissociate(&from, a, &to, b, shared.clock.now_ms());
                         }
                     }
                 }
@@ -346,8 +345,7 @@ pub async fn batch_associate_default(
         let b_text = id_of(input.get("to"));
         match (live_id(&crm, &from, &a_text), live_id(&crm, &to, &b_text)) {
             (Some(a), Some(b)) => {
-                crm.associations
-                    .add(&from, a, &to, b, default.type_id, default.inverse_id);
+                crm.associate(&from, a, &to, b, default.type_id, shared.clock.now_ms());
                 results.push(json!({"from": {"id": a_text}, "to": {"id": b_text}, "associationSpec": {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": default.type_id}}));
             }
             _ => errors.push(standard_error(
@@ -361,7 +359,13 @@ pub async fn batch_associate_default(
 }
 
 /// Associations given inline on create (`associations: [{to:{id}, types:[...]}]`).
-pub fn apply_create_associations(crm: &mut Crm, from: &str, from_id: &str, associations: &[Value]) {
+pub fn apply_create_associations(
+    crm: &mut Crm,
+    from: &str,
+    from_id: &str,
+    associations: &[Value],
+    now_ms: i64,
+) {
     let Ok(a) = from_id.parse::<u64>() else {
         return;
     };
@@ -385,7 +389,7 @@ pub fn apply_create_associations(crm: &mut Crm, from: &str, from_id: &str, assoc
                     && write::find_slot(crm, to, &target_id, None).is_some()
             });
             if let Some(to) = target.cloned() {
-                crm.associate(from, a, &to, b, type_id);
+                crm.associate(from, a, &to, b, type_id, now_ms);
             }
         }
     }

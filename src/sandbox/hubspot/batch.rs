@@ -198,6 +198,7 @@ pub async fn create(
                             &object,
                             &id,
                             associations,
+                            now,
                         );
                     }
                     let table = crm.store.table(&object).ok_or_else(HsError::not_found)?;

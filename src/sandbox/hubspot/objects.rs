@@ -180,7 +180,7 @@ pub async fn create(
     let id = write::create(&mut crm, &object, &properties, &Actor::api(None), now)
         .map_err(failure_response)?;
     if let Some(associations) = input.get("associations").and_then(Value::as_array) {
-        super::associations::apply_create_associations(&mut crm, &object, &id, associations);
+        super::associations::apply_create_associations(&mut crm, &object, &id, associations, now);
     }
     let table = crm.store.table(&object).ok_or_else(HsError::not_found)?;
     let slot = table.slot_of(&id).ok_or_else(HsError::not_found)?;

@@ -291,9 +291,9 @@ pub async fn search(
         ));
     }
     let after = number_param(&request.after, "after", 0)?;
-    if after + limit > MAX_RESULTS {
+    if after >= MAX_RESULTS {
         return Err(HsError::validation(format!(
-            "Paging past {MAX_RESULTS} results is not supported: after ({after}) + limit ({limit}) exceeds {MAX_RESULTS}"
+            "Paging past {MAX_RESULTS} results is not supported: after ({after}) is at or beyond the cap; narrow the filters and search again"
         )));
     }
     if request.query.as_ref().is_some_and(|q| q.len() > 3000) {
@@ -362,7 +362,7 @@ pub async fn search(
     let results: Vec<Value> = hits
         .iter()
         .skip(after)
-        .take(limit)
+        .take(limit.min(MAX_RESULTS - after))
         .map(|slot| record_json(&crm, table, table.record(*slot), &properties))
         .collect();
     let mut body = json!({"total": total, "results": results});

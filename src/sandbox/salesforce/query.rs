@@ -40,7 +40,10 @@ impl Row for RecordRow<'_> {
                 .value(self.table, self.record, &lookup.name)?
                 .into_owned();
             for target in &lookup.reference_to {
-                let parent_table = self.crm.store.table(target)?;
+                // Polymorphic lookups (OwnerId -> Group, User) may name objects not served.
+                let Some(parent_table) = self.crm.store.table(target) else {
+                    continue;
+                };
                 if let Some(parent) = parent_table.get(&id) {
                     let name = self
                         .crm

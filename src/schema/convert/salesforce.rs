@@ -152,6 +152,7 @@ fn convert_field(field: DescribeField) -> FieldSchema {
     out.createable = field.createable && known;
     out.updateable = field.updateable && known;
     out.nillable = field.nillable;
+    out.defaulted_on_create = field.defaulted_on_create;
     out.calculated = field.calculated || field.auto_number;
     out.required_on_create = field.createable && !field.nillable && !field.defaulted_on_create;
     out.unique = field.unique;

@@ -1,0 +1,165 @@
+//! Compiling the example spec: dependency order, reads, pushdown, value maps, transforms.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use tandem::compile::from_ast::compile_spec;
+use tandem::compile::pushdown::{pushdown_for, soql_query};
+use tandem::compile::{ConflictRule, DeletePolicy, Direction, Expr, Program, Pushdown};
+use tandem::schema::{Schemas, System};
+
+fn revops() -> Program {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let validation = tandem::project::validate(
+        &root.join("specs/revops"),
+        &tandem::project::ValidateOptions {
+            schemas_dir: Some(root.join("schemas")),
+        },
+    )
+    .expect("loads");
+    assert!(!tandem::diagnostics::has_errors(&validation.diags));
+    let schemas = tandem::schema::snapshot::load_dir(&root.join("schemas"))
+        .unwrap_or_else(|_| Schemas::standard());
+    let tables: BTreeMap<String, BTreeMap<String, String>> = validation
+        .tables
+        .iter()
+        .map(|(name, t)| {
+            (
+                name.clone(),
+                t.rows.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            )
+        })
+        .collect();
+    compile_spec(&validation.spec, &schemas, &tables).expect("compiles")
+}
+
+#[test]
+fn syncs_come_in_dependency_order() {
+    let program = revops();
+    let names: Vec<&str> = program.syncs.iter().map(|s| s.name.as_str()).collect();
+    let position = |name: &str| names.iter().position(|n| *n == name).expect(name);
+    assert!(position("accounts") < position("leads"), "{names:?}");
+    assert!(position("accounts") < position("deals"), "{names:?}");
+}
+
+#[test]
+fn accounts_sync_compiles_rules_policies_and_transforms() {
+    let program = revops();
+    let accounts = program.sync("accounts").expect("accounts");
+    assert_eq!(accounts.hs.object, "companies");
+    assert_eq!(accounts.sf.object, "Account");
+    assert!(accounts.create_in_hs && accounts.create_in_sf);
+    assert_eq!(accounts.default_conflict, ConflictRule::Newest);
+    assert_eq!(accounts.on_delete, DeletePolicy::Ignore);
+    assert_eq!(accounts.limits.creates, Some(500));
+    assert_eq!(accounts.matches.len(), 2);
+    let name = accounts
+        .fields
+        .iter()
+        .find(|f| f.hs_field == "name")
+        .expect("name");
+    assert_eq!(
+        name.conflict,
+        Some(ConflictRule::Prefer {
+            side: System::Salesforce
+        })
+    );
+    let revenue = accounts
+        .fields
+        .iter()
+        .find(|f| f.hs_field == "annualrevenue")
+        .expect("revenue");
+    assert_eq!(revenue.direction, Direction::SfToHs);
+    assert!(revenue.to_sf.is_none() && revenue.keep_when_blank);
+    let industry = accounts
+        .fields
+        .iter()
+        .find(|f| f.hs_field == "industry")
+        .expect("industry");
+    assert!(
+        matches!(industry.to_sf, Some(Expr::ValueMap { .. })),
+        "lookup table becomes a value map"
+    );
+    assert!(accounts.sf.read_fields.contains(&"Website".to_string()));
+    assert!(
+        accounts
+            .hs
+            .read_fields
+            .contains(&"salesforceaccountid".to_string())
+    );
+}
+
+#[test]
+fn leads_scope_is_split_by_side_and_pushed_down_to_hubspot_search() {
+    let program = revops();
+    let leads = program.sync("leads").expect("leads");
+    assert!(leads.hs.scope.is_some());
+    assert!(leads.sf.scope.is_none());
+    let Some(Pushdown::HubspotSearch { filter_groups }) = &leads.hs.pushdown else {
+        panic!(
+            "expected a HubSpot search pushdown, got {:?}",
+            leads.hs.pushdown
+        );
+    };
+    insta::assert_json_snapshot!(filter_groups);
+    let lastname = leads
+        .fields
+        .iter()
+        .find(|f| f.hs_field == "lastname")
+        .expect("lastname");
+    assert_eq!(lastname.default, Some(serde_json::json!("Unknown")));
+    let deals = program.sync("deals").expect("deals");
+    assert!(
+        !deals.not_synced.is_empty(),
+        "the association mapping is reported, not dropped silently"
+    );
+    assert_eq!(deals.depends_on, vec!["accounts".to_string()]);
+}
+
+#[test]
+fn salesforce_scope_becomes_a_soql_where_clause() {
+    let scope = Expr::binary(
+        "and",
+        Expr::binary(
+            "=",
+            Expr::field(System::Salesforce, "StageName"),
+            Expr::literal(serde_json::json!("Closed Won")),
+        ),
+        Expr::binary(
+            ">",
+            Expr::field(System::Salesforce, "Amount"),
+            Expr::literal(serde_json::json!(1000)),
+        ),
+    );
+    let Some(Pushdown::Soql { condition }) = pushdown_for(&scope, System::Salesforce) else {
+        panic!("no SOQL pushdown");
+    };
+    assert_eq!(condition, "StageName = 'Closed Won' AND Amount > 1000");
+    let program = revops();
+    let mut deals = program.sync("deals").expect("deals").sf.clone();
+    deals.pushdown = Some(Pushdown::Soql { condition });
+    insta::assert_snapshot!(soql_query(&deals));
+}
+
+#[test]
+fn quotes_in_soql_literals_are_escaped() {
+    let scope = Expr::binary(
+        "=",
+        Expr::field(System::Salesforce, "Name"),
+        Expr::literal(serde_json::json!("O'Brien \\ Co")),
+    );
+    let Some(Pushdown::Soql { condition }) = pushdown_for(&scope, System::Salesforce) else {
+        panic!("no SOQL pushdown");
+    };
+    assert_eq!(condition, r"Name = 'O\'Brien \\ Co'");
+}
+
+#[test]
+fn program_digest_is_stable_and_changes_with_the_spec() {
+    let a = revops();
+    let b = revops();
+    assert_eq!(a.digest(), b.digest());
+    let mut c = revops();
+    c.syncs[0].limits.creates = Some(1);
+    assert_ne!(a.digest(), c.digest());
+}
