@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use serde_json::{Value, json};
 use tandem::sandbox::{LimitSettings, Sandbox, SandboxConfig};
 
@@ -39,9 +39,12 @@ fn peak_rss_mb() -> f64 {
 fn seeding(c: &mut Criterion) {
     let rt = runtime();
     let mut group = c.benchmark_group("seed");
+    // One seeding per sample: each takes seconds, so flat sampling keeps the run short.
     group
         .sample_size(10)
-        .measurement_time(Duration::from_secs(30));
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(20));
     group.bench_function("1m_contacts", |b| {
         b.iter_custom(|iterations| {
             let mut total = Duration::ZERO;
@@ -119,6 +122,9 @@ fn reads_and_writes(c: &mut Criterion) {
     });
 
     let mut group = c.benchmark_group("read");
+    group
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4));
     group.throughput(Throughput::Elements(1));
     let mut next = 0usize;
     group.bench_function("hubspot_get_contact", |b| {
@@ -174,6 +180,9 @@ fn reads_and_writes(c: &mut Criterion) {
     group.finish();
 
     let mut group = c.benchmark_group("batch_write_100");
+    group
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4));
     let mut round = 0u64;
     group.bench_function("hubspot_batch_update", |b| {
         b.iter(|| {
