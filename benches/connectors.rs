@@ -47,8 +47,14 @@ fn main() {
     }
     println!("\nmedian of 3 runs, {} records per object:", records());
     println!(
-        "{:<38} {:>8} {:>7} {:>13} {:>13} {:>11}",
-        "phase", "wall s", "calls", "calls/record", "peak RSS MiB", "growth MiB"
+        "{:<38} {:>8} {:>7} {:>13} {:>13} {:>11}  {}",
+        "phase",
+        "wall s",
+        "calls",
+        "calls/record",
+        "peak RSS MiB",
+        "growth MiB",
+        "peak RSS per run"
     );
     for index in 0..results[0].len() {
         let mut walls: Vec<f64> = results
@@ -62,13 +68,18 @@ fn main() {
         memory.sort_by(|a, b| a.total_cmp(b));
         let calls = results[0][index].calls;
         println!(
-            "{:<38} {:>8.2} {:>7} {:>13.4} {:>13.1} {:>11.1}",
+            "{:<38} {:>8.2} {:>7} {:>13.4} {:>13.1} {:>11.1}  {}",
             results[0][index].name,
             walls[1],
             calls,
             calls as f64 / records() as f64,
             memory[1],
-            growth[1]
+            growth[1],
+            results
+                .iter()
+                .map(|r| format!("{:.1}", r[index].peak_mib))
+                .collect::<Vec<_>>()
+                .join(" / ")
         );
     }
 }
