@@ -47,14 +47,8 @@ fn main() {
     }
     println!("\nmedian of 3 runs, {} records per object:", records());
     println!(
-        "{:<38} {:>8} {:>7} {:>13} {:>13} {:>11}  {}",
-        "phase",
-        "wall s",
-        "calls",
-        "calls/record",
-        "peak RSS MiB",
-        "growth MiB",
-        "peak RSS per run"
+        "{:<38} {:>8} {:>7} {:>13} {:>13} {:>11}  peak RSS per run",
+        "phase", "wall s", "calls", "calls/record", "peak RSS MiB", "growth MiB"
     );
     for index in 0..results[0].len() {
         let mut walls: Vec<f64> = results
