@@ -17,16 +17,15 @@ pub enum PullError {
 
 /// The standard HubSpot object types (name, label, object type id).
 fn hubspot_info(object: &str) -> HubspotObjectInfo {
-    let (label, id) = match object {
-        "contacts" => ("Contacts", Some("0-1")),
-        "companies" => ("Companies", Some("0-2")),
-        "deals" => ("Deals", Some("0-3")),
-        "tickets" => ("Tickets", Some("0-5")),
-        _ => (object, None),
-    };
+    // Standard objects are known by name (`tasks` is `0-27`); anything else is custom.
+    let id = convert::standard_object_type_id(object);
+    let mut label = object.to_string();
+    if let Some(first) = label.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
     HubspotObjectInfo {
         name: object.to_string(),
-        label: label.to_string(),
+        label,
         object_type_id: id
             .map(str::to_string)
             .or_else(|| object.starts_with("2-").then(|| object.to_string())),
