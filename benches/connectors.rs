@@ -47,8 +47,8 @@ fn main() {
     }
     println!("\nmedian of 3 runs, {} records per object:", records());
     println!(
-        "{:<34} {:>10} {:>8} {:>14} {:>14}",
-        "phase", "wall s", "calls", "calls/record", "peak +MiB"
+        "{:<38} {:>8} {:>7} {:>13} {:>13} {:>11}  peak RSS per run",
+        "phase", "wall s", "calls", "calls/record", "peak RSS MiB", "growth MiB"
     );
     for index in 0..results[0].len() {
         let mut walls: Vec<f64> = results
@@ -56,16 +56,24 @@ fn main() {
             .map(|r| r[index].wall.as_secs_f64())
             .collect();
         let mut memory: Vec<f64> = results.iter().map(|r| r[index].peak_mib).collect();
+        let mut growth: Vec<f64> = results.iter().map(|r| r[index].growth_mib).collect();
+        growth.sort_by(|a, b| a.total_cmp(b));
         walls.sort_by(|a, b| a.total_cmp(b));
         memory.sort_by(|a, b| a.total_cmp(b));
         let calls = results[0][index].calls;
         println!(
-            "{:<34} {:>10.2} {:>8} {:>14.4} {:>14.1}",
+            "{:<38} {:>8.2} {:>7} {:>13.4} {:>13.1} {:>11.1}  {}",
             results[0][index].name,
             walls[1],
             calls,
             calls as f64 / records() as f64,
-            memory[1]
+            memory[1],
+            growth[1],
+            results
+                .iter()
+                .map(|r| format!("{:.1}", r[index].peak_mib))
+                .collect::<Vec<_>>()
+                .join(" / ")
         );
     }
 }
@@ -74,7 +82,12 @@ struct Measure {
     name: &'static str,
     wall: Duration,
     calls: u64,
+    /// Peak resident memory of this process during the phase (the kernel's high-water mark,
+    /// reset when the phase starts).
     peak_mib: f64,
+    /// That peak minus the resident memory at the phase's start. Memory the allocator kept
+    /// from earlier phases is reused, so this is a floor, not the phase's true footprint.
+    growth_mib: f64,
 }
 
 /// Resets the kernel's peak-RSS mark (Linux) and returns the current RSS in KiB.
@@ -118,7 +131,8 @@ where
         name,
         wall,
         calls: calls_now() - calls_before,
-        peak_mib: (peak - baseline).max(0.0) / 1024.0,
+        peak_mib: peak / 1024.0,
+        growth_mib: (peak - baseline).max(0.0) / 1024.0,
     }
 }
 

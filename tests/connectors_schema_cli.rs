@@ -103,11 +103,45 @@ async fn pulled_snapshots_validate_the_spec_and_match_the_live_schemas() {
         "{}",
         String::from_utf8_lossy(&validate.stderr)
     );
+    // The revops spec validates with the pulled snapshots: no errors (the checker's one
+    // warning, a non-unique match key, is about the spec itself).
     assert!(
-        stdout(&validate).contains("no problems found"),
+        !stdout(&validate).contains("error(s)"),
         "{}",
         stdout(&validate)
     );
+    // And validate really reads them: drop an object the spec creates and it fails.
+    let salesforce_yaml = spec.join("schemas/salesforce.yaml");
+    let mut pulled =
+        tandem::schema::snapshot::load_file(&salesforce_yaml, tandem::schema::System::Salesforce)
+            .unwrap();
+    assert!(
+        pulled.objects.remove("Task").is_some(),
+        "the trigger's Task object was pulled"
+    );
+    std::fs::write(
+        &salesforce_yaml,
+        tandem::schema::snapshot::to_yaml(&pulled).unwrap(),
+    )
+    .unwrap();
+    let broken = tandem(&sandbox, dir.path(), &["validate", "revops"]).await;
+    assert!(!broken.status.success());
+    assert!(String::from_utf8_lossy(&broken.stderr).contains("tandem::check::unknown_object"));
+    // Pull again to restore it before comparing with the live schemas.
+    let pull = tandem(
+        &sandbox,
+        dir.path(),
+        &[
+            "schema",
+            "pull",
+            "--spec",
+            "revops",
+            "--schemas",
+            "revops/schemas",
+        ],
+    )
+    .await;
+    assert!(pull.status.success());
 
     let diff = tandem(
         &sandbox,

@@ -101,3 +101,23 @@ fn value_maps_credit_their_picklist_values_to_both_fields() {
         .expect("inline via map values");
     assert!(sources.contains("Partner Referral") && sources.contains("Other"));
 }
+
+#[test]
+fn triggers_use_their_watched_object_and_the_objects_they_create() {
+    let usage = revops_usage();
+    assert!(
+        usage
+            .fields
+            .contains(&key(System::Salesforce, "Opportunity", "Amount"))
+    );
+    assert!(
+        usage
+            .objects
+            .contains(&(System::Salesforce, "Task".to_string()))
+    );
+    assert!(
+        usage
+            .written
+            .contains(&key(System::Salesforce, "Task", "Subject"))
+    );
+}

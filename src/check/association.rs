@@ -213,7 +213,7 @@ impl Checker<'_> {
                 selector: RecordSelector::This,
                 hops: Vec::new(),
                 object: base.schema.name.clone(),
-                field,
+                field: std::sync::Arc::new(field),
                 span: path.span,
             });
         }

@@ -10,6 +10,7 @@
 //! deterministic.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::diagnostics::Span;
 use crate::schema::{FieldSchema, ObjectSchema, System};
@@ -67,8 +68,9 @@ impl Side {
 pub struct BoundObject {
     pub connection: String,
     pub system: System,
-    /// The object's schema (cloned from the snapshot, so the checked spec stands alone).
-    pub schema: ObjectSchema,
+    /// The object's schema (shared, so the checked spec stands alone without copying it
+    /// into every reference).
+    pub schema: Arc<ObjectSchema>,
     pub span: Span,
 }
 
@@ -114,7 +116,8 @@ pub struct FieldRef {
     pub hops: Vec<RelationshipHop>,
     /// The object that owns `field` (the last hop's object, else `base_object`).
     pub object: String,
-    pub field: FieldSchema,
+    /// The field's schema, shared between every reference to the same field.
+    pub field: Arc<FieldSchema>,
     pub span: Span,
 }
 

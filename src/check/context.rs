@@ -1,10 +1,11 @@
 //! The checker's working state: the inputs, what has been resolved so far, and the
 //! diagnostics collected. One `Checker` checks one spec.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use crate::diagnostics::{Diag, Span};
-use crate::schema::{ObjectSchema, Schemas, System};
+use crate::schema::{FieldSchema, ObjectSchema, Schemas, System};
 use crate::syntax::ast;
 
 use super::checked::{BoundObject, CheckedMap, CheckedSpec, CheckedTable};
@@ -34,6 +35,12 @@ pub(crate) struct Checker<'a> {
     /// Syncs by name (for `through`), as written.
     pub sync_defs: BTreeMap<String, &'a ast::SyncDef>,
     pub out: CheckedSpec,
+    /// Shared copies of the objects and fields referenced so far, so a spec that names one
+    /// field a thousand times copies its schema once.
+    pub object_cache: HashMap<(System, String), Arc<ObjectSchema>>,
+    pub field_cache: HashMap<(System, String, String), Arc<FieldSchema>>,
+    /// Picklist domains by field, built once (rule 5 reads them for every value).
+    pub domain_cache: HashMap<(System, String, String), Option<Arc<super::picklists::Domain>>>,
 }
 
 impl<'a> Checker<'a> {
@@ -55,6 +62,9 @@ impl<'a> Checker<'a> {
             writers: BTreeMap::new(),
             sync_defs,
             out: CheckedSpec::default(),
+            object_cache: HashMap::new(),
+            field_cache: HashMap::new(),
+            domain_cache: HashMap::new(),
         }
     }
 
@@ -76,7 +86,12 @@ impl<'a> Checker<'a> {
         object: &ast::Ident,
     ) -> Option<BoundObject> {
         let system = self.system_of(&connection.name)?;
-        let schema = self.lookup_object(system, object)?.clone();
+        let schema = self.lookup_object(system, object)?;
+        let schema = self
+            .object_cache
+            .entry((system, schema.name.clone()))
+            .or_insert_with(|| Arc::new(schema.clone()))
+            .clone();
         Some(BoundObject {
             connection: connection.name.clone(),
             system,
@@ -108,5 +123,20 @@ impl<'a> Checker<'a> {
             },
         );
         None
+    }
+}
+
+impl Checker<'_> {
+    /// The shared copy of a field's schema.
+    pub(crate) fn shared_field(
+        &mut self,
+        system: System,
+        object: &str,
+        field: &FieldSchema,
+    ) -> Arc<FieldSchema> {
+        self.field_cache
+            .entry((system, object.to_string(), field.name.clone()))
+            .or_insert_with(|| Arc::new(field.clone()))
+            .clone()
     }
 }

@@ -239,7 +239,7 @@ impl Checker<'_> {
                     if is_list {
                         self.check_coverage(
                             source,
-                            source_domain.as_ref(),
+                            source_domain.as_deref(),
                             &target,
                             &target_domain,
                             value_map.as_ref(),

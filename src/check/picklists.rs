@@ -35,8 +35,15 @@ impl Checker<'_> {
     /// pipelines' stage ids (`dealstage`), pipeline ids (`pipeline`) or owner ids
     /// (`hubspot_owner_id`). `None` when the values are unknown (free text, or external
     /// options this snapshot does not hold).
-    pub(crate) fn domain_of(&self, field: &FieldRef) -> Option<Domain> {
-        domain_of_field(self, field.system, &field.object, &field.field)
+    pub(crate) fn domain_of(&mut self, field: &FieldRef) -> Option<std::sync::Arc<Domain>> {
+        let key = (field.system, field.object.clone(), field.field.name.clone());
+        if let Some(cached) = self.domain_cache.get(&key) {
+            return cached.clone();
+        }
+        let domain = domain_of_field(self, field.system, &field.object, &field.field)
+            .map(std::sync::Arc::new);
+        self.domain_cache.insert(key, domain.clone());
+        domain
     }
 
     /// Checks one literal value against a field's domain: unknown values are errors; an

@@ -221,6 +221,7 @@ impl<'a> Checker<'a> {
             object = next;
         }
         let field = self.lookup_field(system, object, &last.name)?;
+        let field = self.shared_field(system, &object.name, field);
         Some(FieldRef {
             connection: connection.to_string(),
             system,
@@ -229,7 +230,7 @@ impl<'a> Checker<'a> {
             selector: RecordSelector::This,
             hops,
             object: object.name.clone(),
-            field: field.clone(),
+            field,
             span: path.span,
         })
     }

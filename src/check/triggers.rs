@@ -101,6 +101,7 @@ impl Checker<'_> {
                         else {
                             continue;
                         };
+                        let schema = self.shared_field(bound.system, &bound.schema.name, schema);
                         let target = FieldRef {
                             connection: bound.connection.clone(),
                             system: bound.system,
@@ -109,7 +110,7 @@ impl Checker<'_> {
                             selector: RecordSelector::This,
                             hops: Vec::new(),
                             object: bound.schema.name.clone(),
-                            field: schema.clone(),
+                            field: schema,
                             span: assignment.field.span,
                         };
                         self.check_written_value(&target, &value, false);
@@ -212,7 +213,7 @@ impl Checker<'_> {
             let source_domain = self.domain_of(source);
             self.check_coverage(
                 source,
-                source_domain.as_ref(),
+                source_domain.as_deref(),
                 target,
                 &target_domain,
                 Some(&map),

@@ -619,7 +619,23 @@ impl Lowering<'_> {
                     return self.lookup(function, args);
                 }
                 const KNOWN: &[&str] = &[
-                    "lower", "upper", "trim", "domain", "round", "truncate", "concat", "coalesce",
+                    "lower",
+                    "upper",
+                    "trim",
+                    "domain",
+                    "round",
+                    "truncate",
+                    "left",
+                    "concat",
+                    "coalesce",
+                    "date",
+                    "datetime",
+                    "format_date",
+                    "format_datetime",
+                    "number",
+                    "replace",
+                    "split",
+                    "text",
                 ];
                 if !KNOWN.contains(&function.name.as_str()) {
                     self.error(

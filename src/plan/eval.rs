@@ -280,6 +280,101 @@ fn call(function: &str, values: &[Value]) -> Result<Value, EvalError> {
                 }
             }
         }
+        "left" => call("truncate", values),
+        "text" => Ok(values
+            .first()
+            .and_then(as_text)
+            .map(Value::String)
+            .unwrap_or(Value::Null)),
+        "number" => match values.first() {
+            None | Some(Value::Null) => Ok(Value::Null),
+            Some(value) => match canonical_number(value) {
+                Value::Number(n) => Ok(Value::Number(n)),
+                _ => Err(EvalError(format!(
+                    "number(): {} is not a number",
+                    super::value::display(value)
+                ))),
+            },
+        },
+        "replace" => {
+            let (Some(text), Some(find), Some(with)) = (
+                values.first().and_then(as_text),
+                values.get(1).and_then(as_text),
+                values.get(2).and_then(as_text),
+            ) else {
+                return Ok(values.first().cloned().unwrap_or(Value::Null));
+            };
+            if find.is_empty() {
+                return Ok(Value::String(text));
+            }
+            Ok(Value::String(text.replace(&find, &with)))
+        }
+        "split" => {
+            let (Some(text), Some(separator)) = (
+                values.first().and_then(as_text),
+                values.get(1).and_then(as_text),
+            ) else {
+                return Ok(Value::Null);
+            };
+            let index = match values.get(2) {
+                Some(value) => as_number(value, "split index")?.unwrap_or(0.0),
+                None => 0.0,
+            };
+            if separator.is_empty() || index < 0.0 {
+                return Ok(Value::Null);
+            }
+            Ok(text
+                .split(separator.as_str())
+                .nth(index as usize)
+                .map(|part| Value::String(part.to_string()))
+                .unwrap_or(Value::Null))
+        }
+        "date" | "datetime" => {
+            let Some(value) = values.first().filter(|v| !is_blank(v)) else {
+                return Ok(Value::Null);
+            };
+            let want = if function == "date" {
+                FieldType::Date
+            } else {
+                FieldType::Datetime
+            };
+            let parsed = match values.get(1).and_then(as_text) {
+                Some(format) => {
+                    parse_with_format(&as_text(value).unwrap_or_default(), &format, want)
+                }
+                None => {
+                    let canonical_value = canonical(value, want);
+                    looks_temporal(&canonical_value, want).then_some(canonical_value)
+                }
+            };
+            parsed.ok_or_else(|| {
+                EvalError(format!(
+                    "{function}(): {} is not a {}",
+                    super::value::display(value),
+                    if function == "date" {
+                        "date"
+                    } else {
+                        "datetime"
+                    }
+                ))
+            })
+        }
+        "format_date" | "format_datetime" => {
+            let (Some(value), Some(format)) = (
+                values.first().filter(|v| !is_blank(v)),
+                values.get(1).and_then(as_text),
+            ) else {
+                return Ok(Value::Null);
+            };
+            let text = as_text(&canonical(value, FieldType::Datetime)).unwrap_or_default();
+            match chrono::DateTime::parse_from_rfc3339(&text) {
+                Ok(dt) => Ok(Value::String(dt.format(&format).to_string())),
+                Err(_) => Err(EvalError(format!(
+                    "{function}(): {} is not a date",
+                    super::value::display(value)
+                ))),
+            }
+        }
         "concat" => Ok(Value::String(
             values
                 .iter()
@@ -294,6 +389,34 @@ fn call(function: &str, values: &[Value]) -> Result<Value, EvalError> {
             .unwrap_or(Value::Null)),
         "not_blank" => Ok(Value::Bool(values.first().is_some_and(|v| !is_blank(v)))),
         other => Err(EvalError(format!("unknown function `{other}`"))),
+    }
+}
+
+fn looks_temporal(value: &Value, want: FieldType) -> bool {
+    let Some(text) = value.as_str() else {
+        return false;
+    };
+    match want {
+        FieldType::Date => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok(),
+        _ => chrono::DateTime::parse_from_rfc3339(text).is_ok(),
+    }
+}
+
+/// `date("15/01/2026", "%d/%m/%Y")`: text in an explicit chrono format.
+fn parse_with_format(text: &str, format: &str, want: FieldType) -> Option<Value> {
+    let text = text.trim();
+    match want {
+        FieldType::Date => chrono::NaiveDate::parse_from_str(text, format)
+            .ok()
+            .map(|d| Value::String(d.format("%Y-%m-%d").to_string())),
+        _ => chrono::NaiveDateTime::parse_from_str(text, format)
+            .ok()
+            .map(|dt| {
+                Value::String(
+                    dt.and_utc()
+                        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                )
+            }),
     }
 }
 

@@ -19,10 +19,6 @@ pub(crate) struct TandemParser;
 
 /// Parses one file. Returns every item that parsed and every syntax diagnostic.
 pub fn parse_file(file: FileId, text: &str) -> (Vec<Item>, Vec<Diag>) {
-    // Detailed attempts give the literal tokens expected at an error ("->", "}") so errors
-    // can speak about them. The flag is process-wide and only ever switched on.
-    pest::set_error_detail(true);
-
     let mut items = Vec::new();
     let mut diags = Vec::new();
     if let Some(position) = lex::scan(text).too_deep {
@@ -48,6 +44,7 @@ pub fn parse_file(file: FileId, text: &str) -> (Vec<Item>, Vec<Diag>) {
                 break;
             }
             Err(error) => {
+                let error = detailed_error(rest).unwrap_or(error);
                 let error_position = start + error_offset(&error);
                 diags.push(classify_error(file, text, start, error_position, &error));
                 // Keep the items before the broken one, when they parse on their own.
@@ -77,6 +74,17 @@ pub fn parse_file(file: FileId, text: &str) -> (Vec<Item>, Vec<Diag>) {
         }
     }
     (items, diags)
+}
+
+/// Parses `text` again with pest's detailed attempt tracking, which names the literal
+/// tokens expected at an error ("->", "}") so messages can speak about them. Tracking costs
+/// time on every token, so the first parse runs without it.
+///
+/// The switch is process-wide and is only ever turned on: turning it off again could race
+/// with another thread's failing parse and change its message.
+fn detailed_error(text: &str) -> Option<pest::error::Error<Rule>> {
+    pest::set_error_detail(true);
+    TandemParser::parse(Rule::spec, text).err()
 }
 
 /// The children of a pair without keyword tokens (`k_*` rules), which carry no meaning

@@ -64,6 +64,18 @@ impl World {
             .expect("sandbox starts");
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::create_dir_all(dir.path().join("spec")).expect("spec dir");
+        // The snapshots the sandbox serves, where `tandem` looks for them (above the spec).
+        std::fs::create_dir_all(dir.path().join("schemas")).expect("schemas dir");
+        std::fs::write(
+            dir.path().join("schemas").join("hubspot.yaml"),
+            tandem::schema::standard::HUBSPOT_YAML,
+        )
+        .expect("hubspot.yaml");
+        std::fs::write(
+            dir.path().join("schemas").join("salesforce.yaml"),
+            tandem::schema::standard::SALESFORCE_YAML,
+        )
+        .expect("salesforce.yaml");
         std::fs::write(dir.path().join("spec").join("spec.tandem"), text).expect("spec");
         let (program, schema_digest) = compile_dir(&dir.path().join("spec"));
         let vars = env_vars(&sandbox);

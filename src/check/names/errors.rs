@@ -207,12 +207,14 @@ pub enum NamesError {
     #[error("`{side}` is not one of the sync's sides (`{left}` and `{right}`)")]
     #[diagnostic(
         code(tandem::names::side_not_in_sync),
-        help("name `{left}` or `{right}`")
+        help("{}name a side by its connection: `{left}` or `{right}`", suggestion.as_ref().map(|name| format!("did you mean `{name}`? ")).unwrap_or_default())
     )]
     SideNotInSync {
         side: String,
         left: String,
         right: String,
+        /// The side's connection when the system was written instead (`salesforce` for `sf`).
+        suggestion: Option<String>,
         #[label("not a side of this sync")]
         span: SourceSpan,
     },

@@ -106,12 +106,25 @@ impl<'spec> NameChecker<'spec> {
 
     fn side_in_sync(&mut self, side: &ast::Ident, sides: &Sides) {
         if !sides.contains(side.as_str()) {
+            // `prefer salesforce` means the side whose connection is Salesforce.
+            let suggestion = [sides.left, sides.right]
+                .into_iter()
+                .find(|name| {
+                    self.connections.get(name).is_some_and(|connection| {
+                        connection
+                            .system
+                            .display_name()
+                            .eq_ignore_ascii_case(side.as_str())
+                    })
+                })
+                .map(str::to_string);
             self.report(
                 side.span,
                 NamesError::SideNotInSync {
                     side: side.name.clone(),
                     left: sides.left.to_string(),
                     right: sides.right.to_string(),
+                    suggestion,
                     span: side.span.into(),
                 },
             );

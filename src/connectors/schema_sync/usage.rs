@@ -66,9 +66,42 @@ pub fn spec_usage(spec: &ast::Spec) -> SpecUsage {
                 named_maps.insert(map.name.name.clone(), (left, right, &map.body));
             }
             Item::Trigger(trigger) => {
-                if let Some(key) = qualified(&trigger.field) {
-                    usage.objects.insert((key.0, key.1.clone()));
-                    usage.fields.insert(key);
+                let Some(watched) = qualified(&trigger.field) else {
+                    continue;
+                };
+                usage.objects.insert((watched.0, watched.1.clone()));
+                usage.fields.insert(watched.clone());
+                // Inside a trigger, `sf.Amount` is a field of the watched record.
+                let body = serde_json::to_value((&trigger.condition, &trigger.actions))
+                    .unwrap_or_default();
+                for path in field_paths(&body) {
+                    if connections.get(&path.connection.name) == Some(&watched.0)
+                        && let [field] = path.segments.as_slice()
+                        && field.selector.is_none()
+                    {
+                        usage.fields.insert((
+                            watched.0,
+                            watched.1.clone(),
+                            field.name.name.clone(),
+                        ));
+                    }
+                }
+                // `create sf.Task { Subject = … }` writes those fields of that object.
+                for action in &trigger.actions {
+                    if let ast::ActionKind::Create { object, fields } = &action.kind
+                        && let Some(system) = connections.get(&object.connection.name)
+                    {
+                        usage.objects.insert((*system, object.object.name.clone()));
+                        for assignment in fields {
+                            let key = (
+                                *system,
+                                object.object.name.clone(),
+                                assignment.field.name.clone(),
+                            );
+                            usage.fields.insert(key.clone());
+                            usage.written.insert(key);
+                        }
+                    }
                 }
             }
             _ => {}
