@@ -51,7 +51,7 @@ pub enum Command {
     Conflicts(conflicts::ConflictsArgs),
     /// The whole loop on local sandbox CRMs: validate, plan, apply, plan again.
     Demo(demo::DemoArgs),
-    /// Serve local HubSpot and Salesforce APIs with realistic data (`eval "$(tandem sandbox)"`).
+    /// Serve local HubSpot and Salesforce APIs with realistic data; prints TANDEM_* lines to source.
     Sandbox(sandbox::SandboxArgs),
     /// Check a spec offline: syntax, names, tables and (with schemas) types.
     Validate(validate::ValidateArgs),

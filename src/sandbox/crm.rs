@@ -446,10 +446,9 @@ impl Crm {
         let winner_record = table.record(winner).clone();
         let loser_record = table.record(loser).clone();
         let mut fills: Vec<(u16, Option<Box<str>>)> = loser_record
-            .values
-            .iter()
+            .fields()
             .filter(|(field, _)| winner_record.get(*field).is_none())
-            .map(|(field, value)| (*field, Some(value.clone())))
+            .map(|(field, value)| (field, Some(Box::from(value))))
             .collect();
         if self.system == System::Hubspot {
             let merged_field = table.intern("hs_merged_object_ids");

@@ -74,9 +74,8 @@ fn save_crm(crm: &Crm) -> SavedCrm {
                     merged_into: r.merged_into.as_deref().map(str::to_string),
                     last_client: r.last_client.as_deref().map(str::to_string),
                     values: r
-                        .values
-                        .iter()
-                        .map(|(i, v)| (table.field_names[*i as usize].to_string(), v.to_string()))
+                        .fields()
+                        .map(|(i, v)| (table.field_names[i as usize].to_string(), v.to_string()))
                         .collect(),
                 })
                 .collect();

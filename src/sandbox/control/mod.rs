@@ -212,8 +212,8 @@ impl SandboxControl {
                 out.insert(name.clone(), value.into_owned());
             }
         }
-        for (index, value) in record.values.iter() {
-            out.entry(table.field_names[*index as usize].to_string())
+        for (index, value) in record.fields() {
+            out.entry(table.field_names[index as usize].to_string())
                 .or_insert_with(|| value.to_string());
         }
         Some(out)
@@ -327,9 +327,8 @@ impl SandboxControl {
                 .ok_or_else(|| ControlError::UnknownObject("Lead".into()))?;
             let record = table.record(lead_slot);
             record
-                .values
-                .iter()
-                .map(|(i, v)| (table.field_names[*i as usize].to_string(), v.to_string()))
+                .fields()
+                .map(|(i, v)| (table.field_names[i as usize].to_string(), v.to_string()))
                 .collect()
         };
         if lead.get("IsConverted").map(String::as_str) == Some("true") {

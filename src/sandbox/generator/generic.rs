@@ -28,7 +28,7 @@ pub(super) fn seed_others(
         let owners: Vec<String> = crm.schema.owners.iter().map(|o| o.id.clone()).collect();
         for i in 0..count {
             let mut rng = stream(config.seed, 100 + kind as u64, i as u64);
-            let mut values: Vec<(String, Option<String>)> = Vec::new();
+            let mut values: Vec<(String, String)> = Vec::new();
             for field in schema.fields.values() {
                 if !field.writable_on_create() || field.field_type == crate::schema::FieldType::Id {
                     continue;
@@ -38,17 +38,14 @@ pub(super) fn seed_others(
                     continue;
                 }
                 if let Some(value) = generic_value(crm, field, i, &owners, now_ms, &mut rng) {
-                    values.push((field.name.clone(), Some(value)));
+                    values.push((field.name.clone(), value));
                 }
             }
             if crm.system == System::Salesforce
                 && schema.fields.contains_key("OwnerId")
                 && !values.iter().any(|(n, _)| n == "OwnerId")
             {
-                values.push((
-                    "OwnerId".into(),
-                    Some(crate::sandbox::crm::integration_user_id()),
-                ));
+                values.push(("OwnerId".into(), crate::sandbox::crm::integration_user_id()));
             }
             let created = now_ms - rng.gen_range(1..400) * 86_400_000;
             let modified = created + rng.gen_range(0..(now_ms - created).max(1));

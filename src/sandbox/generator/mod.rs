@@ -269,10 +269,9 @@ impl<'a> Seeder<'a> {
     }
 
     fn insert(&mut self, values: Vec<(&str, String)>, rng: &mut ChaCha8Rng) -> Option<String> {
-        let values: Vec<(String, Option<String>)> = values
+        let values: Vec<(&str, String)> = values
             .into_iter()
             .filter(|(name, value)| self.has(name) && !value.is_empty())
-            .map(|(name, value)| (name.to_string(), Some(value)))
             .collect();
         let created =
             self.now_ms - rng.gen_range(1..400) * 86_400_000 - rng.gen_range(0..86_400_000);
@@ -281,10 +280,10 @@ impl<'a> Seeder<'a> {
     }
 }
 
-fn insert_seeded(
+fn insert_seeded<N: AsRef<str>>(
     crm: &mut Crm,
     object: &str,
-    values: &[(String, Option<String>)],
+    values: &[(N, String)],
     created_ms: i64,
     modified_ms: i64,
 ) -> Option<String> {
@@ -299,11 +298,11 @@ fn insert_seeded(
     let table = crm.store.tables.get_mut(object)?;
     let mut record = Record::new(id.clone(), created_ms);
     record.modified_ms = modified_ms;
-    let changes: Vec<(u16, Option<Box<str>>)> = values
+    let packed: Vec<(u16, &str)> = values
         .iter()
-        .map(|(n, v)| (table.intern(n), v.clone().map(String::into_boxed_str)))
+        .map(|(name, value)| (table.intern(name.as_ref()), value.as_str()))
         .collect();
-    record.apply(&changes);
+    record.set_all(packed);
     table.insert(record);
     Some(id)
 }

@@ -118,8 +118,8 @@ impl Table {
 
     pub fn insert(&mut self, record: Record) -> u32 {
         let slot = self.records.len() as u32;
-        for (field, value) in record.values.iter() {
-            if let Some(map) = self.indexes.get_mut(field) {
+        for (field, value) in record.fields() {
+            if let Some(map) = self.indexes.get_mut(&field) {
                 map.entry(value.to_lowercase().into())
                     .or_default()
                     .push(slot);
