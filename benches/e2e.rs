@@ -48,7 +48,7 @@ sync deals: hs.deals <-> sf.Opportunity {
   conflict prefer hs
   hs.dealname  <-> sf.Name truncate 120
   hs.amount    <-> sf.Amount
-  hs.closedate <-> sf.CloseDate
+  hs.closedate <-> sf.CloseDate transform date(hs.closedate) reverse sf.CloseDate
   hs.dealstage -> sf.StageName via {
     "appointmentscheduled"  => "Prospecting"
     "qualifiedtobuy"        => "Qualification"
@@ -133,7 +133,13 @@ fn one_run() -> RunResult {
     }
     let dir = tempfile::tempdir().expect("dir");
     std::fs::write(dir.path().join("bench.tandem"), SPEC).expect("spec");
-    let validation = tandem::project::validate(dir.path(), &Default::default()).expect("spec");
+    let validation = tandem::project::validate(
+        dir.path(),
+        &tandem::project::ValidateOptions {
+            schemas_dir: Some(std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("schemas")),
+        },
+    )
+    .expect("spec");
     assert!(
         !tandem::diagnostics::has_errors(&validation.diags),
         "{:?}",
