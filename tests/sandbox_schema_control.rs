@@ -118,6 +118,8 @@ async fn hubspot_property_removed_disappears_from_properties_and_writes_fail_pro
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
+    let single = api.get("/crm/v3/properties/contacts/jobtitle").await;
+    assert_eq!(single.status, StatusCode::NOT_FOUND, "{}", single.text);
     let names = property_names(&api.get("/crm/v3/properties/contacts").await.json());
     assert!(!names.contains(&"jobtitle".to_string()));
     assert!(names.contains(&"email".to_string()));
@@ -222,6 +224,10 @@ async fn field_made_read_only_shows_in_describe_and_rejects_writes() {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        (&body["createable"], &body["updateable"]),
+        (&json!(false), &json!(false))
+    );
     let describe = sf
         .get(&format!("{SF}/sobjects/Contact/describe"))
         .await
@@ -250,6 +256,27 @@ async fn field_made_read_only_shows_in_describe_and_rejects_writes() {
         .await;
     assert_eq!(update.status, StatusCode::BAD_REQUEST, "{}", update.text);
     assert_eq!(sf_code(&update), "INVALID_FIELD_FOR_INSERT_UPDATE");
+
+    // Either side alone: createable comes back, updateable stays off.
+    let (status, body) = control(
+        &sandbox.salesforce_url(),
+        Method::PATCH,
+        "/_sandbox/schema/Contact/fields/Department",
+        Some(json!({"createable": true})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        (&body["createable"], &body["updateable"]),
+        (&json!(true), &json!(false))
+    );
+    let created = sf
+        .post(
+            &format!("{SF}/sobjects/Contact"),
+            json!({"LastName": "S", "Department": "Sales"}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
 
     let hs = Api::hubspot(&sandbox);
     let (status, body) = control(

@@ -223,7 +223,7 @@ pub fn router(system: System) -> Router<Arc<Shared>> {
             })
             .patch(move |State(s): Ctx, Path((object, field)): Path<(String, String)>, Json(access): Json<FieldAccess>| async move {
                 match SandboxControl::new(s).set_field_access(system, &object, &field, access) {
-                    Ok(()) => ok(json!({"object": object, "field": field, "createable": access.createable, "updateable": access.updateable})),
+                    Ok(now) => ok(json!({"object": object, "field": field, "createable": now.createable, "updateable": now.updateable})),
                     Err(error) => control_error(error),
                 }
             }),

@@ -3,14 +3,14 @@
 //! and properties responses, SOQL and write validation all read this catalog, so a removed
 //! field is then unknown everywhere (INVALID_FIELD, PROPERTY_DOESNT_EXIST).
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{ControlError, SandboxControl, resolve_object};
 use crate::sandbox::crm::Crm;
 use crate::schema::{FieldSchema, System};
 
 /// Which writes a field accepts; `None` leaves that side as it is.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FieldAccess {
     pub createable: Option<bool>,
@@ -59,29 +59,35 @@ impl SandboxControl {
         Ok(())
     }
 
-    /// Changes whether creates and updates may set a field. On HubSpot, a property neither
-    /// side may write is `modificationMetadata.readOnlyValue`.
+    /// Changes whether creates and updates may set a field; returns the field's resulting
+    /// access. On HubSpot, a property neither side may write is
+    /// `modificationMetadata.readOnlyValue`.
     pub fn set_field_access(
         &self,
         system: System,
         object: &str,
         field: &str,
         access: FieldAccess,
-    ) -> Result<(), ControlError> {
+    ) -> Result<FieldAccess, ControlError> {
         let mut crm = self.shared.system(system).write();
         let (object, name) = resolve_field(&crm, object, field)?;
-        if let Some(schema) = field_mut(&mut crm, &object, &name) {
-            if let Some(createable) = access.createable {
-                schema.createable = createable;
-            }
-            if let Some(updateable) = access.updateable {
-                schema.updateable = updateable;
-            }
-            if system == System::Hubspot {
-                schema.read_only_value = !schema.createable && !schema.updateable;
-            }
+        let schema = field_mut(&mut crm, &object, &name).ok_or(ControlError::UnknownField {
+            object,
+            field: name,
+        })?;
+        if let Some(createable) = access.createable {
+            schema.createable = createable;
         }
-        Ok(())
+        if let Some(updateable) = access.updateable {
+            schema.updateable = updateable;
+        }
+        if system == System::Hubspot {
+            schema.read_only_value = !schema.createable && !schema.updateable;
+        }
+        Ok(FieldAccess {
+            createable: Some(schema.createable),
+            updateable: Some(schema.updateable),
+        })
     }
 }
 
