@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use tandem::sandbox::{Sandbox, SandboxConfig, SandboxHandle, catalog};
+use tandem::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
 
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
@@ -163,7 +163,7 @@ async fn pulled_snapshots_validate_the_spec_and_match_the_live_schemas() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn diff_fails_on_a_removed_field_and_a_removed_mapped_picklist_value() {
-    let original = Sandbox::start(SandboxConfig {
+    let sandbox = Sandbox::start(SandboxConfig {
         records_per_object: 2,
         ..SandboxConfig::default()
     })
@@ -171,7 +171,7 @@ async fn diff_fails_on_a_removed_field_and_a_removed_mapped_picklist_value() {
     .unwrap();
     let (dir, _spec) = revops_copy();
     let pull = tandem(
-        &original,
+        &sandbox,
         dir.path(),
         &[
             "schema",
@@ -184,39 +184,31 @@ async fn diff_fails_on_a_removed_field_and_a_removed_mapped_picklist_value() {
     )
     .await;
     assert!(pull.status.success());
-    original.shutdown().await.unwrap();
 
     // The admin deletes contacts.jobtitle (mapped to sf.Title), contacts.website (unused by
-    // the spec) and the Lead Status value "Working - Contacted" (named by a value map).
-    let mut hubspot = catalog::standard_hubspot();
-    let contacts = hubspot.objects.get_mut("contacts").unwrap();
-    contacts.fields.remove("jobtitle");
-    contacts.fields.remove("website");
-    let mut salesforce = catalog::standard_salesforce();
-    let status = salesforce
-        .objects
-        .get_mut("Lead")
-        .unwrap()
-        .fields
-        .get_mut("Status")
-        .unwrap();
-    status
-        .picklist
-        .as_mut()
-        .unwrap()
-        .values
-        .retain(|value| value.value != "Working - Contacted");
-    let changed = Sandbox::start(SandboxConfig {
-        records_per_object: 2,
-        hubspot_schema: Some(hubspot),
-        salesforce_schema: Some(salesforce),
-        ..SandboxConfig::default()
-    })
-    .await
-    .unwrap();
+    // the spec) and the Lead Status value "Working - Contacted" (named by a value map),
+    // through the running sandbox's control API.
+    let client = reqwest::Client::new();
+    for (base, path) in [
+        (
+            sandbox.hubspot_url(),
+            "/_sandbox/schema/contacts/fields/jobtitle",
+        ),
+        (
+            sandbox.hubspot_url(),
+            "/_sandbox/schema/contacts/fields/website",
+        ),
+        (
+            sandbox.salesforce_url(),
+            "/_sandbox/schema/Lead/fields/Status/values/Working%20-%20Contacted",
+        ),
+    ] {
+        let response = client.delete(format!("{base}{path}")).send().await.unwrap();
+        assert_eq!(response.status(), reqwest::StatusCode::OK, "{path}");
+    }
 
     let diff = tandem(
-        &changed,
+        &sandbox,
         dir.path(),
         &[
             "schema",
@@ -244,7 +236,7 @@ async fn diff_fails_on_a_removed_field_and_a_removed_mapped_picklist_value() {
     );
 
     let json = tandem(
-        &changed,
+        &sandbox,
         dir.path(),
         &[
             "schema",
@@ -259,7 +251,7 @@ async fn diff_fails_on_a_removed_field_and_a_removed_mapped_picklist_value() {
     .await;
     let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(report["breaking"], 2);
-    changed.shutdown().await.unwrap();
+    sandbox.shutdown().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

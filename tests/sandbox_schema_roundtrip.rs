@@ -5,7 +5,9 @@
 
 mod sandbox_support;
 
-use sandbox_support::{Api, SF, start};
+use sandbox_support::{Api, SF, start, start_with};
+use serde_json::Value;
+use tandem::sandbox::SandboxConfig;
 use tandem::schema::convert::{
     HubspotObjectInfo, hubspot_object, hubspot_owners, salesforce_object,
 };
@@ -68,6 +70,77 @@ async fn salesforce_describes_convert_back_to_the_shipped_snapshot() {
         );
         assert_eq!(converted.label, expected.label, "{name} label");
     }
+}
+
+/// The raw `defaultedOnCreate` of every field of a describe, by field name.
+fn wire_defaulted(describe: &str) -> Vec<(String, bool)> {
+    let describe: Value = serde_json::from_str(describe).expect("describe is JSON");
+    describe["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .map(|f| {
+            let name = f["name"].as_str().expect("name").to_string();
+            let flag = f["defaultedOnCreate"].as_bool().expect("defaultedOnCreate");
+            (name, flag)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn describe_defaulted_on_create_is_the_models_flag_owner_id_included() {
+    let sandbox = start(1).await;
+    let api = Api::salesforce(&sandbox);
+    let shipped = standard::salesforce();
+    let mut owner_fields = 0;
+    for (name, expected) in &shipped.objects {
+        let reply = api.get(&format!("{SF}/sobjects/{name}/describe")).await;
+        for (field, flag) in wire_defaulted(&reply.text) {
+            let model = expected
+                .field(&field)
+                .expect("described field is in the model");
+            assert_eq!(flag, model.defaulted_on_create, "{name}.{field}");
+            if field == "OwnerId" {
+                assert!(flag, "{name}.OwnerId is defaulted to the running user");
+                owner_fields += 1;
+            }
+        }
+    }
+    assert!(
+        owner_fields >= 4,
+        "Account, Contact, Lead, Opportunity own records"
+    );
+}
+
+#[tokio::test]
+async fn describe_defaulted_on_create_follows_a_catalog_that_sets_it_on_a_nillable_field() {
+    // A nillable field the catalog marks defaulted: no rule derived from other flags could
+    // produce it, only the model's own flag.
+    let mut salesforce = standard::salesforce();
+    let department = salesforce
+        .objects
+        .get_mut("Contact")
+        .and_then(|o| o.fields.get_mut("Department"))
+        .expect("Contact.Department");
+    assert!(department.nillable && !department.defaulted_on_create);
+    department.defaulted_on_create = true;
+    let sandbox = start_with(SandboxConfig {
+        records_per_object: 0,
+        salesforce_schema: Some(salesforce),
+        ..SandboxConfig::default()
+    })
+    .await;
+    let api = Api::salesforce(&sandbox);
+    let reply = api.get(&format!("{SF}/sobjects/Contact/describe")).await;
+    let flags = wire_defaulted(&reply.text);
+    assert!(
+        flags.contains(&("Department".to_string(), true)),
+        "{flags:?}"
+    );
+    assert!(flags.contains(&("Title".to_string(), false)), "{flags:?}");
+    let converted = salesforce_object(&reply.text).expect("describe converts");
+    let department = converted.field("Department").expect("Department");
+    assert!(department.defaulted_on_create && !department.required_on_create);
 }
 
 #[tokio::test]

@@ -20,7 +20,27 @@ pub enum FaultKind {
     Timeout,
     /// HTTP 401 as if the token had expired (the token itself stays valid).
     Unauthorized,
+    /// Salesforce collection updates and upserts (`PATCH /composite/sobjects...`): the first
+    /// record that updates an existing record fails with `UNABLE_TO_LOCK_ROW`, as when
+    /// another transaction holds it. Queued, it waits for such a call.
+    UnableToLockRow,
 }
+
+impl FaultKind {
+    /// Whether this fault can happen on a call to `endpoint` (`METHOD /route/{template}`).
+    pub fn applies_to(self, endpoint: &str) -> bool {
+        match self {
+            FaultKind::UnableToLockRow => {
+                endpoint.starts_with("PATCH ") && endpoint.contains("/composite/sobjects")
+            }
+            _ => true,
+        }
+    }
+}
+
+/// Marks a request the gate let through with a row-lock fault for the handler to apply.
+#[derive(Debug, Clone, Copy)]
+pub struct RowLockFault;
 
 /// Probabilities (0.0..=1.0) and fixed latency applied to every API call.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -61,7 +81,11 @@ impl Faults {
                 return None;
             }
         }
-        if let Some(kind) = self.queued.pop_front() {
+        if let Some(kind) = self.queued.front().copied() {
+            if !kind.applies_to(endpoint) {
+                return None;
+            }
+            self.queued.pop_front();
             return Some(kind);
         }
         let settings = &self.settings;
@@ -107,6 +131,20 @@ mod tests {
         assert_eq!(faults.draw("GET /x"), Some(FaultKind::ServerError));
         assert_eq!(faults.draw("GET /x"), Some(FaultKind::RateLimited));
         assert_eq!(faults.draw("GET /x"), None);
+    }
+
+    #[test]
+    fn a_queued_row_lock_waits_for_a_collection_update() {
+        let mut faults = Faults::new(ChaCha8Rng::seed_from_u64(1));
+        faults.queued.extend([FaultKind::UnableToLockRow]);
+        let update = "PATCH /services/data/{version}/composite/sobjects";
+        assert_eq!(faults.draw("GET /services/data/{version}/query"), None);
+        assert_eq!(
+            faults.draw("POST /services/data/{version}/composite/sobjects"),
+            None
+        );
+        assert_eq!(faults.draw(update), Some(FaultKind::UnableToLockRow));
+        assert_eq!(faults.draw(update), None);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::schema::System;
 
 use super::Shared;
 use super::auth::TokenCheck;
-use super::faults::FaultKind;
+use super::faults::{FaultKind, RowLockFault};
 use super::limits::{LimitHit, Usage};
 
 /// The counter key of a request: `METHOD /route/{template}`.
@@ -49,7 +49,8 @@ pub async fn count_only(
 }
 
 enum Verdict {
-    Pass(Usage),
+    /// Let the call through; `true` when the handler must apply a row-lock fault.
+    Pass(Usage, bool),
     Refuse(Response),
     Hang(u64),
 }
@@ -77,14 +78,17 @@ pub async fn gate(
                 Some(FaultKind::Timeout) => {
                     Verdict::Hang(gate.faults.settings.timeout_ms.unwrap_or(30_000))
                 }
-                Some(kind) => Verdict::Refuse(fault_response(system, kind, usage)),
-                None => {
+                Some(kind) if kind != FaultKind::UnableToLockRow => {
+                    Verdict::Refuse(fault_response(system, kind, usage))
+                }
+                drawn => {
+                    let locked = drawn == Some(FaultKind::UnableToLockRow);
                     let now = shared.clock.now_ms();
                     match gate
                         .limits
                         .admit(now, system == System::Hubspot && !is_search, is_search)
                     {
-                        Ok(usage) => Verdict::Pass(usage),
+                        Ok(usage) => Verdict::Pass(usage, locked),
                         Err(hit) => {
                             Verdict::Refuse(limit_response(system, hit, gate.limits.usage()))
                         }
@@ -112,7 +116,11 @@ pub async fn gate(
                 false,
             )
         }
-        Verdict::Pass(usage) => {
+        Verdict::Pass(usage, locked) => {
+            let mut request = request;
+            if locked {
+                request.extensions_mut().insert(RowLockFault);
+            }
             let response = next.run(request).await;
             with_headers(system, response, usage, is_search)
         }
@@ -229,6 +237,9 @@ fn fault_response(system: System, kind: FaultKind, usage: Usage) -> Response {
         FaultKind::RateLimited => return limit_response(system, LimitHit::Burst, usage),
         FaultKind::Unauthorized => return unauthorized(system, true, usage),
         FaultKind::Timeout => server_error(system, StatusCode::GATEWAY_TIMEOUT),
+        // Never refused as a whole call: `gate` hands it to the collection handler, which
+        // fails one record. Kept here only so the match stays exhaustive.
+        FaultKind::UnableToLockRow => server_error(system, StatusCode::SERVICE_UNAVAILABLE),
     };
     with_headers(system, response, usage, false)
 }

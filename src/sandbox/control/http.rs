@@ -5,12 +5,12 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::{ControlError, ConvertOptions, SandboxControl};
+use super::{ControlError, ConvertOptions, FieldAccess, SandboxControl};
 use crate::sandbox::faults::{FaultKind, FaultSettings};
 use crate::sandbox::limits::LimitSettings;
 use crate::sandbox::{Shared, clock};
@@ -20,7 +20,10 @@ type Ctx = State<Arc<Shared>>;
 
 fn control_error(error: ControlError) -> Response {
     let status = match error {
-        ControlError::UnknownObject(_) | ControlError::NotFound { .. } => StatusCode::NOT_FOUND,
+        ControlError::UnknownObject(_)
+        | ControlError::UnknownField { .. }
+        | ControlError::UnknownValue { .. }
+        | ControlError::NotFound { .. } => StatusCode::NOT_FOUND,
         _ => StatusCode::BAD_REQUEST,
     };
     (status, Json(json!({"error": error.to_string()}))).into_response()
@@ -208,6 +211,30 @@ pub fn router(system: System) -> Router<Arc<Shared>> {
             put(move |State(s): Ctx, Path(object): Path<String>, Json(body): Json<RuleBody>| async move {
                 SandboxControl::new(s).set_duplicate_rule(&object, body.enabled);
                 ok(json!({"object": object, "enabled": body.enabled}))
+            }),
+        )
+        .route(
+            "/_sandbox/schema/{object}/fields/{field}",
+            delete(move |State(s): Ctx, Path((object, field)): Path<(String, String)>| async move {
+                match SandboxControl::new(s).remove_field(system, &object, &field) {
+                    Ok(()) => ok(json!({"object": object, "field": field, "removed": true})),
+                    Err(error) => control_error(error),
+                }
+            })
+            .patch(move |State(s): Ctx, Path((object, field)): Path<(String, String)>, Json(access): Json<FieldAccess>| async move {
+                match SandboxControl::new(s).set_field_access(system, &object, &field, access) {
+                    Ok(now) => ok(json!({"object": object, "field": field, "createable": now.createable, "updateable": now.updateable})),
+                    Err(error) => control_error(error),
+                }
+            }),
+        )
+        .route(
+            "/_sandbox/schema/{object}/fields/{field}/values/{value}",
+            delete(move |State(s): Ctx, Path((object, field, value)): Path<(String, String, String)>| async move {
+                match SandboxControl::new(s).remove_picklist_value(system, &object, &field, &value) {
+                    Ok(()) => ok(json!({"object": object, "field": field, "value": value, "removed": true})),
+                    Err(error) => control_error(error),
+                }
             }),
         )
         .route(

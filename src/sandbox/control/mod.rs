@@ -1,6 +1,7 @@
 //! Control of a running sandbox, in process ([`SandboxControl`]) and over HTTP under
 //! `/_sandbox/` on each server: call counters, faults, limits, token expiry, the clock, the
-//! write log, and acting as a CRM user (create, edit, delete, merge, convert a lead).
+//! write log, acting as a CRM user (create, edit, delete, merge, convert a lead), and schema
+//! changes an admin makes (delete a field or a picklist value, make a field read-only).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -9,8 +10,10 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 mod http;
+mod schema;
 
 pub use http::router;
+pub use schema::FieldAccess;
 
 use super::crm::{Actor, Crm, WriteLogEntry};
 use super::faults::{FaultKind, FaultSettings};
@@ -25,6 +28,14 @@ use crate::schema::System;
 pub enum ControlError {
     #[error("unknown object `{0}`")]
     UnknownObject(String),
+    #[error("object `{object}` has no field `{field}`")]
+    UnknownField { object: String, field: String },
+    #[error("field `{object}.{field}` has no picklist value `{value}`")]
+    UnknownValue {
+        object: String,
+        field: String,
+        value: String,
+    },
     #[error("no live {object} record with id `{id}`")]
     NotFound { object: String, id: String },
     #[error("invalid values: {0:?}")]

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -203,12 +204,28 @@ fn delimiter(name: &str) -> u8 {
     }
 }
 
+/// The most CSV one Bulk API 2.0 upload may carry: 150 MB.
+pub const MAX_UPLOAD_BYTES: usize = 150 * 1024 * 1024;
+
 pub async fn upload(
     State(shared): State<Arc<Shared>>,
     Path((version, job)): Path<(String, String)>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<StatusCode, SfError> {
     api_version(&version)?;
+    let body = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            SfError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "EXCEEDED_MAX_SIZE_REQUEST",
+                format!(
+                    "Maximum size of request reached. Maximum size of request is {MAX_UPLOAD_BYTES} bytes."
+                ),
+            )
+        } else {
+            SfError::bad_request("INVALID_CSV", format!("could not read the upload: {rejection}"))
+        }
+    })?;
     let mut crm = shared.salesforce.write();
     let job = crm.bulk_jobs.get_mut(&job).ok_or_else(not_found_job)?;
     if job.state != "Open" {

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Extension, Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Map, Value, json};
 
@@ -15,6 +15,7 @@ use super::render::record_json;
 use super::write::{self, RecordFailure, WriteOptions};
 use crate::sandbox::Shared;
 use crate::sandbox::crm::Crm;
+use crate::sandbox::faults::RowLockFault;
 use crate::sandbox::hubspot::render::QueryParams;
 
 pub const MAX_RECORDS: usize = 200;
@@ -103,6 +104,30 @@ enum Planned {
     Create(String, Vec<(String, Option<String>)>),
     Update(String, u32, Vec<(String, Option<String>)>),
     Failed(Option<String>, Vec<SfFault>),
+}
+
+/// An injected row-lock fault: the first record updating an existing record fails with
+/// `UNABLE_TO_LOCK_ROW` (with `allOrNone` the others then roll back, as for any failure).
+fn apply_row_lock(crm: &Crm, plans: &mut [Planned], lock: Option<Extension<RowLockFault>>) {
+    if lock.is_none() {
+        return;
+    }
+    let Some(planned) = plans.iter_mut().find(|p| matches!(p, Planned::Update(..))) else {
+        return;
+    };
+    if let Planned::Update(object, slot, _) = planned {
+        let id = crm
+            .store
+            .table(object)
+            .map(|t| t.record(*slot).id.to_string())
+            .unwrap_or_default();
+        let fault = SfFault::new(
+            "UNABLE_TO_LOCK_ROW",
+            format!("unable to obtain exclusive access to this record or 1 records: {id}"),
+            Vec::new(),
+        );
+        *planned = Planned::Failed(Some(id), vec![fault]);
+    }
 }
 
 /// Request-level failures abort the call with 400; the rest become per-record results.
@@ -203,6 +228,7 @@ pub async fn update(
     State(shared): State<Arc<Shared>>,
     Path(version): Path<String>,
     headers: HeaderMap,
+    lock: Option<Extension<RowLockFault>>,
     SfJson(body): SfJson<Value>,
 ) -> Result<Json<Value>, SfError> {
     api_version(&version)?;
@@ -234,6 +260,7 @@ pub async fn update(
         };
         plans.push(settle(planned, id)?);
     }
+    apply_row_lock(&crm, &mut plans, lock);
     Ok(Json(Value::Array(execute(
         &shared,
         &mut crm,
@@ -248,6 +275,7 @@ pub async fn upsert(
     State(shared): State<Arc<Shared>>,
     Path((version, object, field)): Path<(String, String, String)>,
     headers: HeaderMap,
+    lock: Option<Extension<RowLockFault>>,
     SfJson(body): SfJson<Value>,
 ) -> Result<Json<Value>, SfError> {
     api_version(&version)?;
@@ -320,6 +348,7 @@ pub async fn upsert(
         };
         plans.push(settle(planned, None)?);
     }
+    apply_row_lock(&crm, &mut plans, lock);
     Ok(Json(Value::Array(execute(
         &shared,
         &mut crm,

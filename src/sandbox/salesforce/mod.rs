@@ -17,6 +17,7 @@ pub mod write;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use axum::routing::{MethodRouter, get, post, put};
 
@@ -128,14 +129,11 @@ pub fn router(shared: Arc<Shared>) -> Router {
             .patch(bulk::set_state)
             .delete(bulk::delete_job),
     );
-    api = api.route(
-        &format!("{base}/jobs/ingest/{{job}}/batches"),
-        put(bulk::upload),
-    );
-    api = api.route(
-        &format!("{base}/jobs/ingest/{{job}}/batches/"),
-        put(bulk::upload),
-    );
+    // Only the CSV upload may exceed axum's 2 MB default body limit: up to 150 MB, as the
+    // real Bulk API 2.0 accepts per upload (beyond it `bulk::upload` answers Salesforce's way).
+    let upload = || put(bulk::upload).layer(DefaultBodyLimit::max(bulk::MAX_UPLOAD_BYTES));
+    api = api.route(&format!("{base}/jobs/ingest/{{job}}/batches"), upload());
+    api = api.route(&format!("{base}/jobs/ingest/{{job}}/batches/"), upload());
     api = both(
         api,
         &format!("{base}/jobs/ingest/{{job}}/successfulResults"),

@@ -209,10 +209,12 @@ pub fn field_json(object: &ObjectSchema, field: &FieldSchema) -> Value {
         .as_ref()
         .map(|d| typed_value(Some(field.field_type), d))
         .unwrap_or(Value::Null);
-    // Chosen so `createable && !nillable && !defaultedOnCreate` (the describe rule for
-    // "required on create") reproduces the model's flag exactly.
-    let defaulted = !field.required_on_create
-        && (field.default_value.is_some() || (field.createable && !field.nillable));
+    // The model's own flag. A createable, non-nillable field the model does not require is
+    // one Salesforce fills in, so it is defaulted too even where a hand-written catalog left
+    // the flag out: `createable && !nillable && !defaultedOnCreate` (the describe rule for
+    // "required on create") then reproduces the model's `required_on_create` exactly.
+    let defaulted = field.defaulted_on_create
+        || (!field.required_on_create && field.createable && !field.nillable);
     let name_field = match object.name.as_str() {
         "Contact" | "Lead" | "User" => false,
         _ => field.name == "Name",
