@@ -568,3 +568,18 @@ fn plan_is_deterministic_and_round_trips_through_json() {
     let back: tandem::plan::Plan = serde_json::from_str(&text).unwrap();
     assert_eq!(back, first);
 }
+
+#[test]
+fn streamed_plan_digest_equals_digest_of_rendered_json() {
+    use sha2::Digest;
+    let (program, store, mut hs, mut sf) = seeded_accounts();
+    let plan = plan_now(&program, &store, &mut hs, &mut sf);
+    assert!(!plan.syncs.is_empty());
+    let rendered = view::render_json(&plan);
+    let old: String = sha2::Sha256::digest(rendered.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(view::plan_digest(&plan), old);
+    assert_eq!(old.len(), 64);
+}
