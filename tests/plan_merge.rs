@@ -398,6 +398,48 @@ fn will_fail_lists_required_picklist_and_length_problems() {
 }
 
 #[test]
+fn unmapped_value_under_else_error_names_the_missing_entry() {
+    let mut sync = leads_sync();
+    // `else error`: no fallback value and no passthrough.
+    if let Some(tandem::compile::Expr::ValueMap {
+        otherwise,
+        passthrough,
+        ..
+    }) = sync.fields[7].to_sf.as_mut()
+    {
+        *otherwise = None;
+        *passthrough = false;
+    }
+    sync.hs.scope = None;
+    let program = program(vec![sync]);
+    let store = StateStore::open_in_memory().unwrap();
+    let (mut hs, mut sf) = crms();
+    hs.put(
+        "contacts",
+        "601",
+        &[
+            ("email", json!("d@x.com")),
+            ("company", json!("Z")),
+            ("lastname", json!("Lee")),
+            ("lifecyclestage", json!("evangelist")),
+        ],
+    );
+    let plan = plan_now(&program, &store, &mut hs, &mut sf);
+    let reasons: Vec<&String> = plan.syncs[0]
+        .will_fail
+        .iter()
+        .flat_map(|w| &w.reasons)
+        .collect();
+    assert!(
+        reasons.iter().any(|r| r.contains(
+            "the value \"evangelist\" has no entry in the value map, and the map's `else error` rejects it"
+        )),
+        "{reasons:?}"
+    );
+    assert!(reasons.iter().all(|r| !r.contains("has no `else`")));
+}
+
+#[test]
 fn scope_keeps_out_of_scope_contacts_from_being_created() {
     let program = program(vec![leads_sync()]);
     let store = StateStore::open_in_memory().unwrap();
