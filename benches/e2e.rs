@@ -99,11 +99,16 @@ fn serve_sandbox() {
 }
 
 fn peak_rss_mb() -> f64 {
+    status_mb("VmHWM:")
+}
+
+/// Reads one memory line (`VmHWM:`, `VmRSS:`) of /proc/self/status, in MB.
+fn status_mb(key: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
+                .find(|l| l.starts_with(key))
                 .and_then(|l| l.split_whitespace().nth(1))
                 .and_then(|kb| kb.parse::<f64>().ok())
         })
@@ -171,6 +176,7 @@ fn one_run() -> RunResult {
         let reads = tandem::runtime::read::read_all(&program, &state, &mut hs, &mut sf, false)
             .await
             .expect("reads");
+        phase("read");
         let plan = tandem::plan::plan(&PlanInputs {
             program: &program,
             schema_digest: &digest,
@@ -178,8 +184,9 @@ fn one_run() -> RunResult {
             reads: &reads,
             budget: ApiBudget::default(),
         });
+        phase("plan");
         drop(reads);
-        tandem::runtime::apply(
+        let summary = tandem::runtime::apply(
             &plan,
             &program,
             &digest,
@@ -189,7 +196,9 @@ fn one_run() -> RunResult {
             &mut |_| {},
         )
         .await
-        .expect("apply")
+        .expect("apply");
+        phase("apply");
+        summary
     });
     let seconds = started.elapsed().as_secs_f64();
     let _ = child.kill();
@@ -200,6 +209,15 @@ fn one_run() -> RunResult {
         calls: hs.calls() + sf.calls(),
         synced: summary.created + summary.updated + summary.linked,
     }
+}
+
+/// Where the memory goes: resident and peak-so-far after each stage of the first sync.
+fn phase(name: &str) {
+    eprintln!(
+        "  after {name}: RSS {:.0} MB, peak so far {:.0} MB",
+        status_mb("VmRSS:"),
+        status_mb("VmHWM:")
+    );
 }
 
 fn median(mut values: Vec<f64>) -> f64 {

@@ -398,6 +398,48 @@ fn will_fail_lists_required_picklist_and_length_problems() {
 }
 
 #[test]
+fn unmapped_value_under_else_error_names_the_missing_entry() {
+    let mut sync = leads_sync();
+    // `else error`: no fallback value and no passthrough.
+    if let Some(tandem::compile::Expr::ValueMap {
+        otherwise,
+        passthrough,
+        ..
+    }) = sync.fields[7].to_sf.as_mut()
+    {
+        *otherwise = None;
+        *passthrough = false;
+    }
+    sync.hs.scope = None;
+    let program = program(vec![sync]);
+    let store = StateStore::open_in_memory().unwrap();
+    let (mut hs, mut sf) = crms();
+    hs.put(
+        "contacts",
+        "601",
+        &[
+            ("email", json!("d@x.com")),
+            ("company", json!("Z")),
+            ("lastname", json!("Lee")),
+            ("lifecyclestage", json!("evangelist")),
+        ],
+    );
+    let plan = plan_now(&program, &store, &mut hs, &mut sf);
+    let reasons: Vec<&String> = plan.syncs[0]
+        .will_fail
+        .iter()
+        .flat_map(|w| &w.reasons)
+        .collect();
+    assert!(
+        reasons.iter().any(|r| r.contains(
+            "the value \"evangelist\" has no entry in the value map, and the map's `else error` rejects it"
+        )),
+        "{reasons:?}"
+    );
+    assert!(reasons.iter().all(|r| !r.contains("has no `else`")));
+}
+
+#[test]
 fn scope_keeps_out_of_scope_contacts_from_being_created() {
     let program = program(vec![leads_sync()]);
     let store = StateStore::open_in_memory().unwrap();
@@ -567,4 +609,19 @@ fn plan_is_deterministic_and_round_trips_through_json() {
     assert_eq!(text, view::render_json(&second));
     let back: tandem::plan::Plan = serde_json::from_str(&text).unwrap();
     assert_eq!(back, first);
+}
+
+#[test]
+fn streamed_plan_digest_equals_digest_of_rendered_json() {
+    use sha2::Digest;
+    let (program, store, mut hs, mut sf) = seeded_accounts();
+    let plan = plan_now(&program, &store, &mut hs, &mut sf);
+    assert!(!plan.syncs.is_empty());
+    let rendered = view::render_json(&plan);
+    let old: String = sha2::Sha256::digest(rendered.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(view::plan_digest(&plan), old);
+    assert_eq!(old.len(), 64);
 }

@@ -131,7 +131,7 @@ pub fn eval(expr: &Expr, ctx: &EvalContext<'_>) -> Result<Value, EvalError> {
                 return Ok(value);
             }
             Err(EvalError(format!(
-                "the value {key:?} has no entry in the value map and the map has no `else`"
+                "the value {key:?} has no entry in the value map, and the map's `else error` rejects it"
             )))
         }
     }

@@ -314,3 +314,36 @@ pub fn render_json(plan: &Plan) -> String {
     text.push('\n');
     text
 }
+
+/// The SHA-256 (lower-case hex) of exactly the bytes [`render_json`] returns, computed by
+/// streaming the serialization into the hasher: a large Plan is never rendered into one
+/// String just to be hashed, and saved plans keep the same digest.
+pub fn plan_digest(plan: &Plan) -> String {
+    use sha2::{Digest, Sha256};
+    let mut sink = HashWriter(Sha256::new());
+    if serde_json::to_writer_pretty(&mut sink, plan).is_err() {
+        // Mirror render_json's fallback so both always agree.
+        sink.0 = Sha256::new();
+        sink.0.update(b"{}");
+    }
+    sink.0.update(b"\n");
+    sink.0
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Feeds written bytes straight into a SHA-256 hasher.
+struct HashWriter(sha2::Sha256);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        sha2::Digest::update(&mut self.0, buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

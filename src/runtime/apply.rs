@@ -151,7 +151,7 @@ pub async fn apply<H: Crm, S: Crm>(
         run_id: run_id.clone(),
         ..ApplySummary::default()
     };
-    let digest = crate::compile::hex_digest(crate::plan::view::render_json(plan).as_bytes());
+    let digest = crate::plan::view::plan_digest(plan);
     let recovered = store.write(|w| {
         w.run_started(&run_id, &digest)?;
         w.journal_recover_pending()
