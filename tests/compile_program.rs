@@ -163,3 +163,61 @@ fn program_digest_is_stable_and_changes_with_the_spec() {
     c.syncs[0].limits.creates = Some(1);
     assert_ne!(a.digest(), c.digest());
 }
+
+/// The language reference: with neither `else => v` nor `else error`, a value the map does
+/// not list is written unchanged; `else error` rejects it.
+#[test]
+fn value_map_without_else_passes_unlisted_values_through() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("titles.tandem"),
+        r#"connection hs: hubspot
+connection sf: salesforce
+
+sync titles: hs.contacts <- sf.Contact {
+  match hs.email = sf.Email
+  hs.jobtitle <- sf.Title via { "CEO" => "Chief Executive Officer" }
+}
+"#,
+    )
+    .expect("spec written");
+    let validation = tandem::project::validate(
+        dir.path(),
+        &tandem::project::ValidateOptions {
+            schemas_dir: Some(root.join("schemas")),
+        },
+    )
+    .expect("loads");
+    assert!(
+        !tandem::diagnostics::has_errors(&validation.diags),
+        "{:?}",
+        validation.diags
+    );
+    let program =
+        compile_spec(&validation.spec, &Schemas::standard(), &BTreeMap::new()).expect("compiles");
+    let title = &program.sync("titles").expect("titles").fields[0];
+    match &title.to_hs {
+        Some(Expr::ValueMap {
+            otherwise,
+            passthrough,
+            ..
+        }) => assert!(otherwise.is_none() && *passthrough),
+        other => panic!("expected a value map, got {other:?}"),
+    }
+
+    // `else error` on the example's deal stages: no passthrough either way.
+    let program = revops();
+    let stage = program
+        .sync("deals")
+        .expect("deals")
+        .fields
+        .iter()
+        .find(|f| f.hs_field == "dealstage")
+        .expect("dealstage");
+    for expr in [&stage.to_hs, &stage.to_sf].into_iter().flatten() {
+        if let Expr::ValueMap { passthrough, .. } = expr {
+            assert!(!passthrough);
+        }
+    }
+}

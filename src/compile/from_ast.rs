@@ -439,6 +439,12 @@ impl Lowering<'_> {
             .then(|| transform_to_hs.unwrap_or_else(|| sf_expr.clone()));
         if let Some(map) = mapping.value_map() {
             let (forward_map, reverse_map) = self.value_maps(map);
+            // Orient the map's `=>` to the mapping's written sides before choosing systems.
+            let (forward_map, reverse_map) = if self.map_runs_right_to_left(map, mapping, flipped) {
+                (reverse_map, forward_map)
+            } else {
+                (forward_map, reverse_map)
+            };
             let (map_to_sf, map_to_hs) = if flipped {
                 (reverse_map, forward_map)
             } else {
@@ -496,6 +502,42 @@ impl Lowering<'_> {
         )
     }
 
+    /// Whether the map's `=>` runs from the mapping's right side to its left. A named map
+    /// with a header is read in the direction its fields say; an inline or headerless map
+    /// follows the direction the value flows (the language reference), so on a `<-` mapping
+    /// its `=>` runs right to left.
+    fn map_runs_right_to_left(
+        &mut self,
+        map: &ast::ValueMapRef,
+        mapping: &ast::Mapping,
+        flipped: bool,
+    ) -> bool {
+        let header = match map {
+            ast::ValueMapRef::Named(name) => self
+                .spec
+                .maps()
+                .find(|m| m.name.name == name.name)
+                .and_then(|def| def.header.clone()),
+            ast::ValueMapRef::Inline(_) => None,
+        };
+        match header {
+            Some(header) => {
+                let from = match header.direction {
+                    ast::Direction::RightToLeft => &header.right.connection,
+                    _ => &header.left.connection,
+                };
+                let text_left = if flipped {
+                    System::Salesforce
+                } else {
+                    System::Hubspot
+                };
+                self.system_of(from)
+                    .is_some_and(|system| system != text_left)
+            }
+            None => mapping.direction == ast::Direction::RightToLeft,
+        }
+    }
+
     /// The forward and reverse value maps of `via`.
     fn value_maps(&mut self, map: &ast::ValueMapRef) -> (Option<MapTable>, Option<MapTable>) {
         let body = match map {
@@ -529,12 +571,19 @@ impl Lowering<'_> {
                 reverse.entries.entry(key).or_insert(l);
             }
         }
+        // The language reference: `else => v` applies in the written direction only,
+        // `else error` rejects an unlisted value both ways, and with neither an unlisted
+        // value is written unchanged.
         match body.fallback().map(|arm| &arm.kind) {
             Some(ast::MapArmKind::Else { value }) => {
-                forward.otherwise = Some(literal(&value.value))
+                forward.otherwise = Some(literal(&value.value));
+                reverse.passthrough = true;
             }
-            Some(ast::MapArmKind::ElseError) | None => {}
-            Some(ast::MapArmKind::Pair { .. }) => {}
+            Some(ast::MapArmKind::ElseError) => {}
+            None | Some(ast::MapArmKind::Pair { .. }) => {
+                forward.passthrough = true;
+                reverse.passthrough = true;
+            }
         }
         (Some(forward), body.is_two_way().then_some(reverse))
     }
@@ -699,6 +748,8 @@ impl Lowering<'_> {
 struct MapTable {
     entries: BTreeMap<String, Value>,
     otherwise: Option<Value>,
+    /// An unlisted value is written unchanged (no `else error`).
+    passthrough: bool,
 }
 
 fn wrap_map(expr: Expr, map: Option<MapTable>) -> Expr {
@@ -707,7 +758,7 @@ fn wrap_map(expr: Expr, map: Option<MapTable>) -> Expr {
             operand: Box::new(expr),
             entries: map.entries,
             otherwise: map.otherwise,
-            passthrough: false,
+            passthrough: map.passthrough,
         },
         None => expr,
     }
