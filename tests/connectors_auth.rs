@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use connectors_support::*;
 use tandem::connectors::config::{self, HubSpotAuth, SalesforceAuth};
 use tandem::connectors::{ConnectorError, HubSpotClient, SalesforceClient, Secret};
+use tandem::sandbox::SandboxHandle;
 use tandem::schema::System;
 
 #[tokio::test]
@@ -100,5 +101,80 @@ async fn the_variables_tandem_sandbox_prints_configure_working_clients() {
     // Budget readings come from the CRMs' own headers.
     assert!(hubspot.stats().quota.daily_max.is_some());
     assert!(salesforce.stats().quota.daily_max.is_some());
+    sandbox.shutdown().await.unwrap();
+}
+
+/// A throwaway 2048-bit RSA key (PKCS#8 PEM) made with the `openssl` binary.
+fn throwaway_rsa_key() -> Secret {
+    let dir = tempfile::tempdir().unwrap();
+    let key_path = dir.path().join("key.pem");
+    let generated = std::process::Command::new("openssl")
+        .args([
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+        ])
+        .arg(&key_path)
+        .output()
+        .expect("openssl is needed to generate a throwaway RSA key for this test");
+    assert!(generated.status.success());
+    Secret::new(std::fs::read_to_string(&key_path).unwrap())
+}
+
+fn jwt_bearer_auth(sandbox: &SandboxHandle, client_id: String, audience: &str) -> SalesforceAuth {
+    SalesforceAuth::JwtBearer {
+        token_url: url::Url::parse(&sandbox.salesforce_url())
+            .unwrap()
+            .join("/services/oauth2/token")
+            .unwrap(),
+        client_id,
+        username: "sync@acme.example".to_string(),
+        audience: audience.to_string(),
+        private_key_pem: throwaway_rsa_key(),
+    }
+}
+
+#[tokio::test]
+async fn salesforce_jwt_bearer_authenticates_and_queries_over_http() {
+    let sandbox = sandbox(1, &[("Lead", 3)]).await;
+    let (client_id, _) = sandbox.client_credentials();
+    let mut config = salesforce_config(&sandbox, test_limits());
+    config.auth = jwt_bearer_auth(&sandbox, client_id, "https://login.salesforce.com");
+    let client = SalesforceClient::new(&config).unwrap();
+    let (leads, _) = read_all_pages!(
+        client
+            .query_changed("Lead", &["Email".to_string()], None)
+            .unwrap()
+    );
+    assert_eq!(leads.len(), 3);
+    assert_eq!(client.stats().auth, 1);
+    sandbox.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn salesforce_jwt_bearer_with_a_foreign_audience_is_an_invalid_grant() {
+    let sandbox = sandbox(1, &[("Lead", 3)]).await;
+    let (client_id, _) = sandbox.client_credentials();
+    let mut config = salesforce_config(&sandbox, test_limits());
+    config.auth = jwt_bearer_auth(&sandbox, client_id, "https://evil.example.com");
+    let client = SalesforceClient::new(&config).unwrap();
+    let error = client
+        .query_changed("Lead", &["Email".to_string()], None)
+        .unwrap()
+        .next_page()
+        .await
+        .unwrap_err();
+    match &error {
+        ConnectorError::TokenRefreshFailed {
+            error, description, ..
+        } => {
+            assert_eq!(error, "invalid_grant");
+            assert_eq!(description, "audience is invalid");
+        }
+        other => panic!("{other:?}"),
+    }
     sandbox.shutdown().await.unwrap();
 }
