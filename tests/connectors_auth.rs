@@ -178,3 +178,104 @@ async fn salesforce_jwt_bearer_with_a_foreign_audience_is_an_invalid_grant() {
     }
     sandbox.shutdown().await.unwrap();
 }
+
+/// Reads `{"refresh_token": "…"}` back from a refresh-token file.
+fn persisted_refresh_token(path: &std::path::Path) -> String {
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    json["refresh_token"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn hubspot_rotated_refresh_token_is_persisted_and_the_old_one_is_refused() {
+    let sandbox = sandbox(1, &[("contacts", 2)]).await;
+    sandbox.set_refresh_rotation(System::Hubspot, true);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("hubspot_refresh.json");
+    let original = sandbox.refresh_token(System::Hubspot);
+    let mut config = hubspot_oauth_config(&sandbox, test_limits(), Some(file.clone()));
+    if let HubSpotAuth::OAuth(refresh) = &mut config.auth {
+        refresh.access_token = None;
+    }
+
+    let first = HubSpotClient::new(&config).unwrap();
+    let (contacts, _) = read_all_pages!(first.read_all("contacts", &["email".to_string()]));
+    assert_eq!(contacts.len(), 2);
+    let rotated = persisted_refresh_token(&file);
+    assert_ne!(rotated, original);
+    assert_eq!(rotated, sandbox.refresh_token(System::Hubspot));
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        leftovers,
+        vec![std::ffi::OsString::from("hubspot_refresh.json")]
+    );
+
+    // A new run configured with the stale token reads the persisted one first.
+    let second = HubSpotClient::new(&config).unwrap();
+    let (contacts, _) = read_all_pages!(second.read_all("contacts", &["email".to_string()]));
+    assert_eq!(contacts.len(), 2);
+    assert_eq!(second.stats().auth, 1);
+    assert_ne!(persisted_refresh_token(&file), rotated);
+
+    // Without the file, the original token has been invalidated by rotation.
+    if let HubSpotAuth::OAuth(refresh) = &mut config.auth {
+        refresh.refresh_token_file = None;
+    }
+    let stale = HubSpotClient::new(&config).unwrap();
+    let error = stale
+        .read_all("contacts", &["email".to_string()])
+        .next_page()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, ConnectorError::TokenRefreshFailed { .. }),
+        "{error:?}"
+    );
+    sandbox.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn salesforce_rotated_refresh_token_is_persisted_and_the_old_one_is_refused() {
+    let sandbox = sandbox(1, &[("Lead", 2)]).await;
+    sandbox.set_refresh_rotation(System::Salesforce, true);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("salesforce_refresh.json");
+    let original = sandbox.refresh_token(System::Salesforce);
+    let mut config = salesforce_oauth_config(&sandbox, test_limits());
+    if let SalesforceAuth::RefreshToken(refresh) = &mut config.auth {
+        refresh.access_token = None;
+        refresh.refresh_token_file = Some(file.clone());
+    }
+    let fields = ["Email".to_string()];
+
+    let first = SalesforceClient::new(&config).unwrap();
+    let (leads, _) = read_all_pages!(first.query_changed("Lead", &fields, None).unwrap());
+    assert_eq!(leads.len(), 2);
+    let rotated = persisted_refresh_token(&file);
+    assert_ne!(rotated, original);
+    assert_eq!(rotated, sandbox.refresh_token(System::Salesforce));
+
+    let second = SalesforceClient::new(&config).unwrap();
+    let (leads, _) = read_all_pages!(second.query_changed("Lead", &fields, None).unwrap());
+    assert_eq!(leads.len(), 2);
+    assert_eq!(second.stats().auth, 1);
+
+    if let SalesforceAuth::RefreshToken(refresh) = &mut config.auth {
+        refresh.refresh_token_file = None;
+    }
+    let stale = SalesforceClient::new(&config).unwrap();
+    let error = stale
+        .query_changed("Lead", &fields, None)
+        .unwrap()
+        .next_page()
+        .await
+        .unwrap_err();
+    match &error {
+        ConnectorError::TokenRefreshFailed { error, .. } => assert_eq!(error, "invalid_grant"),
+        other => panic!("{other:?}"),
+    }
+    sandbox.shutdown().await.unwrap();
+}

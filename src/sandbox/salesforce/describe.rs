@@ -180,7 +180,9 @@ pub async fn token(
             if form.get("refresh_token") != Some(&gate.auth.refresh_token) {
                 return token_error("invalid_grant", "expired access/refresh token");
             }
-            false
+            // A rotated refresh token is returned so the client can store it.
+            gate.auth.after_refresh();
+            gate.auth.rotate_refresh
         }
         "client_credentials" => {
             if client_secret.is_none() {
