@@ -557,3 +557,71 @@ async fn objects_without_a_dedicated_generator_get_typed_valid_records() {
         "custom key prefix"
     );
 }
+
+/// One Salesforce refresh grant over the wire: (status, body).
+async fn salesforce_refresh(
+    sandbox: &tandem::sandbox::SandboxHandle,
+    refresh: &str,
+) -> (StatusCode, Value) {
+    let (client_id, client_secret) = sandbox.client_credentials();
+    let response = reqwest::Client::new()
+        .post(format!(
+            "{}/services/oauth2/token",
+            sandbox.salesforce_url()
+        ))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", client_id.as_str()),
+            ("client_secret", client_secret.as_str()),
+            ("refresh_token", refresh),
+        ])
+        .send()
+        .await
+        .expect("token call");
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn rotation_route_makes_each_salesforce_refresh_return_a_new_token_and_kill_the_old() {
+    let sandbox = start(1).await;
+    let sf = sandbox.salesforce_url();
+    let original = sandbox.refresh_token(System::Salesforce);
+
+    // Off by default: the same token refreshes twice and none is returned.
+    let (status, body) = salesforce_refresh(&sandbox, &original).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.get("refresh_token").is_none(), "{body}");
+
+    let (status, body) = control(
+        &sf,
+        reqwest::Method::PUT,
+        "/_sandbox/tokens/rotation",
+        Some(json!({"rotate": true})),
+    )
+    .await;
+    assert_eq!((status, body), (StatusCode::OK, json!({"rotate": true})));
+    let (status, body) = salesforce_refresh(&sandbox, &original).await;
+    assert_eq!(status, StatusCode::OK);
+    let rotated = body["refresh_token"]
+        .as_str()
+        .expect("rotated token")
+        .to_string();
+    assert_ne!(rotated, original);
+
+    let (status, body) = salesforce_refresh(&sandbox, &original).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"], json!("invalid_grant"));
+    let (status, _) = salesforce_refresh(&sandbox, &rotated).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (status, _) = control(
+        &sf,
+        reqwest::Method::PUT,
+        "/_sandbox/tokens/rotation",
+        Some(json!({"rotate": "yes"})),
+    )
+    .await;
+    assert!(status.is_client_error(), "{status}");
+    sandbox.shutdown().await.expect("shutdown");
+}

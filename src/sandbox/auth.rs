@@ -17,6 +17,10 @@ pub struct Auth {
     pub refresh_token: String,
     pub client_id: String,
     pub client_secret: String,
+    /// When on, each refresh grant mints a new refresh token and the old one stops working
+    /// (as with rotating refresh tokens on a connected app); off by default.
+    pub rotate_refresh: bool,
+    refresh_serial: u64,
 }
 
 pub enum TokenCheck {
@@ -38,6 +42,8 @@ impl Auth {
             refresh_token: String::new(),
             client_id: client_id.to_string(),
             client_secret: client_secret.to_string(),
+            rotate_refresh: false,
+            refresh_serial: 0,
         };
         auth.refresh_token = format!("{prefix}refresh-{}", auth.digest("refresh", 0));
         auth.issue();
@@ -60,6 +66,19 @@ impl Auth {
         self.valid.insert(token.clone());
         self.current = token.clone();
         token
+    }
+
+    /// After a successful refresh grant: with rotation on, replaces the refresh token so the
+    /// one just presented is refused from now on.
+    pub fn after_refresh(&mut self) {
+        if self.rotate_refresh {
+            self.refresh_serial += 1;
+            self.refresh_token = format!(
+                "{}refresh-{}",
+                self.prefix,
+                self.digest("refresh", self.refresh_serial)
+            );
+        }
     }
 
     pub fn check(&self, header: Option<&str>) -> TokenCheck {

@@ -372,6 +372,12 @@ impl SandboxHandle {
         self.shared.system(system).gate().auth.refresh_token.clone()
     }
 
+    /// Turns refresh-token rotation on or off for one system's token endpoint: when on, each
+    /// refresh grant answers a new refresh token and the presented one is refused afterwards.
+    pub fn set_refresh_rotation(&self, system: System, rotate: bool) {
+        self.shared.system(system).gate().auth.rotate_refresh = rotate;
+    }
+
     /// The OAuth client id / secret the token endpoints accept.
     pub fn client_credentials(&self) -> (String, String) {
         (

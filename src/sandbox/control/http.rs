@@ -33,6 +33,13 @@ fn ok(value: Value) -> Response {
     Json(value).into_response()
 }
 
+/// `PUT /_sandbox/tokens/rotation` body; a missing or non-boolean `rotate` is refused by the
+/// JSON extractor before anything changes.
+#[derive(Debug, Deserialize)]
+struct RotationBody {
+    rotate: bool,
+}
+
 #[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 struct AdvanceBody {
@@ -125,6 +132,13 @@ pub fn router(system: System) -> Router<Arc<Shared>> {
             post(move |State(s): Ctx| async move {
                 SandboxControl::new(s).expire_tokens(system);
                 ok(json!({"expired": true}))
+            }),
+        )
+        .route(
+            "/_sandbox/tokens/rotation",
+            put(move |State(s): Ctx, Json(body): Json<RotationBody>| async move {
+                SandboxControl::new(s).set_refresh_rotation(system, body.rotate);
+                ok(json!({"rotate": body.rotate}))
             }),
         )
         .route(

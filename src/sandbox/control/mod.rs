@@ -118,6 +118,11 @@ impl SandboxControl {
         self.shared.system(system).gate().auth.expire_all();
     }
 
+    /// Turns refresh-token rotation on or off for one server's token endpoint.
+    pub fn set_refresh_rotation(&self, system: System, rotate: bool) {
+        self.shared.system(system).gate().auth.rotate_refresh = rotate;
+    }
+
     pub fn exhaust_daily_limit(&self, system: System) {
         let now = self.shared.clock.now_ms();
         self.shared.system(system).gate().limits.exhaust_daily(now);

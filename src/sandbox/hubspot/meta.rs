@@ -214,6 +214,7 @@ pub async fn token(
             if form.get("refresh_token") != Some(&gate.auth.refresh_token) {
                 return oauth_error("BAD_REFRESH_TOKEN", "missing or unknown refresh token");
             }
+            gate.auth.after_refresh();
         }
         Some("authorization_code") => {
             if !form.contains_key("code") {

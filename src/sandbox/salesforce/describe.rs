@@ -146,7 +146,8 @@ fn token_error(error: &str, description: &str) -> Response {
         .into_response()
 }
 
-/// `POST /services/oauth2/token`: refresh_token, client_credentials and password grants.
+/// `POST /services/oauth2/token`: refresh_token, client_credentials, password and
+/// JWT bearer grants (see `jwt.rs` for what the assertion check covers).
 pub async fn token(
     State(shared): State<Arc<Shared>>,
     Form(form): Form<HashMap<String, String>>,
@@ -159,7 +160,19 @@ pub async fn token(
         .get("grant_type")
         .map(String::as_str)
         .unwrap_or_default();
-    if !gate.auth.client_matches(client_id, client_secret) {
+    // The JWT bearer grant names its client inside the assertion, not in the form.
+    if grant == "urn:ietf:params:oauth:grant-type:jwt-bearer" {
+        let assertion = form
+            .get("assertion")
+            .map(String::as_str)
+            .unwrap_or_default();
+        let now_secs = shared.clock.now_ms() / 1000;
+        if let Err(description) =
+            super::jwt::check_assertion(assertion, &gate.auth.client_id, &base, now_secs)
+        {
+            return token_error("invalid_grant", description);
+        }
+    } else if !gate.auth.client_matches(client_id, client_secret) {
         return token_error("invalid_client_id", "client identifier invalid");
     }
     let include_refresh = match grant {
@@ -167,7 +180,9 @@ pub async fn token(
             if form.get("refresh_token") != Some(&gate.auth.refresh_token) {
                 return token_error("invalid_grant", "expired access/refresh token");
             }
-            false
+            // A rotated refresh token is returned so the client can store it.
+            gate.auth.after_refresh();
+            gate.auth.rotate_refresh
         }
         "client_credentials" => {
             if client_secret.is_none() {
@@ -176,6 +191,7 @@ pub async fn token(
             false
         }
         "password" => true,
+        "urn:ietf:params:oauth:grant-type:jwt-bearer" => false,
         _ => return token_error("unsupported_grant_type", "grant type not supported"),
     };
     let access_token = gate.auth.issue();

@@ -8,6 +8,7 @@ pub mod bulk;
 pub mod collections;
 pub mod describe;
 pub mod errors;
+pub mod jwt;
 pub mod query;
 pub mod query_cursor;
 pub mod records;
