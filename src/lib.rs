@@ -10,7 +10,8 @@
 //! | [`plan`]    | Program + state + remote records            | Plan (pure diff and three-way merge)|
 //! | [`runtime`] | Plan + connectors + state store             | applied writes, journal, events    |
 //!
-//! At the edges: [`schema`] (the CRM-neutral schema model and snapshots), [`connectors`]
+//! At the edges: [`project`] (reads a spec's files, CSV tables and schema folder, and runs
+//! the offline pipeline), [`schema`] (the CRM-neutral schema model and snapshots), [`connectors`]
 //! (all outbound HTTP), [`state`] (the SQLite state store), [`sandbox`] (local HubSpot and
 //! Salesforce APIs on loopback) and [`cli`] (clap commands and views).
 //!
