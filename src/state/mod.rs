@@ -183,30 +183,38 @@ impl StateStore {
             .map_err(|e| db_error(&self.path, e))
     }
 
+    /// Runs a parameterless SELECT and maps every row; failures name the state file.
+    fn select_rows<T>(
+        &self,
+        sql: &str,
+        map_row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, StateError> {
+        let to_err = |e| db_error(&self.path, e);
+        let mut statement = self.conn.prepare(sql).map_err(to_err)?;
+        let rows = statement.query_map([], map_row).map_err(to_err)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(to_err)
+    }
+
     /// Reads everything the planner needs, as plain values, in a defined order.
     pub fn snapshot(&self) -> Result<StateSnapshot, StateError> {
-        let to_err = |e| db_error(&self.path, e);
         let mut snapshot = StateSnapshot {
             serial: self.serial()?,
             lineage: self.lineage()?,
             ..StateSnapshot::default()
         };
-        let mut statement = self
-            .conn
-            .prepare("SELECT sync, hs_id, sf_id, base FROM links ORDER BY sync, hs_id")
-            .map_err(to_err)?;
-        let rows = statement
-            .query_map([], |row| {
+        let rows = self.select_rows(
+            "SELECT sync, hs_id, sf_id, base FROM links ORDER BY sync, hs_id",
+            |row| {
                 Ok((
                     row.get::<_, String>(0)?,
                     row.get::<_, String>(1)?,
                     row.get::<_, String>(2)?,
                     row.get::<_, String>(3)?,
                 ))
-            })
-            .map_err(to_err)?;
+            },
+        )?;
         for row in rows {
-            let (sync, hs_id, sf_id, base) = row.map_err(to_err)?;
+            let (sync, hs_id, sf_id, base) = row;
             let base = serde_json::from_str(&base).map_err(|e| StateError::Database {
                 path: self.path.display().to_string(),
                 message: format!("merge base of link {hs_id} <-> {sf_id} is not JSON: {e}"),
@@ -231,21 +239,18 @@ impl StateStore {
                 .or_default()
                 .push(error);
         }
-        let mut statement = self
-            .conn
-            .prepare("SELECT sync, side, value FROM watermarks ORDER BY sync, side")
-            .map_err(to_err)?;
-        let rows = statement
-            .query_map([], |row| {
+        let rows = self.select_rows(
+            "SELECT sync, side, value FROM watermarks ORDER BY sync, side",
+            |row| {
                 Ok((
                     row.get::<_, String>(0)?,
                     row.get::<_, String>(1)?,
                     row.get::<_, String>(2)?,
                 ))
-            })
-            .map_err(to_err)?;
+            },
+        )?;
         for row in rows {
-            let (sync, side, value) = row.map_err(to_err)?;
+            let (sync, side, value) = row;
             snapshot
                 .watermarks
                 .entry(sync)
@@ -258,7 +263,6 @@ impl StateStore {
     /// Conflicts not yet settled: open ones, plus (with `include_resolved`) ones a human
     /// resolved that the next apply has not written yet.
     pub fn conflicts(&self, include_resolved: bool) -> Result<Vec<OpenConflict>, StateError> {
-        let to_err = |e| db_error(&self.path, e);
         let sql = if include_resolved {
             "SELECT id, sync, hs_id, sf_id, field, hs_value, sf_value, base, resolution FROM conflicts \
              WHERE status IN ('open', 'resolved') ORDER BY id"
@@ -266,26 +270,22 @@ impl StateStore {
             "SELECT id, sync, hs_id, sf_id, field, hs_value, sf_value, base, resolution FROM conflicts \
              WHERE status = 'open' ORDER BY id"
         };
-        let mut statement = self.conn.prepare(sql).map_err(to_err)?;
-        let rows = statement
-            .query_map([], |row| {
-                Ok((
-                    row.get::<_, i64>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, String>(3)?,
-                    row.get::<_, String>(4)?,
-                    row.get::<_, String>(5)?,
-                    row.get::<_, String>(6)?,
-                    row.get::<_, Option<String>>(7)?,
-                    row.get::<_, Option<String>>(8)?,
-                ))
-            })
-            .map_err(to_err)?;
+        let rows = self.select_rows(sql, |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+                row.get::<_, String>(4)?,
+                row.get::<_, String>(5)?,
+                row.get::<_, String>(6)?,
+                row.get::<_, Option<String>>(7)?,
+                row.get::<_, Option<String>>(8)?,
+            ))
+        })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, sync, hs_id, sf_id, field, hs_value, sf_value, base, resolution) =
-                row.map_err(to_err)?;
+            let (id, sync, hs_id, sf_id, field, hs_value, sf_value, base, resolution) = row;
             out.push(OpenConflict {
                 id,
                 sync,
@@ -302,16 +302,10 @@ impl StateStore {
     }
 
     pub fn queued_errors(&self) -> Result<Vec<QueuedError>, StateError> {
-        let to_err = |e| db_error(&self.path, e);
-        let mut statement = self
-            .conn
-            .prepare(
-                "SELECT id, sync, target, source_id, reason, fingerprint, attempts, retry_requested \
+        self.select_rows(
+            "SELECT id, sync, target, source_id, reason, fingerprint, attempts, retry_requested \
                  FROM error_queue ORDER BY id",
-            )
-            .map_err(to_err)?;
-        let rows = statement
-            .query_map([], |row| {
+            |row| {
                 Ok(QueuedError {
                     id: row.get(0)?,
                     sync: row.get(1)?,
@@ -322,9 +316,8 @@ impl StateStore {
                     attempts: row.get(6)?,
                     retry_requested: row.get::<_, i64>(7)? != 0,
                 })
-            })
-            .map_err(to_err)?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(to_err)
+            },
+        )
     }
 
     /// Journal entries whose outcome is unknown: written before a crash, never confirmed.
@@ -337,40 +330,27 @@ impl StateStore {
     }
 
     fn journal_where(&self, condition: &str) -> Result<Vec<JournalEntry>, StateError> {
-        let to_err = |e| db_error(&self.path, e);
         let sql = format!(
             "SELECT id, run_id, sync, action, target, record_key, payload, status FROM journal \
              WHERE {condition} ORDER BY id"
         );
-        let mut statement = self.conn.prepare(&sql).map_err(to_err)?;
-        let rows = statement
-            .query_map([], |row| {
-                Ok(JournalEntry {
-                    id: row.get(0)?,
-                    run_id: row.get(1)?,
-                    sync: row.get(2)?,
-                    action: row.get(3)?,
-                    target: row.get(4)?,
-                    record_key: row.get(5)?,
-                    payload: parse_json(&row.get::<_, String>(6)?),
-                    status: row.get(7)?,
-                })
+        self.select_rows(&sql, |row| {
+            Ok(JournalEntry {
+                id: row.get(0)?,
+                run_id: row.get(1)?,
+                sync: row.get(2)?,
+                action: row.get(3)?,
+                target: row.get(4)?,
+                record_key: row.get(5)?,
+                payload: parse_json(&row.get::<_, String>(6)?),
+                status: row.get(7)?,
             })
-            .map_err(to_err)?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(to_err)
+        })
     }
 
     /// The audit log, oldest first.
     pub fn audit_log(&self) -> Result<Vec<AuditEntry>, StateError> {
-        let to_err = |e| db_error(&self.path, e);
-        let mut statement = self
-            .conn
-            .prepare(
-                "SELECT at, run_id, sync, target, record_id, action, field, old, new FROM audit ORDER BY id",
-            )
-            .map_err(to_err)?;
-        let rows = statement
-            .query_map([], |row| {
+        self.select_rows("SELECT at, run_id, sync, target, record_id, action, field, old, new FROM audit ORDER BY id", |row| {
                 Ok(AuditEntry {
                     at: row.get(0)?,
                     run_id: row.get(1)?,
@@ -383,8 +363,6 @@ impl StateStore {
                     new: parse_json(&row.get::<_, String>(8)?),
                 })
             })
-            .map_err(to_err)?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(to_err)
     }
 
     /// Runs `change` in one transaction. When it returns `Ok` the serial is bumped and
