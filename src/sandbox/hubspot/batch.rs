@@ -18,6 +18,7 @@ use super::write::{self, WriteFailure};
 use crate::sandbox::Shared;
 use crate::sandbox::clock;
 use crate::sandbox::crm::{Actor, Crm};
+use crate::sandbox::store::{Record, Table};
 use crate::sandbox::validate::WriteKind;
 
 pub const MAX_BATCH_INPUTS: usize = 100;
@@ -79,6 +80,16 @@ fn input_error(failure: &WriteFailure, trace: Option<&str>) -> Value {
     let mut error = standard_error(http.category, &http.message, Value::Object(context));
     error["errors"] = Value::Array(http.errors);
     error
+}
+
+/// One result of a batch write as HubSpot returns it: the record with the properties the
+/// input wrote, tied back to the input by its `objectWriteTraceId`.
+fn written_result(crm: &Crm, table: &Table, record: &Record, input: &Value, object: &str) -> Value {
+    let mut result = record_json(crm, table, record, &written_properties(input, object));
+    if let Some(trace) = trace_id(input) {
+        result["objectWriteTraceId"] = Value::String(trace);
+    }
+    result
 }
 
 fn written_properties(input: &Value, object: &str) -> Vec<String> {
@@ -203,16 +214,13 @@ pub async fn create(
                     }
                     let table = crm.store.table(&object).ok_or_else(HsError::not_found)?;
                     if let Some(slot) = table.slot_of(&id) {
-                        let mut record = record_json(
+                        results.push(written_result(
                             &crm,
                             table,
                             table.record(slot),
-                            &written_properties(input, &object),
-                        );
-                        if let Some(trace) = trace_id(input) {
-                            record["objectWriteTraceId"] = Value::String(trace);
-                        }
-                        results.push(record);
+                            input,
+                            &object,
+                        ));
                     }
                 }
             }
@@ -288,16 +296,13 @@ pub async fn update(
             Ok((slot, values)) => {
                 crm.update(&object, slot, &values, &Actor::api(None), now);
                 let table = crm.store.table(&object).ok_or_else(HsError::not_found)?;
-                let mut record = record_json(
+                results.push(written_result(
                     &crm,
                     table,
                     table.record(slot),
-                    &written_properties(input, &object),
-                );
-                if let Some(trace) = trace_id(input) {
-                    record["objectWriteTraceId"] = Value::String(trace);
-                }
-                results.push(record);
+                    input,
+                    &object,
+                ));
             }
             Err(failure) => errors.push(input_error(&failure, trace_id(input).as_deref())),
         }
