@@ -12,7 +12,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use tandem::compile::from_ast::{compile_spec, schema_digest};
+use tandem::compile::{compile, schema_digest};
 use tandem::plan::{ApiBudget, PlanInputs};
 use tandem::runtime::Crm;
 use tandem::runtime::connected::{HubSpotCrm, SalesforceCrm};
@@ -151,10 +151,8 @@ fn one_run() -> RunResult {
         validation.diags
     );
     let schemas = Schemas::standard();
-    let (_, diags) =
-        tandem::check::check(&validation.spec, &schemas, &tandem::project::Tables::new());
-    assert!(!tandem::diagnostics::has_errors(&diags), "{diags:?}");
-    let program = compile_spec(&validation.spec, &schemas, &BTreeMap::new()).expect("compile");
+    let checked = validation.checked.as_ref().expect("the checker ran");
+    let program = compile(checked).expect("compile");
     let digest = schema_digest(&schemas);
     let config = tandem::connectors::config::from_variables(&vars).expect("config");
     let mut hs = HubSpotCrm {

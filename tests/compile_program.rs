@@ -1,12 +1,10 @@
 //! Compiling the example spec: dependency order, reads, pushdown, value maps, transforms.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use tandem::compile::from_ast::compile_spec;
 use tandem::compile::pushdown::{pushdown_for, soql_query};
-use tandem::compile::{ConflictRule, DeletePolicy, Direction, Expr, Program, Pushdown};
-use tandem::schema::{Schemas, System};
+use tandem::compile::{ConflictRule, DeletePolicy, Direction, Expr, Program, Pushdown, compile};
+use tandem::schema::System;
 
 fn revops() -> Program {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -18,19 +16,7 @@ fn revops() -> Program {
     )
     .expect("loads");
     assert!(!tandem::diagnostics::has_errors(&validation.diags));
-    let schemas = tandem::schema::snapshot::load_dir(&root.join("schemas"))
-        .unwrap_or_else(|_| Schemas::standard());
-    let tables: BTreeMap<String, BTreeMap<String, String>> = validation
-        .tables
-        .iter()
-        .map(|(name, t)| {
-            (
-                name.clone(),
-                t.rows.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-            )
-        })
-        .collect();
-    compile_spec(&validation.spec, &schemas, &tables).expect("compiles")
+    compile(validation.checked.as_ref().expect("checked")).expect("compiles")
 }
 
 #[test]
@@ -194,8 +180,7 @@ sync titles: hs.contacts <- sf.Contact {
         "{:?}",
         validation.diags
     );
-    let program =
-        compile_spec(&validation.spec, &Schemas::standard(), &BTreeMap::new()).expect("compiles");
+    let program = compile(validation.checked.as_ref().expect("checked")).expect("compiles");
     let title = &program.sync("titles").expect("titles").fields[0];
     match &title.to_hs {
         Some(Expr::ValueMap {

@@ -84,8 +84,11 @@ impl Checker<'_> {
                 truncate: None,
             });
         }
+        let written_conflict = mapping
+            .conflict_rule()
+            .and_then(|rule| self.conflict_policy(rule, left, right, true));
         let conflict = match mapping.conflict_rule() {
-            Some(rule) => self.conflict_policy(rule, left, right, true),
+            Some(_) => written_conflict.clone(),
             None => default_conflict.cloned(),
         };
         if mapping.direction == Direction::Both && conflict.is_none() {
@@ -111,8 +114,10 @@ impl Checker<'_> {
             } else {
                 None
             },
+            written_conflict,
             keep_when_blank: mapping.keeps_when_blank(),
             through: Some(through.name.clone()),
+            text: super::mapping::mapping_text(mapping),
             span: mapping.span,
         })
     }

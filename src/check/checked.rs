@@ -251,6 +251,9 @@ pub struct CheckedMap {
     pub header: Option<MapHeaderRef>,
     pub pairs: Vec<MapPair>,
     pub fallback: MapFallback,
+    /// The `else => value` literal as written (numbers and booleans keep their type), when
+    /// `fallback` is [`MapFallback::Value`].
+    pub fallback_literal: Option<LiteralValue>,
     /// Declared `<->` (or undeclared) with every pair `<=>`.
     pub two_way: bool,
     pub span: Span,
@@ -269,6 +272,10 @@ pub struct MapPair {
     pub right: String,
     /// Written `<=>`: usable right to left too.
     pub both_ways: bool,
+    /// The two values as written (`left` and `right` are their text), so compile keeps
+    /// numbers, booleans and dates typed.
+    pub left_literal: LiteralValue,
+    pub right_literal: LiteralValue,
     pub span: Span,
 }
 
@@ -290,6 +297,12 @@ pub struct ResolvedValueMap {
     pub name: Option<String>,
     pub entries: BTreeMap<String, String>,
     pub fallback: MapFallback,
+    /// The pairs this flow reads, as written and oriented (source literal, target literal),
+    /// in source order with repeats: compile builds its typed entries from them.
+    pub literal_pairs: Vec<(LiteralValue, LiteralValue)>,
+    /// The `else => value` literal when it applies in this direction (`fallback` is
+    /// [`MapFallback::Value`]).
+    pub fallback_literal: Option<LiteralValue>,
     pub span: Span,
 }
 
@@ -383,11 +396,17 @@ pub struct CheckedMapping {
     pub flows: Vec<Flow>,
     /// The effective conflict rule of a two-way mapping: its own, else the sync's.
     pub conflict: Option<ConflictPolicy>,
+    /// The rule written on the mapping itself (`prefer sf`), also on a one-way mapping,
+    /// where it never decides anything but is still part of what the spec says.
+    pub written_conflict: Option<ConflictPolicy>,
     /// `keep when blank`.
     pub keep_when_blank: bool,
     /// `through <sync>`: the mapping links records (an association or a reference field)
     /// and ids are translated through that sync's record links.
     pub through: Option<String>,
+    /// The two sides as written (`hs.companies(associated) <-> sf.AccountId`, `…` for a
+    /// side that is not a field), for notes about the mapping.
+    pub text: String,
     pub span: Span,
 }
 

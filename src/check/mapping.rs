@@ -6,13 +6,13 @@ use crate::schema::System;
 use crate::syntax::ast::{self, Direction, Mapping, SyncDef, ValueMapRef};
 
 use super::checked::{
-    BoundObject, CheckedMapping, ConflictPolicy, FieldRef, Flow, MapFallback, ResolvedValueMap,
-    Side, TypedExpr, TypedExprKind,
+    BoundObject, CheckedMapping, ConflictPolicy, FieldRef, Flow, MapFallback, Side, TypedExpr,
+    TypedExprKind,
 };
 use super::context::Checker;
 use super::errors::CheckError;
 use super::functions::Function;
-use super::maps::flatten;
+use super::maps::{flatten, oriented_map};
 use super::resolve::PathScope;
 use super::types::{Incompatibility, Ty, ValueKind, assignable, describe_field_type};
 
@@ -34,8 +34,11 @@ impl Checker<'_> {
         let right_expr = self.expr(&mapping.right, scope);
         let two_way = mapping.direction == Direction::Both;
 
+        let written_conflict = mapping
+            .conflict_rule()
+            .and_then(|rule| self.conflict_policy(rule, left, right, true));
         let conflict = match mapping.conflict_rule() {
-            Some(rule) => self.conflict_policy(rule, left, right, true),
+            Some(_) => written_conflict.clone(),
             None => default_conflict.cloned(),
         };
         if two_way && conflict.is_none() && mapping.conflict_rule().is_none() {
@@ -114,8 +117,10 @@ impl Checker<'_> {
             right: right_expr.as_field().cloned(),
             flows,
             conflict: if two_way { conflict } else { None },
+            written_conflict,
             keep_when_blank: mapping.keeps_when_blank(),
             through: None,
+            text: mapping_text(mapping),
             span: mapping.span,
         })
     }
@@ -163,28 +168,14 @@ impl Checker<'_> {
                 }
                 // One-way pairs and pairs that are not one-to-one are reported by `names`.
                 let map_backward = two_way && backward;
-                Some({
-                    let mut entries = std::collections::BTreeMap::new();
-                    for pair in &flat.pairs {
-                        if map_backward {
-                            if pair.both_ways {
-                                entries
-                                    .entry(pair.right.clone())
-                                    .or_insert(pair.left.clone());
-                            }
-                        } else {
-                            entries
-                                .entry(pair.left.clone())
-                                .or_insert(pair.right.clone());
-                        }
-                    }
-                    ResolvedValueMap {
-                        name: None,
-                        entries,
-                        fallback: super::maps::backward_fallback(&flat.fallback, map_backward),
-                        span: body.span,
-                    }
-                })
+                Some(oriented_map(
+                    None,
+                    &flat.pairs,
+                    &flat.fallback,
+                    flat.fallback_literal.as_ref(),
+                    map_backward,
+                    body.span,
+                ))
             }
         };
 
@@ -505,6 +496,21 @@ struct FlowInput<'m, 's> {
     backward: bool,
     two_way: bool,
     scope: PathScope<'s>,
+}
+
+/// A mapping's two sides as written (`hs.companies(associated) <-> sf.AccountId`), with `…`
+/// for a side that is not a field.
+pub(crate) fn mapping_text(mapping: &Mapping) -> String {
+    let side = |expr: &ast::Expr| match expr.as_field() {
+        Some(path) => path.display(),
+        None => "…".to_string(),
+    };
+    format!(
+        "{} {} {}",
+        side(&mapping.left),
+        mapping.direction.symbol(),
+        side(&mapping.right)
+    )
 }
 
 fn mapping_side_display(typed: &TypedExpr, written: &ast::Expr) -> String {

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostics::Span;
-use crate::syntax::ast::{Direction, MapArmKind, MapBody, MapDef, PairArrow};
+use crate::syntax::ast::{Direction, LiteralValue, MapArmKind, MapBody, MapDef, PairArrow};
 
 use super::checked::{CheckedMap, FieldRef, MapFallback, MapHeaderRef, MapPair, ResolvedValueMap};
 use super::context::Checker;
@@ -19,6 +19,7 @@ pub(crate) struct FlatMap {
     pub left_spans: Vec<Span>,
     pub right_spans: Vec<Span>,
     pub fallback: MapFallback,
+    pub fallback_literal: Option<LiteralValue>,
     pub fallback_span: Option<Span>,
 }
 
@@ -28,6 +29,7 @@ pub(crate) fn flatten(body: &MapBody) -> FlatMap {
         left_spans: Vec::new(),
         right_spans: Vec::new(),
         fallback: MapFallback::PassThrough,
+        fallback_literal: None,
         fallback_span: None,
     };
     for arm in &body.arms {
@@ -37,6 +39,8 @@ pub(crate) fn flatten(body: &MapBody) -> FlatMap {
                     left: literal_text(&left.value),
                     right: literal_text(&right.value),
                     both_ways: *arrow == PairArrow::Both,
+                    left_literal: left.value.clone(),
+                    right_literal: right.value.clone(),
                     span: arm.span,
                 });
                 flat.left_spans.push(left.span);
@@ -44,10 +48,12 @@ pub(crate) fn flatten(body: &MapBody) -> FlatMap {
             }
             MapArmKind::Else { value } => {
                 flat.fallback = MapFallback::Value(literal_text(&value.value));
+                flat.fallback_literal = Some(value.value.clone());
                 flat.fallback_span = Some(value.span);
             }
             MapArmKind::ElseError => {
                 flat.fallback = MapFallback::Error;
+                flat.fallback_literal = None;
                 flat.fallback_span = Some(arm.span);
             }
         }
@@ -89,6 +95,7 @@ impl Checker<'_> {
             header,
             pairs: flat.pairs,
             fallback: flat.fallback,
+            fallback_literal: flat.fallback_literal,
             two_way: map.is_two_way(),
             span: map.span,
         }
@@ -196,27 +203,14 @@ impl Checker<'_> {
             );
             return None;
         }
-        let mut entries = BTreeMap::new();
-        for pair in &map.pairs {
-            if backward {
-                if pair.both_ways {
-                    entries
-                        .entry(pair.right.clone())
-                        .or_insert(pair.left.clone());
-                }
-            } else {
-                entries
-                    .entry(pair.left.clone())
-                    .or_insert(pair.right.clone());
-            }
-        }
-        Some(ResolvedValueMap {
-            name: Some(map.name.clone()),
-            entries,
-            // An `else` only applies in the written direction.
-            fallback: backward_fallback(&map.fallback, backward),
-            span: name.span,
-        })
+        Some(oriented_map(
+            Some(map.name.clone()),
+            &map.pairs,
+            &map.fallback,
+            map.fallback_literal.as_ref(),
+            backward,
+            name.span,
+        ))
     }
 
     /// Rule 5 coverage: every active source value must reach a valid target value.
@@ -286,6 +280,49 @@ impl Checker<'_> {
                 },
             );
         }
+    }
+}
+
+/// A map's pairs read in one direction, source -> target: forward every pair left to right,
+/// backward only the `<=>` pairs, right to left. The first pair listing a source value wins.
+pub(crate) fn oriented_map(
+    name: Option<String>,
+    pairs: &[MapPair],
+    fallback: &MapFallback,
+    fallback_literal: Option<&LiteralValue>,
+    backward: bool,
+    span: Span,
+) -> ResolvedValueMap {
+    let mut entries = BTreeMap::new();
+    let mut literal_pairs = Vec::new();
+    for pair in pairs {
+        if backward {
+            if pair.both_ways {
+                entries
+                    .entry(pair.right.clone())
+                    .or_insert(pair.left.clone());
+                literal_pairs.push((pair.right_literal.clone(), pair.left_literal.clone()));
+            }
+        } else {
+            entries
+                .entry(pair.left.clone())
+                .or_insert(pair.right.clone());
+            literal_pairs.push((pair.left_literal.clone(), pair.right_literal.clone()));
+        }
+    }
+    // An `else` only applies in the written direction.
+    let fallback = backward_fallback(fallback, backward);
+    let fallback_literal = match fallback {
+        MapFallback::Value(_) => fallback_literal.cloned(),
+        MapFallback::PassThrough | MapFallback::Error => None,
+    };
+    ResolvedValueMap {
+        name,
+        entries,
+        fallback,
+        literal_pairs,
+        fallback_literal,
+        span,
     }
 }
 

@@ -205,6 +205,12 @@ impl Checker<'_> {
                         .map(|pair| (pair.left.clone(), pair.right.clone()))
                         .collect(),
                     fallback: flat.fallback.clone(),
+                    literal_pairs: flat
+                        .pairs
+                        .iter()
+                        .map(|pair| (pair.left_literal.clone(), pair.right_literal.clone()))
+                        .collect(),
+                    fallback_literal: flat.fallback_literal.clone(),
                     span: body.span,
                 }
             }

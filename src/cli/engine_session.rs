@@ -1,7 +1,6 @@
 //! Plumbing shared by `compile`, `plan`, `apply`, `errors`, `conflicts` and `demo`: load and
 //! compile a spec, open its state store, connect to both CRMs, print diagnostics.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::project::{ValidateOptions, validate};
@@ -9,7 +8,7 @@ use crate::project::{ValidateOptions, validate};
 use clap::Args;
 
 use crate::compile::Program;
-use crate::compile::from_ast::{Tables, compile_spec, schema_digest};
+use crate::compile::schema_digest;
 use crate::connectors::{HubSpotClient, ProcessEnv, SalesforceClient};
 use crate::diagnostics::{self, Diag, SourceMap};
 use crate::runtime::connected::{HubSpotCrm, SalesforceCrm};
@@ -70,25 +69,16 @@ pub fn compile(args: &SpecArgs) -> Option<Compiled> {
     if warnings > 0 {
         eprintln!("note: the checker found {warnings} warning(s); `tandem validate` shows them");
     }
-    // A clean validation always read both snapshots (a missing one is an error).
-    let schemas = validation.schemas.clone();
-    // Compile takes each lookup table as plain key -> value rows.
-    let tables: Tables = validation
-        .tables
-        .iter()
-        .map(|(name, table)| {
-            let rows: BTreeMap<String, String> = table
-                .rows
-                .iter()
-                .map(|(key, value)| (key.clone(), value.clone()))
-                .collect();
-            (name.clone(), rows)
-        })
-        .collect();
-    match compile_spec(&validation.spec, &schemas, &tables) {
+    // A clean validation always ran the checker (on both snapshots: a missing one is an
+    // error); compile consumes what it resolved.
+    let Some(checked) = validation.checked.as_ref() else {
+        eprintln!("error: the checker did not run, so there is nothing to compile");
+        return None;
+    };
+    match crate::compile::compile(checked) {
         Ok(program) => Some(Compiled {
             program,
-            schema_digest: schema_digest(&schemas),
+            schema_digest: schema_digest(&validation.schemas),
             spec_dir: validation.loaded.root.clone(),
         }),
         Err(mut diags) => {

@@ -372,6 +372,17 @@ pub const REGISTRY: &[RegisteredCode] = &[
         Stage::Check,
         "HubSpot contacts could be created as both Salesforce Leads and Contacts",
     ),
+    // compile: checked spec -> Program
+    code(
+        "tandem::compile::related_path",
+        Stage::Compile,
+        "a sync mapping, match key or scope reads a field of a related record, which is not synced yet",
+    ),
+    code(
+        "tandem::compile::internal",
+        Stage::Compile,
+        "the checked spec broke a promise of the checker: a bug in tandem, not in the spec",
+    ),
     // state: the SQLite state store
     code(
         "tandem::state::io",

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 use tandem::compile::Program;
-use tandem::compile::from_ast::{compile_spec, schema_digest};
+use tandem::compile::{compile, schema_digest};
 use tandem::plan::{ApiBudget, Plan, PlanInputs};
 use tandem::runtime::connected::{HubSpotCrm, SalesforceCrm};
 use tandem::runtime::{ApplySummary, Crm};
@@ -41,9 +41,9 @@ pub fn compile_dir(dir: &Path) -> (Program, String) {
         validation.diags
     );
     // The validate pipeline above already ran the schema-aware checker.
-    let schemas = Schemas::standard();
-    let program = compile_spec(&validation.spec, &schemas, &BTreeMap::new()).expect("compiles");
-    (program, schema_digest(&schemas))
+    let checked = validation.checked.as_ref().expect("the checker ran");
+    let program = compile(checked).expect("compiles");
+    (program, schema_digest(&Schemas::standard()))
 }
 
 impl World {

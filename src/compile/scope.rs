@@ -1,0 +1,68 @@
+//! A sync's scope (`only ...`) split by side: each conjunct constrains the records of the
+//! side it reads, and the part a CRM can evaluate is pushed down to it (`pushdown.rs`).
+
+use std::collections::BTreeSet;
+
+use crate::schema::System;
+
+use super::from_checked::Lowering;
+use super::program::{Expr, SyncProgram};
+use super::pushdown::pushdown_for;
+
+impl Lowering<'_> {
+    /// Sets each side's scope and pushdown from the sync's lowered `only` conditions.
+    pub(super) fn scope(program: &mut SyncProgram, conditions: Vec<Expr>) {
+        let mut hs_scope = Vec::new();
+        let mut sf_scope = Vec::new();
+        for condition in conditions {
+            let mut conjuncts = Vec::new();
+            split_and(condition, &mut conjuncts);
+            for conjunct in conjuncts {
+                if sides_of(&conjunct).contains(&System::Salesforce) {
+                    sf_scope.push(conjunct);
+                } else {
+                    hs_scope.push(conjunct);
+                }
+            }
+        }
+        program.hs.scope = join_and(hs_scope);
+        program.sf.scope = join_and(sf_scope);
+        program.hs.pushdown = program
+            .hs
+            .scope
+            .as_ref()
+            .and_then(|scope| pushdown_for(scope, System::Hubspot));
+        program.sf.pushdown = program
+            .sf
+            .scope
+            .as_ref()
+            .and_then(|scope| pushdown_for(scope, System::Salesforce));
+    }
+}
+
+/// The systems whose records an expression reads.
+pub(super) fn sides_of(expr: &Expr) -> BTreeSet<System> {
+    let mut fields = Vec::new();
+    expr.fields(&mut fields);
+    fields.into_iter().map(|(side, _)| side).collect()
+}
+
+fn split_and(expr: Expr, out: &mut Vec<Expr>) {
+    match expr {
+        Expr::Binary {
+            operator,
+            left,
+            right,
+        } if operator == "and" => {
+            split_and(*left, out);
+            split_and(*right, out);
+        }
+        other => out.push(other),
+    }
+}
+
+fn join_and(parts: Vec<Expr>) -> Option<Expr> {
+    parts
+        .into_iter()
+        .reduce(|acc, next| Expr::binary("and", acc, next))
+}

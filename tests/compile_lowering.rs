@@ -1,0 +1,227 @@
+//! Compile's own behaviour on small specs: what it reports (the codes a clean spec can still
+//! raise, rendered on their spans), and lowering rules that are easy to break: a sync written
+//! Salesforce first, value maps whose values are numbers or booleans, a one-way mapping with
+//! its own conflict rule.
+
+use std::path::PathBuf;
+
+use serde_json::json;
+use tandem::check::{CheckedSpec, TypedExpr};
+use tandem::compile::{ConflictRule, Direction, Expr, Program, compile};
+use tandem::diagnostics::{Diag, REGISTRY, SourceMap, Stage, render_human};
+use tandem::schema::System;
+
+const HEADER: &str = "connection hs: hubspot\nconnection sf: salesforce\n\n";
+
+/// Validates `body` (after the two connections) against the repository's snapshots; the
+/// spec must check without errors.
+fn checked(body: &str) -> (CheckedSpec, SourceMap) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("spec.tandem"), format!("{HEADER}{body}")).expect("spec");
+    let validation = tandem::project::validate(
+        dir.path(),
+        &tandem::project::ValidateOptions {
+            schemas_dir: Some(root.join("schemas")),
+        },
+    )
+    .expect("loads");
+    assert!(
+        !tandem::diagnostics::has_errors(&validation.diags),
+        "{}",
+        render_human(&validation.diags, validation.sources(), false, 100)
+    );
+    let sources = validation.sources().clone();
+    (validation.checked.expect("the checker ran"), sources)
+}
+
+/// The report with the temporary folder's path replaced, so the snapshot is stable.
+fn redact_dir(report: &str) -> String {
+    let dir = std::env::temp_dir().display().to_string();
+    let dir = dir.trim_end_matches('/');
+    report
+        .lines()
+        .map(|line| match (line.find(dir), line.find("spec.tandem")) {
+            (Some(start), Some(end)) if start < end => {
+                format!("{}[dir]/{}", &line[..start], &line[end..])
+            }
+            _ => line.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn program(body: &str) -> Program {
+    compile(&checked(body).0).expect("compiles")
+}
+
+fn codes(diags: &[Diag]) -> Vec<String> {
+    diags.iter().map(Diag::code).collect()
+}
+
+const RELATED_PATH: &str = r#"sync people: hs.contacts <- sf.Contact {
+  match hs.email = sf.Email
+  hs.company <- sf.Account.Name
+}
+"#;
+
+#[test]
+fn related_record_field_in_a_mapping_is_reported_on_its_path() {
+    let (checked, sources) = checked(RELATED_PATH);
+    let diags = compile(&checked).expect_err("a related path cannot be synced yet");
+    assert_eq!(codes(&diags), ["tandem::compile::related_path"]);
+    insta::assert_snapshot!(redact_dir(&render_human(&diags, &sources, false, 100)));
+}
+
+#[test]
+fn related_record_field_in_a_scope_is_reported_too() {
+    let (checked, _) = checked(
+        r#"sync people: hs.contacts <- sf.Contact {
+  match hs.email = sf.Email
+  only sf.Account.Name = "Acme"
+  hs.jobtitle <- sf.Title
+}
+"#,
+    );
+    let diags = compile(&checked).expect_err("a related path cannot be synced yet");
+    assert_eq!(codes(&diags), ["tandem::compile::related_path"]);
+}
+
+/// Every registered compile code a spec can raise has a case above; `internal` is the one a
+/// spec cannot raise (the next test forges a checked spec for it).
+#[test]
+fn every_compile_code_has_a_case() {
+    let covered = ["tandem::compile::related_path", "tandem::compile::internal"];
+    let registered: Vec<&str> = REGISTRY
+        .iter()
+        .filter(|code| code.stage == Stage::Compile)
+        .map(|code| code.code)
+        .collect();
+    assert_eq!(registered, covered);
+}
+
+#[test]
+fn a_checked_spec_the_checker_never_produces_is_an_internal_error() {
+    let (mut checked, sources) = checked(
+        r#"sync people: hs.contacts <- sf.Contact {
+  match hs.email = sf.Email
+  hs.jobtitle <- sf.Title
+}
+"#,
+    );
+    // An expression the checker failed to type, as if it had forgotten to report it.
+    let flow = &mut checked.syncs[0].mappings[0].flows[0];
+    flow.value = TypedExpr::invalid(flow.value.span);
+    let diags = compile(&checked).expect_err("not a program");
+    assert_eq!(codes(&diags), ["tandem::compile::internal"]);
+    let report = render_human(&diags, &sources, false, 100);
+    assert!(report.contains("bug in tandem"), "{report}");
+}
+
+#[test]
+fn sync_written_salesforce_first_is_normalised_to_hubspot_and_salesforce_sides() {
+    let program = program(
+        r#"sync deals: sf.Opportunity <-> hs.deals {
+  match sf.Id = hs.hs_salesforceopportunityid
+  only sf.Amount > 100 and hs.dealname is not blank
+  create in hs
+  conflict prefer hs unless blank
+  sf.Name <-> hs.dealname truncate 120 prefer sf
+  sf.Description <- hs.description
+}
+"#,
+    );
+    let deals = program.sync("deals").expect("deals");
+    assert_eq!(
+        (deals.hs.object.as_str(), deals.sf.object.as_str()),
+        ("deals", "Opportunity")
+    );
+    assert!(deals.create_in_hs && !deals.create_in_sf);
+    assert_eq!(
+        deals.default_conflict,
+        ConflictRule::PreferUnlessBlank {
+            side: System::Hubspot
+        }
+    );
+    assert_eq!(
+        deals.matches[0].hs,
+        Expr::field(System::Hubspot, "hs_salesforceopportunityid")
+    );
+    assert_eq!(deals.matches[0].sf, Expr::field(System::Salesforce, "Id"));
+    assert!(deals.hs.scope.is_some() && deals.sf.scope.is_some());
+    let name = &deals.fields[0];
+    assert_eq!(
+        (name.hs_field.as_str(), name.sf_field.as_str()),
+        ("dealname", "Name")
+    );
+    assert_eq!(name.direction, Direction::Both);
+    assert_eq!(
+        name.conflict,
+        Some(ConflictRule::Prefer {
+            side: System::Salesforce
+        })
+    );
+    let description = &deals.fields[1];
+    assert_eq!(description.direction, Direction::HsToSf);
+    assert_eq!(
+        description.to_sf,
+        Some(Expr::field(System::Hubspot, "description"))
+    );
+    assert!(description.to_hs.is_none());
+}
+
+#[test]
+fn value_map_values_keep_the_types_they_were_written_with() {
+    let program = program(
+        r#"sync accounts: hs.companies <- sf.Account {
+  match hs.salesforceaccountid = sf.Id
+  hs.annualrevenue <- sf.Name via { "a" => 1 "b" => 2.50 else => 0 }
+  hs.numberofemployees <- sf.AnnualRevenue via { 1 => 10 2.50 => 20 }
+  hs.description <- sf.Name via { "x" => true "y" => @2020-01-02 }
+}
+"#,
+    );
+    let fields = &program.sync("accounts").expect("accounts").fields;
+    let map_of = |index: usize| match &fields[index].to_hs {
+        Some(Expr::ValueMap {
+            entries,
+            otherwise,
+            passthrough,
+            ..
+        }) => (json!(entries), otherwise.clone(), *passthrough),
+        other => panic!("expected a value map, got {other:?}"),
+    };
+    assert_eq!(
+        map_of(0),
+        (json!({"a": 1, "b": 2.5}), Some(json!(0)), false)
+    );
+    // Number keys are matched as the planner prints numbers: `2.50` is the key "2.5".
+    assert_eq!(map_of(1), (json!({"1": 10, "2.5": 20}), None, true));
+    assert_eq!(
+        map_of(2),
+        (json!({"x": true, "y": "2020-01-02"}), None, true)
+    );
+}
+
+#[test]
+fn one_way_mapping_keeps_the_conflict_rule_written_on_it() {
+    let program = program(
+        r#"sync people: hs.contacts <-> sf.Contact {
+  match hs.email = sf.Email
+  conflict newest
+  hs.jobtitle <- sf.Title prefer sf
+  hs.firstname <-> sf.FirstName
+}
+"#,
+    );
+    let fields = &program.sync("people").expect("people").fields;
+    assert_eq!(
+        fields[0].conflict,
+        Some(ConflictRule::Prefer {
+            side: System::Salesforce
+        })
+    );
+    // A two-way mapping without its own rule follows the sync's, which the Program keeps
+    // once, as the sync's default.
+    assert_eq!(fields[1].conflict, None);
+}
