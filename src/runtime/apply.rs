@@ -379,6 +379,7 @@ fn payload(
             &value,
             field_type(sync, change.target, &field.field),
         );
+        let encoded = super::association::wire_value(sync, change.target, field, encoded);
         out.insert(field.field.clone(), encoded);
     }
     Ok(out)
@@ -677,9 +678,18 @@ async fn apply_batch<C: Crm>(
                         ),
                     };
                     match action {
-                        Action::Create => w.link(&sync_name, &hs_id, &sf_id, &change.base)?,
+                        Action::Create => w.link(
+                            &sync_name,
+                            &hs_id,
+                            &sf_id,
+                            &super::association::resolved_base(change, body),
+                        )?,
                         Action::Update => {
-                            w.update_base(&sync_name, &hs_id, &change.base)?;
+                            w.update_base(
+                                &sync_name,
+                                &hs_id,
+                                &super::association::resolved_base(change, body),
+                            )?;
                             for key in &change.settles_conflicts {
                                 w.close_conflict(&sync_name, &hs_id, key)?;
                             }
