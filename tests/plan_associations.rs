@@ -360,3 +360,77 @@ fn deal_with_several_companies_and_no_primary_is_never_guessed() {
         "{reason}"
     );
 }
+
+#[test]
+fn rerun_after_a_crash_between_association_create_and_removal_finishes_the_move() {
+    let mut world = world();
+    let first_sf = account(&world, "Soylent", "https://soylent.example");
+    let second_sf = account(&world, "Tyrell", "https://tyrell.example");
+    let opportunity_sf = opportunity(&world, "Replicants", Some(&first_sf));
+    world.cycle();
+    let deal_hs = deal_of_opportunity(&world, &opportunity_sf);
+    let linked = |world: &World, sf: &str| {
+        world
+            .store
+            .partner("accounts", "sf", sf)
+            .expect("state")
+            .expect("linked")
+    };
+    let (first_hs, second_hs) = (linked(&world, &first_sf), linked(&world, &second_sf));
+    world.update(
+        System::Salesforce,
+        "Opportunity",
+        &opportunity_sf,
+        json!({"AccountId": second_sf}),
+    );
+    let plan = world.plan();
+    assert_eq!(plan.totals().hs.updates, 1, "{}", render(&plan));
+    // The state a kill -9 leaves mid-move: the journaled intent is pending, the new primary
+    // association was created, the removal of the old one was never sent.
+    let intent = tandem::runtime::crm::AssociationWrite {
+        to_object: "companies".into(),
+        id: Some(second_hs.clone()),
+        remove: vec![first_hs.clone()],
+        type_ids: vec![DEAL_TO_COMPANY, DEAL_TO_PRIMARY_COMPANY],
+    };
+    world
+        .store
+        .write(|w| {
+            w.journal_intent(
+                "crashed-run",
+                "deals",
+                "update",
+                "hs",
+                &deal_hs,
+                &json!({ "companies(associated)": intent.to_wire() }),
+            )
+        })
+        .expect("journal");
+    associate(&world, &deal_hs, &second_hs, true);
+    let mut both = vec![(first_hs.clone(), false), (second_hs.clone(), true)];
+    both.sort();
+    assert_eq!(companies_of(&world, &deal_hs), both);
+
+    // The re-run reads everything (work of unknown outcome is pending), finds the deal already
+    // on Tyrell, and finishes the removal before anything else.
+    let (plan, summary) = world.cycle();
+    assert!(!plan.read_cursors["deals"].incremental);
+    assert!(summary.complete(), "{summary:?}");
+    assert_eq!(summary.recovered, 1, "{summary:?}");
+    assert_eq!(companies_of(&world, &deal_hs), vec![(second_hs, true)]);
+    assert_eq!(
+        world.field(
+            System::Salesforce,
+            "Opportunity",
+            &opportunity_sf,
+            "AccountId"
+        ),
+        Some(second_sf)
+    );
+    assert_eq!(
+        world.count(System::Hubspot, "deals"),
+        1,
+        "no duplicate deal"
+    );
+    assert_quiet(&mut world, 2);
+}

@@ -152,6 +152,11 @@ pub async fn apply<H: Crm, S: Crm>(
         ..ApplySummary::default()
     };
     let digest = crate::plan::view::plan_digest(plan);
+    // Before the crashed run's entries are marked recovered: finish its association moves.
+    if let Err(stop) = super::association::finish_interrupted_moves(program, store, hs).await {
+        summary.stopped = Some(stop.to_string());
+        return Ok(summary);
+    }
     let recovered = store.write(|w| {
         w.run_started(&run_id, &digest)?;
         w.journal_recover_pending()

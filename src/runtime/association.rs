@@ -167,3 +167,74 @@ pub fn stored_values(fields: &BTreeMap<String, Value>) -> BTreeMap<String, Value
         })
         .collect()
 }
+
+/// Finishes HubSpot association moves a crashed run left half done. A move creates the new
+/// association (made primary) before removing the old ones, so after a crash between the
+/// two the record reads as already moved, and no plan would ever remove the old, now
+/// secondary, association. For every pending journal entry of such a move whose new
+/// association is in place, the removal is sent again (removing an absent association is a
+/// no-op). Runs before the pending entries are marked recovered. Returns the records fixed.
+pub async fn finish_interrupted_moves<H: Crm>(
+    program: &crate::compile::Program,
+    store: &crate::state::StateStore,
+    hs: &mut H,
+) -> Result<u64, CrmError> {
+    let Ok(pending) = store.pending_journal() else {
+        return Ok(0);
+    };
+    // (object, field) -> [(record id, write)]
+    let mut moves: BTreeMap<(String, String), Vec<(String, AssociationWrite)>> = BTreeMap::new();
+    for entry in pending
+        .iter()
+        .filter(|e| e.target == System::Hubspot.short_name() && e.action == "update")
+    {
+        let Some(sync) = program.sync(&entry.sync) else {
+            continue;
+        };
+        let Some(fields) = entry.payload.as_object() else {
+            continue;
+        };
+        for (field, value) in fields {
+            if let Some(write) = AssociationWrite::from_wire(value)
+                && write.id.is_some()
+                && !write.remove.is_empty()
+            {
+                moves
+                    .entry((sync.hs.object.clone(), field.clone()))
+                    .or_default()
+                    .push((entry.record_key.clone(), write));
+            }
+        }
+    }
+    let mut fixed = 0;
+    for ((object, field), writes) in moves {
+        let ids: Vec<String> = writes.iter().map(|(id, _)| id.clone()).collect();
+        let current = hs
+            .read_associated(&object, std::slice::from_ref(&field), &ids)
+            .await?;
+        let removals: Vec<(String, BTreeMap<String, Value>)> = writes
+            .into_iter()
+            .filter(|(id, write)| {
+                let now = current.get(id).and_then(|values| values.get(&field));
+                now == write.id.clone().map(Value::String).as_ref()
+            })
+            .map(|(id, write)| {
+                let removal = AssociationWrite { id: None, ..write };
+                (id, BTreeMap::from([(field.clone(), removal.to_wire())]))
+            })
+            .collect();
+        if removals.is_empty() {
+            continue;
+        }
+        let batch = hs.update(&object, &removals).await;
+        fixed += batch
+            .outcomes
+            .iter()
+            .filter(|o| matches!(o, super::crm::WriteOutcome::Written { .. }))
+            .count() as u64;
+        if let Some(stop) = batch.stopped {
+            return Err(stop);
+        }
+    }
+    Ok(fixed)
+}
