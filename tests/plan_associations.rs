@@ -434,3 +434,53 @@ fn rerun_after_a_crash_between_association_create_and_removal_finishes_the_move(
     );
     assert_quiet(&mut world, 2);
 }
+
+#[test]
+fn association_calls_per_record_stay_far_below_the_goal_on_a_backfill() {
+    let mut world = world();
+    // 10 accounts with 15 opportunities each in Salesforce; 10 companies with 15 deals each
+    // in HubSpot, every deal associated with its company.
+    for a in 0..10 {
+        let account_sf = account(
+            &world,
+            &format!("Force {a}"),
+            &format!("https://force{a}.example"),
+        );
+        for o in 0..15 {
+            opportunity(&world, &format!("Force {a} deal {o}"), Some(&account_sf));
+        }
+        let company_hs = company(&world, &format!("Hub {a}"), &format!("hub{a}.example"));
+        for d in 0..15 {
+            let deal_hs = deal(&world, &format!("Hub {a} deal {d}"));
+            associate(&world, &deal_hs, &company_hs, true);
+        }
+    }
+    let before = world.control().counters(System::Hubspot);
+    let (plan, summary) = world.cycle();
+    assert!(summary.complete(), "{summary:?}");
+    assert_eq!(summary.created, 20 + 300, "{summary:?}");
+    let after = world.control().counters(System::Hubspot);
+    let spent = |endpoint: &str| {
+        after.get(endpoint).copied().unwrap_or(0) - before.get(endpoint).copied().unwrap_or(0)
+    };
+    let association_calls: u64 = after
+        .keys()
+        .filter(|endpoint| endpoint.contains("/crm/v4/associations"))
+        .map(|endpoint| spent(endpoint))
+        .sum();
+    // Reading the 150 HubSpot deals' companies is one v4 batch read; the 150 deals created
+    // in HubSpot carry their association inside the batch create (no call of their own).
+    assert_eq!(association_calls, 1, "{after:?}");
+    let deals_synced = 300.0;
+    assert!(
+        association_calls as f64 / deals_synced <= 0.02,
+        "{association_calls} association calls for {deals_synced} deals"
+    );
+    let deals = plan
+        .syncs
+        .iter()
+        .find(|s| s.name == "deals")
+        .expect("deals");
+    assert!(deals.will_fail.is_empty(), "{}", render(&plan));
+    assert_quiet(&mut world, 1);
+}
