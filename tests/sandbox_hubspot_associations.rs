@@ -316,7 +316,7 @@ async fn a_new_primary_company_demotes_the_old_primary_to_unlabeled() {
             .as_array()
             .expect("to")
             .iter()
-            .find(|t| t["toObjectId"].to_string() == *company)
+            .find(|t| t["toObjectId"].to_string().as_str() == company)
             .map(|t| {
                 t["associationTypes"]
                     .as_array()
