@@ -1,7 +1,7 @@
 //! The example specs' Programs, snapshotted whole. Compile lowers the checked spec; these
-//! snapshots are what `tandem compile specs/<example> --emit program` printed before compile
-//! read the checker's output instead of the syntax tree, so any change to what an existing
-//! spec means shows up here as a diff to explain.
+//! snapshots are byte for byte what `tandem compile specs/<example> --emit program|soql`
+//! printed when compile still lowered the syntax tree (with the association lowering), so
+//! any change to what an existing spec means shows up here as a diff to explain.
 
 use std::path::PathBuf;
 

@@ -117,7 +117,6 @@ impl Checker<'_> {
             written_conflict,
             keep_when_blank: mapping.keeps_when_blank(),
             through: Some(through.name.clone()),
-            text: super::mapping::mapping_text(mapping),
             span: mapping.span,
         })
     }

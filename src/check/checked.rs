@@ -404,9 +404,6 @@ pub struct CheckedMapping {
     /// `through <sync>`: the mapping links records (an association or a reference field)
     /// and ids are translated through that sync's record links.
     pub through: Option<String>,
-    /// The two sides as written (`hs.companies(associated) <-> sf.AccountId`, `…` for a
-    /// side that is not a field), for notes about the mapping.
-    pub text: String,
     pub span: Span,
 }
 

@@ -120,7 +120,6 @@ impl Checker<'_> {
             written_conflict,
             keep_when_blank: mapping.keeps_when_blank(),
             through: None,
-            text: mapping_text(mapping),
             span: mapping.span,
         })
     }
@@ -496,21 +495,6 @@ struct FlowInput<'m, 's> {
     backward: bool,
     two_way: bool,
     scope: PathScope<'s>,
-}
-
-/// A mapping's two sides as written (`hs.companies(associated) <-> sf.AccountId`), with `…`
-/// for a side that is not a field.
-pub(crate) fn mapping_text(mapping: &Mapping) -> String {
-    let side = |expr: &ast::Expr| match expr.as_field() {
-        Some(path) => path.display(),
-        None => "…".to_string(),
-    };
-    format!(
-        "{} {} {}",
-        side(&mapping.left),
-        mapping.direction.symbol(),
-        side(&mapping.right)
-    )
 }
 
 fn mapping_side_display(typed: &TypedExpr, written: &ast::Expr) -> String {

@@ -26,18 +26,6 @@ impl Lowering<'_> {
             }
             _ => Direction::SfToHs,
         };
-        if let Some(name) = &mapping.through
-            && !program.depends_on.contains(name)
-        {
-            program.depends_on.push(name.clone());
-        }
-        if mapping.through.is_some() {
-            program.not_synced.push(format!(
-                "association mapping `{}` (associations are not synced by this version)",
-                mapping.text
-            ));
-            return;
-        }
         let (hs_side, sf_side) = if flipped {
             (&mapping.right, &mapping.left)
         } else {
@@ -49,6 +37,26 @@ impl Lowering<'_> {
             .find(|field| !field.hops.is_empty())
         {
             self.related_path(related);
+            return;
+        }
+        let conflict = mapping
+            .written_conflict
+            .as_ref()
+            .map(|policy| conflict_rule(sync, policy.rule));
+        if let Some(through) = &mapping.through {
+            if !program.depends_on.contains(through) {
+                program.depends_on.push(through.clone());
+            }
+            // The checker only links records through a HubSpot association and a
+            // Salesforce reference field, which the association lowering pairs.
+            match super::association::lower_association(sync, mapping, direction, conflict) {
+                Some(field) => program.fields.push(field),
+                None => self.internal(
+                    mapping.span,
+                    "mapping",
+                    format!("it links records through `{through}` without an association"),
+                ),
+            }
             return;
         }
         let (hs_field, sf_field) = (field_name(hs_side), field_name(sf_side));
@@ -104,10 +112,6 @@ impl Lowering<'_> {
                 Expr::Literal { value } => Some(value),
                 _ => None,
             });
-        let conflict = mapping
-            .written_conflict
-            .as_ref()
-            .map(|policy| conflict_rule(sync, policy.rule));
         let key = if !hs_field.is_empty() && !sf_field.is_empty() {
             format!("{hs_field}<->{sf_field}")
         } else if hs_field.is_empty() {

@@ -9,6 +9,7 @@
 //! error-free spec compiles, save what this version cannot sync yet; anything else is a bug
 //! reported as `tandem::compile::internal`).
 
+pub mod association;
 mod errors;
 mod expr;
 mod from_checked;

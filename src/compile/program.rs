@@ -124,6 +124,23 @@ pub struct FieldFacts {
     pub createable: bool,
     #[serde(default = "yes")]
     pub updateable: bool,
+    /// Set on a HubSpot association pseudo-field (`companies(associated)`): the field's value
+    /// is the record's associated record of that object, not a property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub association: Option<AssociationFacts>,
+}
+
+/// The association behind a pseudo-field `<object>(associated)`: the object it links to and
+/// the HubSpot-defined association type ids apply writes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssociationFacts {
+    /// `companies`.
+    pub to_object: String,
+    /// The default (unlabeled) association type, e.g. 341 deal -> company.
+    pub default_type_id: u32,
+    /// The "Primary" association type where HubSpot has one, e.g. 5 deal -> company.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_type_id: Option<u32>,
 }
 
 fn yes() -> bool {
@@ -138,6 +155,7 @@ impl FieldFacts {
             allowed_values: None,
             createable: true,
             updateable: true,
+            association: None,
         }
     }
 }

@@ -115,5 +115,6 @@ fn field_facts(schema: &ObjectSchema, name: &str) -> FieldFacts {
             }),
         createable: field.writable_on_create(),
         updateable: field.writable_on_update(),
+        association: None,
     }
 }

@@ -84,8 +84,10 @@ pub fn value_for(
             e.0
         )
     })?;
+    super::association::check_carried(field, target, &value)?;
     if let Some(sync_name) = &field.through {
-        value = translate_through(sync_name, target, &value, through)?;
+        value = translate_through(sync_name, target, &value, through)
+            .map_err(|reason| super::association::explain_unlinked(field, target, reason))?;
     }
     // Bring the value to the target field's type, so a Salesforce date compares equal to the
     // HubSpot datetime it was written as, and `"100"` to `100`.

@@ -7,6 +7,7 @@
 //! matches, totals, the API calls apply will spend, and blast-radius violations.
 //! Never: IO, clocks, randomness, printing, or panicking on what a user or a CRM sent.
 
+pub mod association;
 pub mod budget;
 pub mod checks;
 pub mod eval;

@@ -184,7 +184,7 @@ fn single<'a>(sync: &'a SyncProgram, side: System, record: &'a RemoteRecord) -> 
 
 /// A stand-in for a record the incremental read did not return: its values are the merge
 /// base, because it has not changed since the last sync.
-fn from_base(
+pub fn from_base(
     id: &str,
     partner: &str,
     side: System,

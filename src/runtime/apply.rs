@@ -152,6 +152,11 @@ pub async fn apply<H: Crm, S: Crm>(
         ..ApplySummary::default()
     };
     let digest = crate::plan::view::plan_digest(plan);
+    // Before the crashed run's entries are marked recovered: finish its association moves.
+    if let Err(stop) = super::association::finish_interrupted_moves(program, store, hs).await {
+        summary.stopped = Some(stop.to_string());
+        return Ok(summary);
+    }
     let recovered = store.write(|w| {
         w.run_started(&run_id, &digest)?;
         w.journal_recover_pending()
@@ -379,6 +384,7 @@ fn payload(
             &value,
             field_type(sync, change.target, &field.field),
         );
+        let encoded = super::association::wire_value(sync, change.target, field, encoded);
         out.insert(field.field.clone(), encoded);
     }
     Ok(out)
@@ -677,9 +683,18 @@ async fn apply_batch<C: Crm>(
                         ),
                     };
                     match action {
-                        Action::Create => w.link(&sync_name, &hs_id, &sf_id, &change.base)?,
+                        Action::Create => w.link(
+                            &sync_name,
+                            &hs_id,
+                            &sf_id,
+                            &super::association::resolved_base(change, body),
+                        )?,
                         Action::Update => {
-                            w.update_base(&sync_name, &hs_id, &change.base)?;
+                            w.update_base(
+                                &sync_name,
+                                &hs_id,
+                                &super::association::resolved_base(change, body),
+                            )?;
                             for key in &change.settles_conflicts {
                                 w.close_conflict(&sync_name, &hs_id, key)?;
                             }

@@ -16,7 +16,7 @@ use crate::schema::System;
 
 use super::crm::{Crm, CrmError, ReadRequest, ReadResult, WriteBatch, WriteOutcome};
 
-fn crm_error(system: System, error: &ConnectorError) -> CrmError {
+pub(super) fn crm_error(system: System, error: &ConnectorError) -> CrmError {
     match error {
         ConnectorError::DailyLimitExhausted { .. } | ConnectorError::CallCapReached { .. } => {
             CrmError::Exhausted {
@@ -35,7 +35,7 @@ fn crm_error(system: System, error: &ConnectorError) -> CrmError {
     }
 }
 
-fn outcome_of(result: &Result<crate::connectors::Written, RecordError>) -> WriteOutcome {
+pub(super) fn outcome_of(result: &Result<crate::connectors::Written, RecordError>) -> WriteOutcome {
     match result {
         Ok(written) => WriteOutcome::Written {
             id: written.id.clone(),
@@ -107,6 +107,12 @@ impl Crm for HubSpotCrm {
     }
 
     async fn read(&mut self, request: &ReadRequest<'_>) -> Result<ReadResult, CrmError> {
+        // Association pseudo-fields are not properties: they are read after the records.
+        let (properties, associated) = super::association::split_fields(request.fields);
+        let request = &ReadRequest {
+            fields: &properties,
+            ..request.clone()
+        };
         let err = |e: ConnectorError| crm_error(System::Hubspot, &e);
         let since = watermark_of(request.since);
         let mut records: Vec<RemoteRecord> = Vec::new();
@@ -140,17 +146,28 @@ impl Crm for HubSpotCrm {
                 }));
             }
         }
+        self.attach_associations(request.object, &associated, &mut records)
+            .await?;
         Ok(ReadResult {
             records,
             cursor: serde_json::to_value(&cursor).ok(),
         })
     }
 
+    async fn read_associated(
+        &mut self,
+        object: &str,
+        fields: &[String],
+        ids: &[String],
+    ) -> Result<BTreeMap<String, BTreeMap<String, Value>>, CrmError> {
+        self.associated_values(object, fields, ids).await
+    }
+
     async fn create(&mut self, object: &str, records: &[BTreeMap<String, Value>]) -> WriteBatch {
         let inputs: Vec<HubSpotInput> = records
             .iter()
             .enumerate()
-            .map(|(i, fields)| HubSpotInput::new(i.to_string(), None, strings(fields)))
+            .map(|(i, fields)| super::connected_associations::create_input(i, fields))
             .collect();
         let report = self.client.batch_create(object, &inputs).await;
         batch_of(System::Hubspot, report, inputs.len())
@@ -161,6 +178,9 @@ impl Crm for HubSpotCrm {
         object: &str,
         records: &[(String, BTreeMap<String, Value>)],
     ) -> WriteBatch {
+        if let Some(batch) = self.update_with_associations(object, records).await {
+            return batch;
+        }
         let inputs: Vec<HubSpotInput> = records
             .iter()
             .enumerate()
@@ -199,7 +219,7 @@ impl Crm for HubSpotCrm {
 }
 
 /// HubSpot properties are strings; `""` clears one.
-fn strings(fields: &BTreeMap<String, Value>) -> BTreeMap<String, String> {
+pub(super) fn strings(fields: &BTreeMap<String, Value>) -> BTreeMap<String, String> {
     fields
         .iter()
         .map(|(k, v)| {

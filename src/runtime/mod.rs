@@ -8,7 +8,9 @@
 //! a run (it waits in the error queue).
 
 pub mod apply;
+pub mod association;
 pub mod connected;
+mod connected_associations;
 pub mod crm;
 pub mod events;
 pub mod memory;

@@ -6,10 +6,14 @@
 //! Never: sends more than 100 inputs per batch call, more than the configured burst per 10 s
 //! or 5 searches per second, or a call past the per-run cap.
 
+mod associations;
 mod read;
 mod schema;
 mod write;
 
+pub use associations::{
+    AssociatedRecord, AssociationTypeRead, DissociationInput, HUBSPOT_ASSOCIATION_READ_LIMIT,
+};
 pub use read::HubSpotReader;
 pub use write::{AssociationInput, AssociationType, HubSpotInput};
 

@@ -1,0 +1,240 @@
+//! Association pseudo-fields in the runtime: turning a planned change of
+//! `companies(associated)` into an [`AssociationWrite`] for the connector, and seeing
+//! association changes an incremental read cannot.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde_json::Value;
+
+use crate::compile::SyncProgram;
+use crate::compile::association::associated_object;
+use crate::connectors::RemoteRecord;
+use crate::plan::FieldChange;
+use crate::plan::association::ids_in;
+use crate::schema::System;
+use crate::state::StateSnapshot;
+
+use super::crm::{AssociationWrite, Crm, CrmError};
+
+/// Splits requested field names into plain fields and association pseudo-fields.
+pub fn split_fields(fields: &[String]) -> (Vec<String>, Vec<String>) {
+    fields
+        .iter()
+        .cloned()
+        .partition(|name| associated_object(name).is_none())
+}
+
+/// The payload value of `field` written to `target`: an [`AssociationWrite`] envelope for
+/// an association pseudo-field (`value` is the resolved id, or null to remove), `value`
+/// unchanged otherwise. The ids to remove are the old value's (one id, or every candidate of
+/// an ambiguous value) other than the new one, so HubSpot ends up mirroring Salesforce.
+pub fn wire_value(sync: &SyncProgram, target: System, field: &FieldChange, value: Value) -> Value {
+    let Some(facts) = sync
+        .side(target)
+        .fields
+        .get(&field.field)
+        .and_then(|facts| facts.association.as_ref())
+    else {
+        return value;
+    };
+    let id = match &value {
+        Value::String(id) if !id.is_empty() => Some(id.clone()),
+        _ => None,
+    };
+    let remove = ids_in(&field.old)
+        .into_iter()
+        .filter(|old| Some(old) != id.as_ref())
+        .collect();
+    let mut type_ids = vec![facts.default_type_id];
+    type_ids.extend(facts.primary_type_id);
+    AssociationWrite {
+        to_object: facts.to_object.clone(),
+        id,
+        remove,
+        type_ids,
+    }
+    .to_wire()
+}
+
+/// After an incremental read: linked records the read did not return whose association
+/// pseudo-fields moved since their merge base are added as stand-ins (their merge base, the
+/// planner's view of an unchanged record, with the fresh association values), so the
+/// planner sees the move. Costs one association read per 1,000 linked records per object.
+pub async fn refresh_unread_associations<H: Crm>(
+    sync: &SyncProgram,
+    state: &StateSnapshot,
+    hs: &mut H,
+    records: &mut Vec<RemoteRecord>,
+) -> Result<(), CrmError> {
+    let fields: Vec<String> = sync
+        .hs
+        .read_fields
+        .iter()
+        .filter(|name| associated_object(name).is_some())
+        .cloned()
+        .collect();
+    let Some(links) = state.links.get(&sync.name) else {
+        return Ok(());
+    };
+    if fields.is_empty() || links.is_empty() {
+        return Ok(());
+    }
+    let read: HashSet<&str> = records.iter().map(|r| r.id.as_str()).collect();
+    let unread: Vec<String> = links
+        .iter()
+        .filter(|link| !read.contains(link.hs_id.as_str()))
+        .map(|link| link.hs_id.clone())
+        .collect();
+    if unread.is_empty() {
+        return Ok(());
+    }
+    let fresh = hs
+        .read_associated(&sync.hs.object, &fields, &unread)
+        .await?;
+    for link in links {
+        let Some(values) = fresh.get(&link.hs_id) else {
+            continue;
+        };
+        let moved = sync.fields.iter().any(|field| {
+            let Some(value) = values.get(&field.hs_field) else {
+                return false;
+            };
+            let base = link.base.get(&field.key).map(|b| &b.hs);
+            base != Some(value)
+        });
+        if !moved {
+            continue;
+        }
+        let mut stand_in = crate::plan::planner::from_base(
+            &link.hs_id,
+            &link.sf_id,
+            System::Hubspot,
+            sync,
+            &link.base,
+        );
+        for (name, value) in values {
+            stand_in.fields.insert(name.clone(), value.clone());
+        }
+        records.push(stand_in);
+    }
+    Ok(())
+}
+
+/// The merge bases to store after `change` was written with `body`: a `$pending`
+/// placeholder the plan put in a base (an id created earlier in this apply) is replaced by
+/// the id actually written, so the next plan compares against real ids and sees a later
+/// change on the other side as a change on that side only.
+pub fn resolved_base(
+    change: &crate::plan::RecordChange,
+    body: &BTreeMap<String, Value>,
+) -> BTreeMap<String, crate::state::FieldBase> {
+    let mut base = change.base.clone();
+    for field in &change.fields {
+        if field.new.get("$pending").is_none() {
+            continue;
+        }
+        let written = match body.get(&field.field) {
+            Some(value) => match AssociationWrite::from_wire(value) {
+                Some(write) => write.id.map(Value::String).unwrap_or(Value::Null),
+                None => value.clone(),
+            },
+            None => continue,
+        };
+        if let Some(entry) = base.get_mut(&field.key) {
+            let side = match change.target {
+                System::Hubspot => &mut entry.hs,
+                System::Salesforce => &mut entry.sf,
+            };
+            if *side == field.new {
+                *side = written;
+            }
+        }
+    }
+    base
+}
+
+/// The association values to store for a record written with `fields` (a memory CRM keeps
+/// them as plain fields): the written id, or null after a removal.
+pub fn stored_values(fields: &BTreeMap<String, Value>) -> BTreeMap<String, Value> {
+    fields
+        .iter()
+        .map(|(name, value)| match AssociationWrite::from_wire(value) {
+            Some(write) => (
+                name.clone(),
+                write.id.map(Value::String).unwrap_or(Value::Null),
+            ),
+            None => (name.clone(), value.clone()),
+        })
+        .collect()
+}
+
+/// Finishes HubSpot association moves a crashed run left half done. A move creates the new
+/// association (made primary) before removing the old ones, so after a crash between the
+/// two the record reads as already moved, and no plan would ever remove the old, now
+/// secondary, association. For every pending journal entry of such a move whose new
+/// association is in place, the removal is sent again (removing an absent association is a
+/// no-op). Runs before the pending entries are marked recovered. Returns the records fixed.
+pub async fn finish_interrupted_moves<H: Crm>(
+    program: &crate::compile::Program,
+    store: &crate::state::StateStore,
+    hs: &mut H,
+) -> Result<u64, CrmError> {
+    let Ok(pending) = store.pending_journal() else {
+        return Ok(0);
+    };
+    // (object, field) -> [(record id, write)]
+    let mut moves: BTreeMap<(String, String), Vec<(String, AssociationWrite)>> = BTreeMap::new();
+    for entry in pending
+        .iter()
+        .filter(|e| e.target == System::Hubspot.short_name() && e.action == "update")
+    {
+        let Some(sync) = program.sync(&entry.sync) else {
+            continue;
+        };
+        let Some(fields) = entry.payload.as_object() else {
+            continue;
+        };
+        for (field, value) in fields {
+            if let Some(write) = AssociationWrite::from_wire(value)
+                && write.id.is_some()
+                && !write.remove.is_empty()
+            {
+                moves
+                    .entry((sync.hs.object.clone(), field.clone()))
+                    .or_default()
+                    .push((entry.record_key.clone(), write));
+            }
+        }
+    }
+    let mut fixed = 0;
+    for ((object, field), writes) in moves {
+        let ids: Vec<String> = writes.iter().map(|(id, _)| id.clone()).collect();
+        let current = hs
+            .read_associated(&object, std::slice::from_ref(&field), &ids)
+            .await?;
+        let removals: Vec<(String, BTreeMap<String, Value>)> = writes
+            .into_iter()
+            .filter(|(id, write)| {
+                let now = current.get(id).and_then(|values| values.get(&field));
+                now == write.id.clone().map(Value::String).as_ref()
+            })
+            .map(|(id, write)| {
+                let removal = AssociationWrite { id: None, ..write };
+                (id, BTreeMap::from([(field.clone(), removal.to_wire())]))
+            })
+            .collect();
+        if removals.is_empty() {
+            continue;
+        }
+        let batch = hs.update(&object, &removals).await;
+        fixed += batch
+            .outcomes
+            .iter()
+            .filter(|o| matches!(o, super::crm::WriteOutcome::Written { .. }))
+            .count() as u64;
+        if let Some(stop) = batch.stopped {
+            return Err(stop);
+        }
+    }
+    Ok(fixed)
+}
