@@ -153,6 +153,15 @@ pub fn resolved_base(
     base
 }
 
+/// The value the audit log records for a written field: the associated record's id (or
+/// null) rather than the association write's envelope.
+pub fn audited(value: &Value) -> Value {
+    match AssociationWrite::from_wire(value) {
+        Some(write) => write.id.map(Value::String).unwrap_or(Value::Null),
+        None => value.clone(),
+    }
+}
+
 /// The association values to store for a record written with `fields` (a memory CRM keeps
 /// them as plain fields): the written id, or null after a removal.
 pub fn stored_values(fields: &BTreeMap<String, Value>) -> BTreeMap<String, Value> {
