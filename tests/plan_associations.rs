@@ -287,7 +287,14 @@ fn moving_the_deal_to_another_company_in_hubspot_moves_the_opportunity_in_salesf
     // The user makes Hooli the deal's primary company; Umbrella stays associated, unlabeled.
     // An association change does not touch the deal's modified date, so only the
     // association re-read of linked deals can see it.
+    let modified_before = world.field(System::Hubspot, "deals", &deal_hs, "hs_lastmodifieddate");
+    assert!(modified_before.is_some());
     associate(&world, &deal_hs, &second_hs, true);
+    assert_eq!(
+        world.field(System::Hubspot, "deals", &deal_hs, "hs_lastmodifieddate"),
+        modified_before,
+        "the association change left the deal's modified date alone"
+    );
     let mut expected = vec![(first_hs.clone(), false), (second_hs.clone(), true)];
     expected.sort();
     assert_eq!(companies_of(&world, &deal_hs), expected);

@@ -342,3 +342,58 @@ fn api_estimate_counts_the_association_create_and_removal() {
     assert_eq!(plan.api.hs_calls, 4, "{:?}", plan.api);
     assert_eq!(plan.api.sf_calls, 0);
 }
+
+#[test]
+fn salesforce_move_settles_an_ambiguous_hubspot_deal() {
+    let (program, mut store, mut hs, mut sf) = linked_world();
+    hs.put(
+        "deals",
+        "201",
+        &[(COMPANY, json!({"$ambiguous": ["101", "102"]}))],
+    );
+    sf.put(
+        "Opportunity",
+        "006A00000000001AAA",
+        &[("AccountId", json!(GLOBEX_SF))],
+    );
+    let plan = plan_now(&program, &store, &mut hs, &mut sf);
+    let sync = deals(&plan);
+    // Salesforce wins (`prefer sf`), so nothing has to be carried to Salesforce: no will-fail.
+    assert!(sync.will_fail.is_empty(), "{:?}", sync.will_fail);
+    assert_eq!(sync.changes.len(), 1);
+    let field = &sync.changes[0].fields[0];
+    assert_eq!(field.new, json!("102"));
+    assert_eq!(field.old, json!({"$ambiguous": ["101", "102"]}));
+    let text = view::render_human(&plan, Default::default());
+    assert!(
+        text.contains("companies(associated): (ambiguous: 101, 102) → \"102\""),
+        "{text}"
+    );
+    apply_now(&plan, &program, &mut store, &mut hs, &mut sf);
+    assert_eq!(value(&hs, "deals", "201", COMPANY), &json!("102"));
+    let (again, _) = cycle(&program, &mut store, &mut hs, &mut sf);
+    assert!(!again.has_changes());
+}
+
+#[test]
+fn move_to_a_company_the_accounts_sync_has_not_linked_is_will_fail_not_guessed() {
+    let (program, mut store, mut hs, mut sf) = linked_world();
+    // The deal moves to a HubSpot company (999) the `accounts` sync has not linked.
+    hs.put("deals", "201", &[(COMPANY, json!("999"))]);
+    let plan = plan_now(&program, &store, &mut hs, &mut sf);
+    let sync = deals(&plan);
+    assert_eq!(
+        sync.will_fail.len(),
+        1,
+        "the move to Salesforce needs the link"
+    );
+    assert!(
+        sync.will_fail[0].reasons[0].contains("hs record 999 is not linked through `accounts`")
+    );
+    apply_now(&plan, &program, &mut store, &mut hs, &mut sf);
+    assert_eq!(
+        value(&sf, "Opportunity", "006A00000000001AAA", "AccountId"),
+        &json!(ACME_SF),
+        "nothing guessed"
+    );
+}

@@ -8,7 +8,6 @@
 //! the runtime which association types to write. Never: IO; anything that is not a `through`
 //! mapping naming an association of the sync's HubSpot object is left to the field lowering.
 
-use crate::check::{CheckedMapping, CheckedSync};
 use crate::schema::{FieldType, ObjectSchema, System};
 
 use super::program::{
@@ -38,37 +37,37 @@ fn singular(object: &str) -> String {
     }
 }
 
-/// The field program of an association mapping, or `None` when `mapping` is not one (no
-/// `through`, or its HubSpot side is not an association of the sync's HubSpot object, or
-/// its Salesforce side is not a reference field of the sync's object itself).
-pub(super) fn lower_association(
-    sync: &CheckedSync,
-    mapping: &CheckedMapping,
-    direction: Direction,
-    conflict: Option<ConflictRule>,
+/// How an association mapping merges: what a mapping says besides its two ends.
+pub struct AssociationMapping {
+    pub direction: Direction,
+    pub conflict: Option<ConflictRule>,
+    pub keep_when_blank: bool,
+    /// The sync whose links translate the ids.
+    pub through: String,
+}
+
+/// The field program of `hs.<association> <-> sf.<reference_field> through <sync>` for a
+/// sync whose HubSpot object is `hs_object`; `None` when `association` (`companies` or
+/// `company`) is not an association of that object in the schema. The entry point for a
+/// lowering that starts from the checked spec rather than the syntax tree.
+pub fn association_field(
+    hs_object: &ObjectSchema,
+    association: &str,
+    reference_field: &str,
+    mapping: AssociationMapping,
 ) -> Option<FieldProgram> {
-    let through = mapping.through.clone()?;
-    // The checker pairs the ends with the sync's sides; a sync written `sf.X <-> hs.Y` is
-    // flipped.
-    let flipped = sync.left.system == System::Salesforce;
-    let (hs_object, hs_end, sf_end) = if flipped {
-        (&sync.right, mapping.right.as_ref()?, mapping.left.as_ref()?)
-    } else {
-        (&sync.left, mapping.left.as_ref()?, mapping.right.as_ref()?)
-    };
-    if !hs_end.hops.is_empty() || !sf_end.hops.is_empty() {
-        return None;
-    }
-    // The checker resolved the HubSpot end to the association's object (`company` and
-    // `companies` both name `companies`).
-    let written = hs_end.field.name.as_str();
+    let AssociationMapping {
+        direction,
+        conflict,
+        keep_when_blank,
+        through,
+    } = mapping;
     let association = hs_object
-        .schema
         .associations
         .iter()
-        .find(|a| a.to_object == written || singular(&a.to_object) == written)?;
+        .find(|a| a.to_object == association || singular(&a.to_object) == association)?;
     let hs_field = associated_field(&association.to_object);
-    let sf_field = sf_end.field.name.clone();
+    let sf_field = reference_field.to_string();
     Some(FieldProgram {
         key: format!("{hs_field}<->{sf_field}"),
         to_sf: direction
@@ -81,7 +80,7 @@ pub(super) fn lower_association(
         sf_field,
         direction,
         conflict,
-        keep_when_blank: mapping.keep_when_blank,
+        keep_when_blank,
         default: None,
         through: Some(through),
     })
@@ -90,7 +89,6 @@ pub(super) fn lower_association(
 /// Gives every association pseudo-field of the sync's HubSpot side its facts (run after the
 /// read fields are collected, which know nothing of pseudo-fields).
 pub(super) fn association_facts(hs_object: &ObjectSchema, program: &mut SyncProgram) {
-    let object = Some(hs_object);
     let pseudo: Vec<String> = program
         .hs
         .read_fields
@@ -102,7 +100,7 @@ pub(super) fn association_facts(hs_object: &ObjectSchema, program: &mut SyncProg
         let Some(to_object) = associated_object(&name) else {
             continue;
         };
-        let Some(schema) = object.and_then(|o| o.association_to(to_object)) else {
+        let Some(schema) = hs_object.association_to(to_object) else {
             continue;
         };
         program.hs.fields.insert(

@@ -7,6 +7,7 @@ use crate::check::{CheckedMapping, CheckedSync, FieldRef};
 use crate::schema::System;
 use crate::syntax::ast;
 
+use super::association::{AssociationMapping, association_field};
 use super::from_checked::Lowering;
 use super::program::{Direction, Expr, FieldProgram, SyncProgram};
 use super::sync::{conflict_rule, is_flipped};
@@ -47,9 +48,24 @@ impl Lowering<'_> {
             if !program.depends_on.contains(through) {
                 program.depends_on.push(through.clone());
             }
-            // The checker only links records through a HubSpot association and a
-            // Salesforce reference field, which the association lowering pairs.
-            match super::association::lower_association(sync, mapping, direction, conflict) {
+            // The checker only links records through a HubSpot association (its end names
+            // the associated object) and a Salesforce reference field.
+            let hs_object = if flipped { &sync.right } else { &sync.left };
+            let field = match (hs_side, sf_side) {
+                (Some(association), Some(reference)) => association_field(
+                    &hs_object.schema,
+                    &association.field.name,
+                    &reference.field.name,
+                    AssociationMapping {
+                        direction,
+                        conflict,
+                        keep_when_blank: mapping.keep_when_blank,
+                        through: through.clone(),
+                    },
+                ),
+                _ => None,
+            };
+            match field {
                 Some(field) => program.fields.push(field),
                 None => self.internal(
                     mapping.span,

@@ -710,7 +710,9 @@ async fn apply_batch<C: Crm>(
                             action.verb(),
                             &field.field,
                             &field.old,
-                            body.get(&field.field).unwrap_or(&field.new),
+                            &super::association::audited(
+                                body.get(&field.field).unwrap_or(&field.new),
+                            ),
                         )?;
                     }
                     if action == Action::Delete {

@@ -57,7 +57,7 @@ pub fn wire_value(sync: &SyncProgram, target: System, field: &FieldChange, value
 }
 
 /// After an incremental read: linked records the read did not return whose association
-/// pseudo-fields moved since their merge base are added as stand-ins (their merge base, the
+/// pseudo-fields moved to another record since their merge base are added as stand-ins (their merge base, the
 /// planner's view of an unchanged record, with the fresh association values), so the
 /// planner sees the move. Costs one association read per 1,000 linked records per object.
 pub async fn refresh_unread_associations<H: Crm>(
@@ -95,8 +95,12 @@ pub async fn refresh_unread_associations<H: Crm>(
         let Some(values) = fresh.get(&link.hs_id) else {
             continue;
         };
+        // Only a move to another record counts: HubSpot answers a deleted deal exactly like
+        // one without associations, and a deal deleted long ago under `on delete ignore` must
+        // not clear its Opportunity's account. A removal is seen once the deal itself changes
+        // (or on the next full read).
         let moved = sync.fields.iter().any(|field| {
-            let Some(value) = values.get(&field.hs_field) else {
+            let Some(value) = values.get(&field.hs_field).filter(|v| !v.is_null()) else {
                 return false;
             };
             let base = link.base.get(&field.key).map(|b| &b.hs);
@@ -151,6 +155,15 @@ pub fn resolved_base(
         }
     }
     base
+}
+
+/// The value the audit log records for a written field: the associated record's id (or
+/// null) rather than the association write's envelope.
+pub fn audited(value: &Value) -> Value {
+    match AssociationWrite::from_wire(value) {
+        Some(write) => write.id.map(Value::String).unwrap_or(Value::Null),
+        None => value.clone(),
+    }
 }
 
 /// The association values to store for a record written with `fields` (a memory CRM keeps

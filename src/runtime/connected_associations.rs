@@ -143,11 +143,22 @@ impl HubSpotCrm {
         let mut pending: Vec<Pending> = split
             .iter()
             .map(|(id, plain, associations)| {
-                let creates = associations.iter().any(|(_, w)| w.id.is_some());
-                let removes = associations.iter().any(|(_, w)| !w.remove.is_empty());
+                // One create call and one archive call per associated object type.
+                let creates: BTreeSet<&str> = associations
+                    .iter()
+                    .filter(|(_, w)| w.id.is_some())
+                    .map(|(_, w)| w.to_object.as_str())
+                    .collect();
+                let removes: BTreeSet<&str> = associations
+                    .iter()
+                    .filter(|(_, w)| !w.remove.is_empty())
+                    .map(|(_, w)| w.to_object.as_str())
+                    .collect();
                 Pending {
                     id: id.clone(),
-                    owed: u32::from(!plain.is_empty()) + u32::from(creates) + u32::from(removes),
+                    owed: u32::from(!plain.is_empty())
+                        + creates.len() as u32
+                        + removes.len() as u32,
                     failure: None,
                 }
             })
