@@ -347,6 +347,7 @@ impl Lowering<'_> {
                             .map(|p| p.active_values().map(|v| v.value.clone()).collect()),
                         createable: field.writable_on_create(),
                         updateable: field.writable_on_update(),
+                        default_on_create: FieldFacts::create_default_of(field),
                     },
                     None => FieldFacts::of_type(if name == "Id" {
                         FieldType::Id

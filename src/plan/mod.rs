@@ -9,6 +9,7 @@
 
 pub mod budget;
 pub mod checks;
+pub mod create_defaults;
 pub mod eval;
 pub mod matching;
 pub mod merge;

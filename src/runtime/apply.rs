@@ -431,6 +431,14 @@ async fn apply_changes<C: Crm>(
     if action == Action::Create {
         changes = skip_stale_creates(ctx, store, target, changes, &changed_since_plan)?;
     }
+    let ready;
+    if action == Action::Update {
+        let waiting;
+        (ready, waiting) =
+            super::create_defaults::with_created_partners(ctx.sync, target, store, changes)?;
+        report_stale(ctx, target, &waiting);
+        changes = ready.iter().map(AsRef::as_ref).collect();
+    }
     let batch_size = crm.batch_size().max(1);
     let mut result = Ok(());
     for batch in changes.chunks(batch_size) {
@@ -496,24 +504,36 @@ fn skip_stale_creates<'c>(
     let (skipped, fresh): (Vec<&RecordChange>, Vec<&RecordChange>) = changes
         .into_iter()
         .partition(|c| c.source_id().is_some_and(|id| stale.contains_key(id)));
-    for change in &skipped {
+    report_stale(ctx, target, &skipped);
+    ctx.stale_creates += skipped.len();
+    Ok(fresh)
+}
+
+/// Reports records skipped without a call as stale (the next plan re-plans them).
+fn report_stale(ctx: &mut RunContext<'_>, target: System, skipped: &[&RecordChange]) {
+    if skipped.is_empty() {
+        return;
+    }
+    for change in skipped {
         (ctx.on_event)(&Event::Stale {
             sync: ctx.sync.name.clone(),
             target,
-            id: change.source_id().unwrap_or_default().to_string(),
+            id: change
+                .target_id()
+                .or(change.source_id())
+                .unwrap_or_default()
+                .to_string(),
         });
     }
     ctx.summary.stale += skipped.len() as u64;
-    ctx.stale_creates += skipped.len();
     (ctx.on_event)(&Event::Batch {
         sync: ctx.sync.name.clone(),
         target,
-        action: Action::Create,
+        action: skipped[0].action,
         written: 0,
         rejected: 0,
         stale: skipped.len(),
     });
-    Ok(fresh)
 }
 
 async fn write_back_ids<C: Crm>(

@@ -9,6 +9,7 @@
 
 pub mod apply;
 pub mod connected;
+mod create_defaults;
 mod create_guard;
 pub mod crm;
 pub mod events;
