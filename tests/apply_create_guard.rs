@@ -44,10 +44,11 @@ fn record_created_on_the_target_between_plan_and_apply_is_linked_not_duplicated(
     assert_eq!(summary.stale, 1, "Acme's create is stale: {summary:?}");
     assert_eq!(summary.created, 1, "Globex is still created: {summary:?}");
     assert_eq!(world.count(System::Salesforce, "Account"), 2);
-    // The guard reuses apply's one read of what changed since the plan: one query for the
-    // changes plus one create call.
+    // The guard costs one query of what changed since the plan (the read update
+    // preconditions share when there are updates), not a call per record: one query, one
+    // create call for Globex.
     let spent = world.sf.calls() - calls_before;
-    assert!(spent <= 3, "apply spent {spent} Salesforce calls");
+    assert_eq!(spent, 2, "Salesforce calls apply spent");
     // The next plan links the pair by its shared domain instead of creating Acme again.
     let next = world.plan();
     assert_eq!(next.totals().creates(), 0, "{}", render(&next));
@@ -92,6 +93,51 @@ fn a_linked_record_changed_since_the_plan_does_not_block_a_create() {
     let summary = world.apply(&plan);
     assert_eq!(summary.stale, 0, "{summary:?}");
     assert_eq!(summary.created, 1, "{summary:?}");
+}
+
+#[test]
+fn creates_and_updates_on_one_side_share_one_read_since_the_plan() {
+    let mut world = World::new(&accounts_spec("newest", "ignore", 500));
+    let acme = world.create(
+        System::Hubspot,
+        "companies",
+        json!({"name": "Acme", "domain": "acme.example"}),
+    );
+    world.cycle();
+    world.update(
+        System::Hubspot,
+        "companies",
+        &acme,
+        json!({"name": "Acme Renamed"}),
+    );
+    world.create(
+        System::Hubspot,
+        "companies",
+        json!({"name": "Globex", "domain": "globex.example"}),
+    );
+    let plan = world.plan();
+    assert_eq!(
+        (plan.totals().sf.creates, plan.totals().sf.updates),
+        (1, 1),
+        "{}",
+        render(&plan)
+    );
+    let before = world.control().counters(System::Salesforce);
+    let summary = world.apply(&plan);
+    assert_eq!((summary.created, summary.updated), (1, 1), "{summary:?}");
+    let after = world.control().counters(System::Salesforce);
+    let spent = |endpoint: &str| {
+        after.get(endpoint).copied().unwrap_or(0) - before.get(endpoint).copied().unwrap_or(0)
+    };
+    // One read of the changes (and one of the deletions, for the update's precondition),
+    // shared by the create guard; then the create and the update.
+    assert_eq!(spent("GET /services/data/{version}/query"), 1);
+    assert_eq!(spent("GET /services/data/{version}/queryAll"), 1);
+    assert_eq!(spent("POST /services/data/{version}/composite/sobjects"), 1);
+    assert_eq!(
+        spent("PATCH /services/data/{version}/composite/sobjects"),
+        1
+    );
 }
 
 fn deals_spec() -> String {
