@@ -550,7 +550,13 @@ fn sendable_groups(filter_groups: &serde_json::Value) -> Option<Vec<Vec<serde_js
 fn sendable_filter(filter: &serde_json::Value) -> bool {
     let operator = filter.get("operator").and_then(serde_json::Value::as_str);
     if !matches!(operator, Some("IN" | "NOT_IN")) {
-        return filter.get("propertyName").is_some() && operator.is_some();
+        // HubSpot compares dates as epoch milliseconds; a spec's date literal (`@2020-01-01`)
+        // arrives as text, so it is left to the planner rather than sent as it is.
+        let spelled_as_date = filter
+            .get("value")
+            .and_then(serde_json::Value::as_str)
+            .is_some_and(is_date_text);
+        return filter.get("propertyName").is_some() && operator.is_some() && !spelled_as_date;
     }
     filter
         .get("values")
@@ -561,6 +567,12 @@ fn sendable_filter(filter: &serde_json::Value) -> bool {
                     .is_none_or(|s| !s.chars().any(char::is_uppercase))
             })
         })
+}
+
+fn is_date_text(text: &str) -> bool {
+    let text = text.trim();
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok()
+        || (text.contains('-') && parse_timestamp_ms(text).is_some())
 }
 
 /// `groups` with `hs_object_id GT after_id` added to each (AND), when restarting.
@@ -612,6 +624,17 @@ mod tests {
         ]}]);
         let sent = sendable_groups(&groups).expect("sendable");
         assert_eq!(sent, vec![vec![groups[0]["filters"][1].clone()]]);
+    }
+
+    #[test]
+    fn date_spelled_as_text_is_left_to_the_planner() {
+        let groups = json!([{ "filters": [
+            {"propertyName": "start_date", "operator": "GTE", "value": "2020-01-01"},
+            {"propertyName": "closedate", "operator": "LT", "value": "2026-01-01T00:00:00Z"},
+            {"propertyName": "hubspotscore", "operator": "GT", "value": "65"},
+        ]}]);
+        let sent = sendable_groups(&groups).expect("sendable");
+        assert_eq!(sent, vec![vec![groups[0]["filters"][2].clone()]]);
     }
 
     #[test]
