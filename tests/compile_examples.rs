@@ -1,7 +1,8 @@
 //! The example specs' Programs, snapshotted whole. Compile lowers the checked spec; these
 //! snapshots are byte for byte what `tandem compile specs/<example> --emit program|soql`
-//! printed when compile still lowered the syntax tree (with the association lowering), so
-//! any change to what an existing spec means shows up here as a diff to explain.
+//! printed when compile still lowered the syntax tree (with the association lowering), plus
+//! the fields' create defaults (`default_on_create`) that came after, so any change to what
+//! an existing spec means shows up here as a diff to explain.
 
 use std::path::PathBuf;
 

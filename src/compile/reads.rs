@@ -1,5 +1,6 @@
 //! What each side of a sync reads, and what the planner must know about each field read
-//! (type, length, restricted values, writability), taken from the object's schema.
+//! (type, length, restricted values, writability, the CRM's default on create), taken from
+//! the object's schema.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -116,5 +117,6 @@ fn field_facts(schema: &ObjectSchema, name: &str) -> FieldFacts {
         createable: field.writable_on_create(),
         updateable: field.writable_on_update(),
         association: None,
+        default_on_create: FieldFacts::create_default_of(field),
     }
 }

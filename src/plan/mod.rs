@@ -10,6 +10,7 @@
 pub mod association;
 pub mod budget;
 pub mod checks;
+pub mod create_defaults;
 pub mod eval;
 pub mod matching;
 pub mod merge;

@@ -490,11 +490,19 @@ fn plan_sync(
             }
             let record = &records[index];
             let ctx = single(sync, side, record);
-            let payload = create_payload(sync, target, &ctx, through);
+            let mut payload = create_payload(sync, target, &ctx, through);
+            let defaults_back = super::create_defaults::fill_create_defaults(
+                sync,
+                target,
+                record,
+                &mut payload,
+                through,
+            );
             let (hs_id, sf_id) = match side {
                 System::Hubspot => (Some(record.id.clone()), None),
                 System::Salesforce => (None, Some(record.id.clone())),
             };
+            let planned_before = collector.plan.changes.len();
             collector.push(
                 RecordChange {
                     action: Action::Create,
@@ -509,6 +517,25 @@ fn plan_sync(
                 },
                 payload.errors,
             );
+            // The source takes the target's create-time defaults back only with its create.
+            if let Some(update) = defaults_back
+                && collector.plan.changes.len() > planned_before
+            {
+                collector.push(
+                    RecordChange {
+                        action: Action::Update,
+                        target: side,
+                        hs_id: (side == System::Hubspot).then(|| record.id.clone()),
+                        sf_id: (side == System::Salesforce).then(|| record.id.clone()),
+                        fields: update.fields,
+                        precondition: update.precondition,
+                        base: update.base,
+                        fingerprint: String::new(),
+                        settles_conflicts: Vec::new(),
+                    },
+                    Vec::new(),
+                );
+            }
         }
     }
     let mut plan = collector.plan;

@@ -195,7 +195,8 @@ fn render_change(out: &mut String, sync: &SyncPlan, change: &RecordChange) {
             "  {symbol} {object} {} ({} {})",
             change.target_id().unwrap_or("?"),
             super::model::other(change.target).short_name(),
-            change.source_id().unwrap_or("?")
+            // An update planned with its partner's create names the partner once it exists.
+            change.source_id().unwrap_or("created by this plan")
         ),
         Action::Delete => format!(
             "  {symbol} {object} {}  [{}]",

@@ -7,7 +7,9 @@
 //! unknown outcome; the next plan re-reads both sides, and its matching finds records that
 //! batch created (creates carry their match keys), so a re-run neither duplicates nor loses
 //! anything. Updates are guarded by their plan-time preconditions: a target that changed
-//! since the plan is skipped as stale and re-planned on the next run.
+//! since the plan is skipped as stale and re-planned on the next run. Creates are guarded by
+//! their match keys ([`super::create_guard`]): one a record made on the target since the plan
+//! already holds is skipped as stale too, so the next plan links the two.
 
 use std::collections::BTreeMap;
 
@@ -165,6 +167,9 @@ pub async fn apply<H: Crm, S: Crm>(
         summary.recovered = recovered as u64;
         on_event(&Event::Recovered { entries: recovered });
     }
+    // Syncs with a create skipped as stale keep their old read cursors: the next plan must
+    // read the skipped create's source record again to link it.
+    let mut keep_cursors: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     for sync_plan in &plan.syncs {
         let Some(sync) = program.sync(&sync_plan.name) else {
             continue;
@@ -176,6 +181,8 @@ pub async fn apply<H: Crm, S: Crm>(
         apply_state_only(store, sync_plan, &mut summary)?;
         let mut ctx = RunContext {
             run_id: &run_id,
+            read_since_plan: BTreeMap::new(),
+            stale_creates: 0,
             cursors: plan.read_cursors.get(&sync.name),
             sync,
             sync_plan,
@@ -219,11 +226,17 @@ pub async fn apply<H: Crm, S: Crm>(
                 }
             }
         }
+        if ctx.stale_creates > 0 {
+            keep_cursors.insert(sync.name.clone());
+        }
     }
     // Complete: the reads this plan made become the next run's starting point.
     let program_digest = program.digest();
     store.write(|w| -> Result<(), StateError> {
         for (sync, cursors) in &plan.read_cursors {
+            if keep_cursors.contains(sync) {
+                continue;
+            }
             for (side, cursor) in [("hs", &cursors.hs), ("sf", &cursors.sf)] {
                 if let Some(cursor) = cursor {
                     w.set_watermark(
@@ -323,6 +336,10 @@ fn apply_state_only(
 
 struct RunContext<'a> {
     run_id: &'a str,
+    /// Creates skipped as stale in this sync.
+    stale_creates: usize,
+    /// Per target side, what changed there since the plan read it (read once, on first use).
+    read_since_plan: BTreeMap<System, BTreeMap<String, crate::connectors::RemoteRecord>>,
     cursors: Option<&'a crate::plan::ReadCursors>,
     sync: &'a SyncProgram,
     sync_plan: &'a SyncPlan,
@@ -407,43 +424,122 @@ async fn apply_changes<C: Crm>(
         return Ok(());
     }
     let object = ctx.sync.side(target).object.clone();
-    // Preconditions: one read of what changed on the target since the plan read it. A
-    // record in it whose written fields no longer hold their plan-time values is stale.
-    let mut changed_since_plan: BTreeMap<String, crate::connectors::RemoteRecord> = BTreeMap::new();
+    // Preconditions and the create guard: one read per side of what changed on the target
+    // since the plan read it, shared by this side's creates and updates. A record in it whose
+    // written fields no longer hold their plan-time values is stale; so is a create whose
+    // match key a record in it already holds.
+    if action != Action::Delete && !ctx.read_since_plan.contains_key(&target) {
+        let read = read_since_plan(ctx, crm, &object).await?;
+        ctx.read_since_plan.insert(target, read);
+    }
+    let changed_since_plan = ctx.read_since_plan.remove(&target).unwrap_or_default();
+    let mut changes = changes;
+    if action == Action::Create {
+        changes = skip_stale_creates(ctx, store, target, changes, &changed_since_plan)?;
+    }
+    let ready;
     if action == Action::Update {
-        let cursor = ctx.cursors.and_then(|c| match target {
-            System::Hubspot => c.hs.as_ref(),
-            System::Salesforce => c.sf.as_ref(),
-        });
-        let mut fields: Vec<String> = changes
-            .iter()
-            .flat_map(|c| c.precondition.keys().cloned())
-            .collect();
-        fields.sort();
-        fields.dedup();
-        if let Some(cursor) = cursor {
-            let read = crm
-                .read(&ReadRequest {
-                    object: &object,
-                    fields: &fields,
-                    pushdown: None,
-                    since: Some(cursor),
-                    include_deleted: true,
-                })
-                .await
-                .map_err(Stop::Crm)?;
-            changed_since_plan = read
-                .records
-                .into_iter()
-                .map(|r| (r.id.clone(), r))
-                .collect();
-        }
+        let waiting;
+        (ready, waiting) =
+            super::create_defaults::with_created_partners(ctx.sync, target, store, changes)?;
+        report_stale(ctx, target, &waiting);
+        changes = ready.iter().map(AsRef::as_ref).collect();
     }
     let batch_size = crm.batch_size().max(1);
+    let mut result = Ok(());
     for batch in changes.chunks(batch_size) {
-        apply_batch(ctx, store, crm, action, &object, batch, &changed_since_plan).await?;
+        result = apply_batch(ctx, store, crm, action, &object, batch, &changed_since_plan).await;
+        if result.is_err() {
+            break;
+        }
     }
-    Ok(())
+    ctx.read_since_plan.insert(target, changed_since_plan);
+    result
+}
+
+/// What changed on `crm`'s side since the plan's read cursor (nothing when the plan has none).
+async fn read_since_plan<C: Crm>(
+    ctx: &RunContext<'_>,
+    crm: &mut C,
+    object: &str,
+) -> Result<BTreeMap<String, crate::connectors::RemoteRecord>, Stop> {
+    let target = crm.system();
+    let Some(cursor) = ctx.cursors.and_then(|c| match target {
+        System::Hubspot => c.hs.as_ref(),
+        System::Salesforce => c.sf.as_ref(),
+    }) else {
+        return Ok(BTreeMap::new());
+    };
+    let fields = super::create_guard::fields_to_read(ctx.sync, target, &ctx.sync_plan.changes);
+    let updates = ctx
+        .sync_plan
+        .changes
+        .iter()
+        .any(|c| c.target == target && c.action == Action::Update);
+    let read = crm
+        .read(&ReadRequest {
+            object,
+            fields: &fields,
+            pushdown: None,
+            since: Some(cursor),
+            include_deleted: updates,
+        })
+        .await
+        .map_err(Stop::Crm)?;
+    Ok(read
+        .records
+        .into_iter()
+        .map(|r| (r.id.clone(), r))
+        .collect())
+}
+
+/// Drops the creates a record made on the target since the plan would duplicate, reporting
+/// them as stale (the next plan links the two by their shared key).
+fn skip_stale_creates<'c>(
+    ctx: &mut RunContext<'_>,
+    store: &StateStore,
+    target: System,
+    changes: Vec<&'c RecordChange>,
+    changed_since_plan: &BTreeMap<String, crate::connectors::RemoteRecord>,
+) -> Result<Vec<&'c RecordChange>, Stop> {
+    let stale =
+        super::create_guard::stale_creates(ctx.sync, target, store, &changes, changed_since_plan)?;
+    if stale.is_empty() {
+        return Ok(changes);
+    }
+    let (skipped, fresh): (Vec<&RecordChange>, Vec<&RecordChange>) = changes
+        .into_iter()
+        .partition(|c| c.source_id().is_some_and(|id| stale.contains_key(id)));
+    report_stale(ctx, target, &skipped);
+    ctx.stale_creates += skipped.len();
+    Ok(fresh)
+}
+
+/// Reports records skipped without a call as stale (the next plan re-plans them).
+fn report_stale(ctx: &mut RunContext<'_>, target: System, skipped: &[&RecordChange]) {
+    if skipped.is_empty() {
+        return;
+    }
+    for change in skipped {
+        (ctx.on_event)(&Event::Stale {
+            sync: ctx.sync.name.clone(),
+            target,
+            id: change
+                .target_id()
+                .or(change.source_id())
+                .unwrap_or_default()
+                .to_string(),
+        });
+    }
+    ctx.summary.stale += skipped.len() as u64;
+    (ctx.on_event)(&Event::Batch {
+        sync: ctx.sync.name.clone(),
+        target,
+        action: skipped[0].action,
+        written: 0,
+        rejected: 0,
+        stale: skipped.len(),
+    });
 }
 
 async fn write_back_ids<C: Crm>(
