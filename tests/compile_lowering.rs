@@ -87,11 +87,67 @@ fn related_record_field_in_a_scope_is_reported_too() {
     assert_eq!(codes(&diags), ["tandem::compile::related_path"]);
 }
 
+#[test]
+fn in_list_naming_a_field_is_reported_not_dropped() {
+    let (checked, sources) = checked(
+        r#"sync accounts: hs.companies <- sf.Account {
+  match hs.salesforceaccountid = sf.Id
+  only sf.Name in [sf.Site, "Acme"]
+  hs.name <- sf.Name
+}
+"#,
+    );
+    let diags = compile(&checked).expect_err("an `in` list of fields has no fixed values");
+    assert_eq!(codes(&diags), ["tandem::compile::in_list_not_literal"]);
+    insta::assert_snapshot!(redact_dir(&render_human(&diags, &sources, false, 100)));
+}
+
+/// `-1` is a number: it is a default, an `in` value and a pushed-down comparison like any
+/// other literal (it used to be `-1 * 1`, which dropped the default and the list entry).
+#[test]
+fn negative_numbers_are_literals() {
+    let program = program(
+        r#"sync accounts: hs.companies <-> sf.Account {
+  match hs.salesforceaccountid = sf.Id
+  only sf.AnnualRevenue > -5 and hs.numberofemployees in [-1, 2]
+  conflict newest
+  hs.annualrevenue <-> sf.AnnualRevenue default -1.5
+  hs.numberofemployees <-> sf.NumberOfEmployees reverse -sf.NumberOfEmployees
+}
+"#,
+    );
+    let accounts = program.sync("accounts").expect("accounts");
+    assert_eq!(accounts.fields[0].default, Some(json!(-1.5)));
+    let Some(Expr::In { values, .. }) = &accounts.hs.scope else {
+        panic!("expected an `in` scope, got {:?}", accounts.hs.scope);
+    };
+    assert_eq!(values, &[json!(-1), json!(2)]);
+    assert_eq!(
+        accounts.sf.pushdown,
+        Some(tandem::compile::Pushdown::Soql {
+            condition: "AnnualRevenue > -5".to_string()
+        })
+    );
+    // Negating a field is still arithmetic.
+    assert_eq!(
+        accounts.fields[1].to_hs,
+        Some(Expr::binary(
+            "*",
+            Expr::literal(json!(-1)),
+            Expr::field(System::Salesforce, "NumberOfEmployees")
+        ))
+    );
+}
+
 /// Every registered compile code a spec can raise has a case above; `internal` is the one a
 /// spec cannot raise (the next test forges a checked spec for it).
 #[test]
 fn every_compile_code_has_a_case() {
-    let covered = ["tandem::compile::related_path", "tandem::compile::internal"];
+    let covered = [
+        "tandem::compile::related_path",
+        "tandem::compile::internal",
+        "tandem::compile::in_list_not_literal",
+    ];
     let registered: Vec<&str> = REGISTRY
         .iter()
         .filter(|code| code.stage == Stage::Compile)

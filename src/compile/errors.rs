@@ -2,7 +2,7 @@
 //!
 //! Compile runs only on a spec the checker accepted, so almost nothing can fail here: what
 //! remains is what the language accepts but this version cannot sync yet (a field read
-//! through a related record), and `internal`, which means the checked spec broke a promise
+//! through a related record, an `in` list of computed values), and `internal`, which means the checked spec broke a promise
 //! the checker makes and is a bug in tandem, never in the spec.
 
 use miette::{Diagnostic, SourceSpan};
@@ -18,6 +18,15 @@ pub enum CompileError {
     RelatedPath {
         path: String,
         #[label("a field of another object")]
+        at: SourceSpan,
+    },
+    #[error("an `in` list holds values, not expressions computed per record")]
+    #[diagnostic(
+        code(tandem::compile::in_list_not_literal),
+        help("list literal values (`in [\"a\", \"b\"]`), or compare with `=` and join with `or`")
+    )]
+    InListNotLiteral {
+        #[label("computed per record")]
         at: SourceSpan,
     },
     #[error("tandem cannot compile this {construct}: {problem}")]

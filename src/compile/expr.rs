@@ -26,6 +26,12 @@ impl Lowering<'_> {
                 );
                 return None;
             }
+            // `-1` is a negative number, not an operation: a literal can be a `default`, an
+            // `in` value or a pushed-down comparison.
+            TypedExprKind::Unary {
+                op: UnaryOp::Neg,
+                operand,
+            } if let Some(negative) = negative_literal(operand) => Expr::literal(negative),
             TypedExprKind::Unary { op, operand } => {
                 let operand = self.expr(operand)?;
                 match op {
@@ -48,13 +54,21 @@ impl Lowering<'_> {
                 negated,
             } => {
                 let operand = Box::new(self.expr(value)?);
-                let values = list
-                    .iter()
-                    .filter_map(|item| match &item.kind {
-                        TypedExprKind::Literal(value) => Some(literal(value)),
-                        _ => None,
-                    })
-                    .collect();
+                let mut values = Vec::new();
+                for item in list {
+                    match self.expr(item)? {
+                        Expr::Literal { value } => values.push(value),
+                        _ => {
+                            self.error(
+                                item.span,
+                                CompileError::InListNotLiteral {
+                                    at: item.span.into(),
+                                },
+                            );
+                            return None;
+                        }
+                    }
+                }
                 let test = Expr::In { operand, values };
                 if *negated {
                     Expr::Not {
@@ -190,6 +204,16 @@ pub(super) fn literal(value: &ast::LiteralValue) -> Value {
                 .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         ),
     }
+}
+
+/// `-N` for a number literal `N`.
+fn negative_literal(operand: &TypedExpr) -> Option<serde_json::Value> {
+    let TypedExprKind::Literal(ast::LiteralValue::Number(text)) = &operand.kind else {
+        return None;
+    };
+    text.parse::<f64>()
+        .ok()
+        .and_then(|number| crate::plan::value::number_value(-number))
 }
 
 /// The path as written in a sync (`sf.Account.Name`): the connection, the relationships

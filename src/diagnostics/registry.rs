@@ -383,6 +383,11 @@ pub const REGISTRY: &[RegisteredCode] = &[
         Stage::Compile,
         "the checked spec broke a promise of the checker: a bug in tandem, not in the spec",
     ),
+    code(
+        "tandem::compile::in_list_not_literal",
+        Stage::Compile,
+        "an `in [...]` list names a field or computation instead of literal values",
+    ),
     // state: the SQLite state store
     code(
         "tandem::state::io",
