@@ -102,6 +102,20 @@ fn in_list_naming_a_field_is_reported_not_dropped() {
     insta::assert_snapshot!(redact_dir(&render_human(&diags, &sources, false, 100)));
 }
 
+#[test]
+fn computed_default_is_reported_not_dropped() {
+    let (checked, sources) = checked(
+        r#"sync accounts: hs.companies <- sf.Account {
+  match hs.salesforceaccountid = sf.Id
+  hs.name <- sf.Name default sf.Site
+}
+"#,
+    );
+    let diags = compile(&checked).expect_err("a default is a literal");
+    assert_eq!(codes(&diags), ["tandem::compile::default_not_literal"]);
+    insta::assert_snapshot!(redact_dir(&render_human(&diags, &sources, false, 100)));
+}
+
 /// `-1` is a number: it is a default, an `in` value and a pushed-down comparison like any
 /// other literal (it used to be `-1 * 1`, which dropped the default and the list entry).
 #[test]
@@ -147,6 +161,7 @@ fn every_compile_code_has_a_case() {
         "tandem::compile::related_path",
         "tandem::compile::internal",
         "tandem::compile::in_list_not_literal",
+        "tandem::compile::default_not_literal",
     ];
     let registered: Vec<&str> = REGISTRY
         .iter()

@@ -2,7 +2,7 @@
 //!
 //! Compile runs only on a spec the checker accepted, so almost nothing can fail here: what
 //! remains is what the language accepts but this version cannot sync yet (a field read
-//! through a related record, an `in` list of computed values), and `internal`, which means the checked spec broke a promise
+//! through a related record, an `in` list or a `default` computed per record), and `internal`, which means the checked spec broke a promise
 //! the checker makes and is a bug in tandem, never in the spec.
 
 use miette::{Diagnostic, SourceSpan};
@@ -26,6 +26,17 @@ pub enum CompileError {
         help("list literal values (`in [\"a\", \"b\"]`), or compare with `=` and join with `or`")
     )]
     InListNotLiteral {
+        #[label("computed per record")]
+        at: SourceSpan,
+    },
+    #[error("a `default` is a value written when the mapped value is blank, not a computation")]
+    #[diagnostic(
+        code(tandem::compile::default_not_literal),
+        help(
+            "write a literal (`default \"Unknown\"`), or put the fallback in the mapped value with `??` (`a ?? b` is `b` where `a` is blank)"
+        )
+    )]
+    DefaultNotLiteral {
         #[label("computed per record")]
         at: SourceSpan,
     },

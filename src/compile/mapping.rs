@@ -8,6 +8,7 @@ use crate::schema::System;
 use crate::syntax::ast;
 
 use super::association::{AssociationMapping, association_field};
+use super::errors::CompileError;
 use super::from_checked::Lowering;
 use super::program::{Direction, Expr, FieldProgram, SyncProgram};
 use super::sync::{conflict_rule, is_flipped};
@@ -48,20 +49,21 @@ impl Lowering<'_> {
             if !program.depends_on.contains(through) {
                 program.depends_on.push(through.clone());
             }
-            // The checker only links records through a HubSpot association (its end names
-            // the associated object) and a Salesforce reference field.
             let hs_object = if flipped { &sync.right } else { &sync.left };
+            let link = AssociationMapping {
+                direction,
+                conflict,
+                keep_when_blank: mapping.keep_when_blank,
+                through: through.clone(),
+            };
             let field = match (hs_side, sf_side) {
+                // The checker only links records through a HubSpot association (its end
+                // names the associated object) and a Salesforce reference field.
                 (Some(association), Some(reference)) => association_field(
                     &hs_object.schema,
                     &association.field.name,
                     &reference.field.name,
-                    AssociationMapping {
-                        direction,
-                        conflict,
-                        keep_when_blank: mapping.keep_when_blank,
-                        through: through.clone(),
-                    },
+                    link,
                 ),
                 _ => None,
             };
@@ -118,16 +120,23 @@ impl Lowering<'_> {
             );
             return;
         }
-        // `default V` is written when the computed value is blank; only a literal can be.
-        let default = mapping
-            .flows
-            .first()
-            .and_then(|flow| flow.default.as_ref())
-            .and_then(|default| self.expr(default))
-            .and_then(|default| match default {
-                Expr::Literal { value } => Some(value),
-                _ => None,
-            });
+        // `default V` is written when the computed value is blank: a value, not a computation.
+        let default = match mapping.flows.first().and_then(|flow| flow.default.as_ref()) {
+            None => None,
+            Some(written) => match self.expr(written) {
+                Some(Expr::Literal { value }) => Some(value),
+                Some(_) => {
+                    self.error(
+                        written.span,
+                        CompileError::DefaultNotLiteral {
+                            at: written.span.into(),
+                        },
+                    );
+                    return;
+                }
+                None => return,
+            },
+        };
         let key = if !hs_field.is_empty() && !sf_field.is_empty() {
             format!("{hs_field}<->{sf_field}")
         } else if hs_field.is_empty() {

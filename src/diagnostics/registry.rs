@@ -388,6 +388,11 @@ pub const REGISTRY: &[RegisteredCode] = &[
         Stage::Compile,
         "an `in [...]` list names a field or computation instead of literal values",
     ),
+    code(
+        "tandem::compile::default_not_literal",
+        Stage::Compile,
+        "a mapping's `default` is a field or computation instead of a literal value",
+    ),
     // state: the SQLite state store
     code(
         "tandem::state::io",
