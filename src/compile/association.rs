@@ -61,53 +61,14 @@ pub(super) fn lower_association(
     let [sf_segment] = sf_side.as_field()?.segments.as_slice() else {
         return None;
     };
-    association_field(
-        schemas,
-        &program.hs.object,
-        &hs_segment.name.name,
-        &sf_segment.name.name,
-        AssociationMapping {
-            direction,
-            conflict,
-            keep_when_blank: mapping.keeps_when_blank(),
-            through,
-        },
-    )
-}
-
-/// How an association mapping merges: what a mapping says besides its two ends.
-pub struct AssociationMapping {
-    pub direction: Direction,
-    pub conflict: Option<ConflictRule>,
-    pub keep_when_blank: bool,
-    /// The sync whose links translate the ids.
-    pub through: String,
-}
-
-/// The field program of `hs.<association> <-> sf.<reference_field> through <sync>` for a
-/// sync whose HubSpot object is `hs_object`; `None` when `association` (`companies` or
-/// `company`) is not an association of that object in the schema. The entry point for a
-/// lowering that starts from the checked spec rather than the syntax tree.
-pub fn association_field(
-    schemas: &Schemas,
-    hs_object: &str,
-    association: &str,
-    reference_field: &str,
-    mapping: AssociationMapping,
-) -> Option<FieldProgram> {
-    let AssociationMapping {
-        direction,
-        conflict,
-        keep_when_blank,
-        through,
-    } = mapping;
-    let object = schemas.object(System::Hubspot, hs_object)?;
+    let written = hs_segment.name.name.as_str();
+    let object = schemas.object(System::Hubspot, &program.hs.object)?;
     let association = object
         .associations
         .iter()
-        .find(|a| a.to_object == association || singular(&a.to_object) == association)?;
+        .find(|a| a.to_object == written || singular(&a.to_object) == written)?;
     let hs_field = associated_field(&association.to_object);
-    let sf_field = reference_field.to_string();
+    let sf_field = sf_segment.name.name.clone();
     Some(FieldProgram {
         key: format!("{hs_field}<->{sf_field}"),
         to_sf: direction
@@ -120,7 +81,7 @@ pub fn association_field(
         sf_field,
         direction,
         conflict,
-        keep_when_blank,
+        keep_when_blank: mapping.keeps_when_blank(),
         default: None,
         through: Some(through),
     })
