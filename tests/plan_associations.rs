@@ -491,3 +491,31 @@ fn association_calls_per_record_stay_far_below_the_goal_on_a_backfill() {
     assert!(deals.will_fail.is_empty(), "{}", render(&plan));
     assert_quiet(&mut world, 1);
 }
+
+#[test]
+fn singular_association_name_and_one_way_direction_compile_to_the_same_pseudo_field() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spec = DEALS_SPEC.replace("ACCOUNT_CREATES", "hs, sf").replace(
+        "hs.companies(associated) <-> sf.AccountId through accounts",
+        "hs.company <- sf.AccountId through accounts",
+    );
+    std::fs::write(dir.path().join("spec.tandem"), spec).expect("spec");
+    let (program, _) = compile_dir(dir.path());
+    let deals = program.sync("deals").expect("deals");
+    assert!(deals.not_synced.is_empty(), "{:?}", deals.not_synced);
+    let field = deals
+        .fields
+        .iter()
+        .find(|f| f.hs_field == "companies(associated)")
+        .expect("association field");
+    assert_eq!(field.direction, tandem::compile::Direction::SfToHs);
+    assert!(field.to_sf.is_none());
+    assert_eq!(field.through.as_deref(), Some("accounts"));
+    assert!(
+        deals
+            .hs
+            .read_fields
+            .contains(&"companies(associated)".to_string())
+    );
+    assert_eq!(deals.depends_on, vec!["accounts".to_string()]);
+}

@@ -783,13 +783,23 @@ async fn apply_batch<C: Crm>(
                             &sync_name,
                             &hs_id,
                             &sf_id,
-                            &super::association::resolved_base(change, body),
+                            &super::association::resolved_base(
+                                change,
+                                body,
+                                &change.base,
+                                |base, key| base.get_mut(key),
+                            ),
                         )?,
                         Action::Update => {
                             w.update_base(
                                 &sync_name,
                                 &hs_id,
-                                &super::association::resolved_base(change, body),
+                                &super::association::resolved_base(
+                                    change,
+                                    body,
+                                    &change.base,
+                                    |base, key| base.get_mut(key),
+                                ),
                             )?;
                             for key in &change.settles_conflicts {
                                 w.close_conflict(&sync_name, &hs_id, key)?;
@@ -807,7 +817,7 @@ async fn apply_batch<C: Crm>(
                             &field.field,
                             &field.old,
                             &super::association::audited(
-                                body.get(&field.field).unwrap_or(&field.new),
+                                body.get(&*field.field).unwrap_or(&field.new),
                             ),
                         )?;
                     }

@@ -32,7 +32,7 @@ pub fn wire_value(sync: &SyncProgram, target: System, field: &FieldChange, value
     let Some(facts) = sync
         .side(target)
         .fields
-        .get(&field.field)
+        .get(&*field.field)
         .and_then(|facts| facts.association.as_ref())
     else {
         return value;
@@ -127,24 +127,24 @@ pub async fn refresh_unread_associations<H: Crm>(
 /// The merge bases to store after `change` was written with `body`: a `$pending`
 /// placeholder the plan put in a base (an id created earlier in this apply) is replaced by
 /// the id actually written, so the next plan compares against real ids and sees a later
-/// change on the other side as a change on that side only.
-pub fn resolved_base(
+/// change on the other side as a change on that side only. `entry` looks a base up by key
+/// (the base map's own `get_mut`).
+pub fn resolved_base<M: Clone>(
     change: &crate::plan::RecordChange,
     body: &BTreeMap<String, Value>,
-) -> BTreeMap<String, crate::state::FieldBase> {
-    let mut base = change.base.clone();
+    base: &M,
+    entry: impl for<'m> Fn(&'m mut M, &str) -> Option<&'m mut crate::state::FieldBase>,
+) -> M {
+    let mut base = base.clone();
     for field in &change.fields {
         if field.new.get("$pending").is_none() {
             continue;
         }
-        let written = match body.get(&field.field) {
-            Some(value) => match AssociationWrite::from_wire(value) {
-                Some(write) => write.id.map(Value::String).unwrap_or(Value::Null),
-                None => value.clone(),
-            },
+        let written = match body.get(&*field.field) {
+            Some(value) => audited(value),
             None => continue,
         };
-        if let Some(entry) = base.get_mut(&field.key) {
+        if let Some(entry) = entry(&mut base, &field.key) {
             let side = match change.target {
                 System::Hubspot => &mut entry.hs,
                 System::Salesforce => &mut entry.sf,
