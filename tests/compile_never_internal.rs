@@ -1,0 +1,269 @@
+//! Compile never second-guesses the checker: the example specs with lines removed, mapping
+//! arrows rewritten, and field names and values swapped for other plausible ones go through
+//! the whole validate pipeline, and every mutant the checker accepts must compile, or be
+//! refused only with a code for what this version cannot sync yet; never
+//! `tandem::compile::internal`, never a panic.
+
+use std::path::PathBuf;
+
+use proptest::prelude::*;
+use tandem::project::{ValidateOptions, validate};
+
+/// Field names of the standard snapshots' objects, and values, to swap in.
+const NAMES: &[&str] = &[
+    "email",
+    "Email",
+    "Name",
+    "name",
+    "Id",
+    "AccountId",
+    "lifecyclestage",
+    "dealstage",
+    "StageName",
+    "Status",
+    "CloseDate",
+    "closedate",
+    "hs_object_id",
+    "hubspotscore",
+    "Company",
+    "company",
+    "numberofemployees",
+    "NumberOfEmployees",
+    "Industry",
+    "industry",
+    "LeadSource",
+    "Title",
+    "jobtitle",
+    "Description",
+    "description",
+    "Website",
+    "domain",
+    "Phone",
+    "phone",
+    "firstname",
+    "FirstName",
+    "lastname",
+    "LastName",
+    "Amount",
+    "amount",
+    "dealname",
+    "city",
+    "BillingCity",
+    "country",
+    "BillingCountry",
+    "annualrevenue",
+    "AnnualRevenue",
+    "salesforceaccountid",
+    "hs_lead_status",
+    "mobilephone",
+    "MobilePhone",
+];
+const VALUES: &[&str] = &[
+    "customer",
+    "Closed Won",
+    "closedwon",
+    "Web",
+    "",
+    "Technology",
+    "marketingqualifiedlead",
+    "Open - Not Contacted",
+    "12",
+];
+/// Codes compile may still raise on a spec the checker accepts.
+const NOT_YET: &[&str] = &[
+    "tandem::compile::related_path",
+    "tandem::compile::in_list_not_literal",
+    "tandem::compile::default_not_literal",
+];
+
+fn seeds() -> Vec<(String, String)> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut seeds = Vec::new();
+    for folder in ["specs/revops", "specs/subscriptions"] {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(root.join(folder))
+            .expect("example folder")
+            .flatten()
+            .map(|entry| entry.path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "tandem"))
+            .collect();
+        files.sort();
+        let text: Vec<String> = files
+            .iter()
+            .map(|file| std::fs::read_to_string(file).expect("readable"))
+            .collect();
+        seeds.push((folder.to_string(), text.join("\n")));
+    }
+    seeds
+}
+
+/// Drops the chosen lines (a mapping, a setting, a pair, a match key...) and rewrites the
+/// chosen lines' mapping arrows, which mostly leaves a spec the checker still accepts.
+fn reshape(text: &str, dropped: &[usize], arrows: &[(usize, usize)]) -> String {
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    for (line, arrow) in arrows {
+        let index = line % lines.len();
+        let arrow = ["<->", "->", "<-"][arrow % 3];
+        for written in ["<->", " -> ", " <- "] {
+            if lines[index].contains(written) {
+                let spaced = if written == "<->" {
+                    arrow.to_string()
+                } else {
+                    format!(" {arrow} ")
+                };
+                lines[index] = lines[index].replacen(written, &spaced, 1);
+                break;
+            }
+        }
+    }
+    let count = lines.len();
+    let drop: std::collections::BTreeSet<usize> = dropped.iter().map(|line| line % count).collect();
+    lines
+        .into_iter()
+        .enumerate()
+        .filter(|(index, _)| !drop.contains(index))
+        .map(|(_, line)| line)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Swaps the chosen `.name` segments and string literal bodies.
+fn mutate(text: &str, swaps: &[(usize, usize)]) -> String {
+    let bytes = text.as_bytes();
+    let mut slots: Vec<(usize, usize, bool)> = Vec::new();
+    let mut index = 0;
+    while index < bytes.len() {
+        match bytes[index] {
+            b'.' => {
+                let start = index + 1;
+                let mut end = start;
+                while end < bytes.len()
+                    && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_')
+                {
+                    end += 1;
+                }
+                if end > start {
+                    slots.push((start, end, true));
+                }
+                index = end.max(index + 1);
+            }
+            b'"' => {
+                let start = index + 1;
+                let mut end = start;
+                while end < bytes.len() && bytes[end] != b'"' && bytes[end] != b'\n' {
+                    end += 1;
+                }
+                slots.push((start, end, false));
+                index = end + 1;
+            }
+            _ => index += 1,
+        }
+    }
+    if slots.is_empty() {
+        return text.to_string();
+    }
+    let mut chosen: Vec<(usize, usize, &str)> = swaps
+        .iter()
+        .map(|(slot, word)| {
+            let (start, end, is_name) = slots[slot % slots.len()];
+            let word = if is_name {
+                NAMES[word % NAMES.len()]
+            } else {
+                VALUES[word % VALUES.len()]
+            };
+            (start, end, word)
+        })
+        .collect();
+    chosen.sort_by_key(|(start, _, _)| std::cmp::Reverse(*start));
+    chosen.dedup_by_key(|(start, _, _)| *start);
+    let mut out = text.to_string();
+    for (start, end, word) in chosen {
+        out.replace_range(start..end, word);
+    }
+    out
+}
+
+/// Validates `mutant` (laid out like the example `name`), and for a spec the checker
+/// accepts, compiles it: `Some` of the codes compile should never raise, `None` when the
+/// checker refused the spec.
+fn compile_unexpected(name: &str, mutant: &str) -> Option<Vec<String>> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("spec.tandem"), mutant).expect("spec");
+    if name.ends_with("revops") {
+        // The example's lookup tables, beside the spec as the spec expects them.
+        let tables = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("specs/revops/tables");
+        std::fs::create_dir_all(dir.path().join("tables")).expect("tables dir");
+        for entry in std::fs::read_dir(tables).expect("tables").flatten() {
+            std::fs::copy(
+                entry.path(),
+                dir.path().join("tables").join(entry.file_name()),
+            )
+            .expect("table copied");
+        }
+    }
+    let validation = validate(
+        dir.path(),
+        &ValidateOptions {
+            schemas_dir: Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("schemas")),
+        },
+    )
+    .expect("loads");
+    if tandem::diagnostics::has_errors(&validation.diags) {
+        return None;
+    }
+    let checked = validation
+        .checked
+        .as_ref()
+        .expect("a clean spec was checked");
+    let unexpected = match tandem::compile::compile(checked) {
+        Ok(_) => Vec::new(),
+        Err(diags) => diags
+            .iter()
+            .map(|diag| diag.code())
+            .filter(|code| !NOT_YET.contains(&code.as_str()))
+            .collect(),
+    };
+    Some(unexpected)
+}
+
+/// Every example with one line removed, exhaustively: most still check, and each that does
+/// must compile.
+#[test]
+fn every_one_line_deletion_of_the_examples_that_checks_compiles() {
+    let mut clean = 0;
+    for (name, text) in seeds() {
+        let count = text.lines().count();
+        for line in 0..count {
+            let mutant = reshape(&text, &[line], &[]);
+            if let Some(unexpected) = compile_unexpected(&name, &mutant) {
+                assert!(
+                    unexpected.is_empty(),
+                    "{unexpected:?} with line {} of {name} removed:\n{mutant}",
+                    line + 1
+                );
+                clean += 1;
+            }
+        }
+    }
+    assert!(clean >= 100, "only {clean} mutants checked clean");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_mutant_the_checker_accepts_compiles(
+        seed in 0usize..2,
+        dropped in proptest::collection::vec(0usize..400, 0..4),
+        arrows in proptest::collection::vec((0usize..400, 0usize..3), 0..3),
+        swaps in proptest::collection::vec((0usize..4000, 0usize..100), 0..2),
+    ) {
+        let seeds = seeds();
+        let (name, text) = &seeds[seed % seeds.len()];
+        let mutant = mutate(&reshape(text, &dropped, &arrows), &swaps);
+        let unexpected = compile_unexpected(name, &mutant).unwrap_or_default();
+        prop_assert!(
+            unexpected.is_empty(),
+            "{unexpected:?} on a spec the checker accepted:\n{mutant}"
+        );
+    }
+}
