@@ -1,7 +1,7 @@
 //! `tandem validate` at scale: a generated 5,000-mapping spec (25 syncs of 200 mappings)
 //! against generated full-size snapshots (25 object pairs, 400 fields per object, with
-//! picklists of 40 values). Benchmarks the check stage alone and the whole offline
-//! pipeline (parse, names, schemas, check).
+//! picklists of 40 values). Benchmarks the check stage alone, compile on its output, and the
+//! whole offline pipeline (parse, names, schemas, check).
 
 use std::fmt::Write as _;
 
@@ -133,17 +133,21 @@ fn bench_check(c: &mut Criterion) {
     let mappings: usize = spec.syncs().map(|sync| sync.mappings().count()).sum();
     assert_eq!(mappings, OBJECT_PAIRS * MAPPINGS_PER_SYNC);
     let tables = tandem::project::Tables::new();
-    let (_, diags) = tandem::check::check(&spec, &schemas, &tables);
+    let (checked, diags) = tandem::check::check(&spec, &schemas, &tables);
     assert!(
         diags.is_empty(),
         "the generated spec must check clean: {diags:?}"
     );
+    let program = tandem::compile::compile(&checked).expect("the checked spec compiles");
+    assert_eq!(program.syncs.len(), OBJECT_PAIRS);
 
     let mut group = c.benchmark_group("validate_5000_mappings");
     group.sample_size(20);
     group.bench_function("check", |b| {
         b.iter(|| tandem::check::check(&spec, &schemas, &tables))
     });
+    // Compile lowers the checked spec alone: no names to resolve, no snapshots to read.
+    group.bench_function("compile", |b| b.iter(|| tandem::compile::compile(&checked)));
 
     let dir = tempfile::tempdir().expect("temp dir");
     write_dir(&dir.path().join("schemas"), &schemas).expect("snapshots written");
