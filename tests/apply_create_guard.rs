@@ -66,6 +66,36 @@ fn record_created_on_the_target_between_plan_and_apply_is_linked_not_duplicated(
 }
 
 #[test]
+fn company_created_in_hubspot_between_plan_and_apply_is_found_through_search() {
+    let mut world = World::new(&accounts_spec("newest", "ignore", 500));
+    let account = world.create(
+        System::Salesforce,
+        "Account",
+        json!({"Name": "Initech", "Website": "https://initech.example"}),
+    );
+    let plan = world.plan();
+    assert_eq!(plan.totals().hs.creates, 1, "{}", render(&plan));
+    let by_hand = world.create(
+        System::Hubspot,
+        "companies",
+        json!({"name": "Initech", "domain": "INITECH.example"}),
+    );
+    let summary = world.apply(&plan);
+    assert_eq!((summary.stale, summary.created), (1, 0), "{summary:?}");
+    assert_eq!(world.count(System::Hubspot, "companies"), 1);
+    let next = world.plan();
+    assert_eq!(next.totals().creates(), 0, "{}", render(&next));
+    assert_eq!(next.syncs[0].links.len(), 1, "{}", render(&next));
+    assert_eq!(
+        (
+            next.syncs[0].links[0].hs_id.as_str(),
+            next.syncs[0].links[0].sf_id.as_str()
+        ),
+        (by_hand.as_str(), account.as_str())
+    );
+}
+
+#[test]
 fn a_linked_record_changed_since_the_plan_does_not_block_a_create() {
     let mut world = World::new(&accounts_spec("newest", "ignore", 500));
     let first = world.create(
