@@ -315,3 +315,57 @@ fn run_dying_between_create_and_link_does_not_create_the_opportunity_twice() {
     let last = world.plan();
     assert!(!last.has_changes(), "{}", render(&last));
 }
+
+#[test]
+fn saved_plan_applied_after_a_hand_made_duplicate_reports_it_stale_and_the_next_run_links_it() {
+    let world = World::new(&accounts_spec("newest", "ignore", 500));
+    world.create(
+        System::Hubspot,
+        "companies",
+        json!({"name": "Acme", "domain": "acme.example"}),
+    );
+    let spec = world.spec_dir();
+    let spec = spec.to_str().expect("utf-8 path");
+    let saved = world.dir.path().join("acme.plan");
+    let saved = saved.to_str().expect("utf-8 path");
+    let tandem = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_tandem"))
+            .args(args)
+            .envs(world.env())
+            .current_dir(world.dir.path())
+            .output()
+            .expect("tandem runs")
+    };
+    let text = |output: &std::process::Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    };
+    let plan = tandem(&["plan", spec, "--out", saved]);
+    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+    world.create(
+        System::Salesforce,
+        "Account",
+        json!({"Name": "Acme", "Website": "acme.example"}),
+    );
+    let apply = tandem(&["apply", saved]);
+    assert_eq!(apply.status.code(), Some(0), "{}", text(&apply));
+    assert!(
+        text(&apply).contains("1 skipped as stale"),
+        "{}",
+        text(&apply)
+    );
+    assert_eq!(world.count(System::Salesforce, "Account"), 1);
+    let relink = tandem(&["apply", spec, "--auto-approve"]);
+    assert_eq!(relink.status.code(), Some(0), "{}", text(&relink));
+    let last = tandem(&["plan", spec, "--detailed-exitcode"]);
+    assert_eq!(last.status.code(), Some(0), "{}", text(&last));
+    assert_eq!(
+        world.count(System::Salesforce, "Account"),
+        1,
+        "no duplicate"
+    );
+    assert_eq!(world.count(System::Hubspot, "companies"), 1, "none back");
+}
