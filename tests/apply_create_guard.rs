@@ -66,6 +66,36 @@ fn record_created_on_the_target_between_plan_and_apply_is_linked_not_duplicated(
 }
 
 #[test]
+fn company_created_in_hubspot_between_plan_and_apply_is_found_through_search() {
+    let mut world = World::new(&accounts_spec("newest", "ignore", 500));
+    let account = world.create(
+        System::Salesforce,
+        "Account",
+        json!({"Name": "Initech", "Website": "https://initech.example"}),
+    );
+    let plan = world.plan();
+    assert_eq!(plan.totals().hs.creates, 1, "{}", render(&plan));
+    let by_hand = world.create(
+        System::Hubspot,
+        "companies",
+        json!({"name": "Initech", "domain": "INITECH.example"}),
+    );
+    let summary = world.apply(&plan);
+    assert_eq!((summary.stale, summary.created), (1, 0), "{summary:?}");
+    assert_eq!(world.count(System::Hubspot, "companies"), 1);
+    let next = world.plan();
+    assert_eq!(next.totals().creates(), 0, "{}", render(&next));
+    assert_eq!(next.syncs[0].links.len(), 1, "{}", render(&next));
+    assert_eq!(
+        (
+            next.syncs[0].links[0].hs_id.as_str(),
+            next.syncs[0].links[0].sf_id.as_str()
+        ),
+        (by_hand.as_str(), account.as_str())
+    );
+}
+
+#[test]
 fn a_linked_record_changed_since_the_plan_does_not_block_a_create() {
     let mut world = World::new(&accounts_spec("newest", "ignore", 500));
     let first = world.create(
@@ -284,4 +314,58 @@ fn run_dying_between_create_and_link_does_not_create_the_opportunity_twice() {
     assert_eq!(&written_back[..15], &opportunity[..15]);
     let last = world.plan();
     assert!(!last.has_changes(), "{}", render(&last));
+}
+
+#[test]
+fn saved_plan_applied_after_a_hand_made_duplicate_reports_it_stale_and_the_next_run_links_it() {
+    let world = World::new(&accounts_spec("newest", "ignore", 500));
+    world.create(
+        System::Hubspot,
+        "companies",
+        json!({"name": "Acme", "domain": "acme.example"}),
+    );
+    let spec = world.spec_dir();
+    let spec = spec.to_str().expect("utf-8 path");
+    let saved = world.dir.path().join("acme.plan");
+    let saved = saved.to_str().expect("utf-8 path");
+    let tandem = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_tandem"))
+            .args(args)
+            .envs(world.env())
+            .current_dir(world.dir.path())
+            .output()
+            .expect("tandem runs")
+    };
+    let text = |output: &std::process::Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    };
+    let plan = tandem(&["plan", spec, "--out", saved]);
+    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+    world.create(
+        System::Salesforce,
+        "Account",
+        json!({"Name": "Acme", "Website": "acme.example"}),
+    );
+    let apply = tandem(&["apply", saved]);
+    assert_eq!(apply.status.code(), Some(0), "{}", text(&apply));
+    assert!(
+        text(&apply).contains("1 skipped as stale"),
+        "{}",
+        text(&apply)
+    );
+    assert_eq!(world.count(System::Salesforce, "Account"), 1);
+    let relink = tandem(&["apply", spec, "--auto-approve"]);
+    assert_eq!(relink.status.code(), Some(0), "{}", text(&relink));
+    let last = tandem(&["plan", spec, "--detailed-exitcode"]);
+    assert_eq!(last.status.code(), Some(0), "{}", text(&last));
+    assert_eq!(
+        world.count(System::Salesforce, "Account"),
+        1,
+        "no duplicate"
+    );
+    assert_eq!(world.count(System::Hubspot, "companies"), 1, "none back");
 }

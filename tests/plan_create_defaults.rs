@@ -147,3 +147,43 @@ fn carried_back_default_waits_when_its_create_is_skipped() {
     let last = world.plan();
     assert!(!last.has_changes(), "{}", render(&last));
 }
+
+#[test]
+fn tandem_binary_converges_in_one_apply_and_shows_the_rule() {
+    let world = World::new(SUBSCRIPTIONS_SPEC);
+    subscription(&world, "Blank status", None);
+    subscription(&world, "Trialing", Some("trial"));
+    let spec = world.spec_dir();
+    let spec = spec.to_str().expect("utf-8 path");
+    let tandem = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_tandem"))
+            .args(args)
+            .envs(world.env())
+            .current_dir(world.dir.path())
+            .output()
+            .expect("tandem runs")
+    };
+    let text = |output: &std::process::Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    };
+    let plan = tandem(&["plan", spec, "--detailed-exitcode"]);
+    assert_eq!(plan.status.code(), Some(2), "{}", text(&plan));
+    assert!(
+        text(&plan).contains("Status__c: \"Trial\"  [default on create in sf]"),
+        "{}",
+        text(&plan)
+    );
+    assert!(
+        text(&plan).contains("(sf created by this plan)"),
+        "{}",
+        text(&plan)
+    );
+    let apply = tandem(&["apply", spec, "--auto-approve"]);
+    assert_eq!(apply.status.code(), Some(0), "{}", text(&apply));
+    let again = tandem(&["plan", spec, "--detailed-exitcode"]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+}

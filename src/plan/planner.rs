@@ -616,6 +616,7 @@ fn plan_linked(
     }
     // A side the read did not return: out of scope after a full read (leave the pair
     // alone), unchanged since the base after an incremental one.
+    let (hs_stood_in, sf_stood_in) = (hs_record.is_none(), sf_record.is_none());
     let hs_stand_in;
     let hs_record = match hs_record {
         Some(record) => record,
@@ -644,7 +645,7 @@ fn plan_linked(
     {
         return;
     }
-    let outcome = merge_pair(&PairInput {
+    let mut outcome = merge_pair(&PairInput {
         sync,
         ctx: EvalContext {
             hs: Some(hs_record),
@@ -658,6 +659,19 @@ fn plan_linked(
         conflicts,
         through,
     });
+    for (side, stand_in) in [
+        (System::Hubspot, hs_stood_in),
+        (System::Salesforce, sf_stood_in),
+    ] {
+        let record = if side == System::Hubspot {
+            hs_record
+        } else {
+            sf_record
+        };
+        if stand_in {
+            super::stand_in::drop_unknowable(sync, side, record, &mut outcome);
+        }
+    }
     let quiet = outcome.hs_fields.is_empty()
         && outcome.sf_fields.is_empty()
         && outcome.conflicts.is_empty()

@@ -210,6 +210,16 @@ fn render_change(out: &mut String, sync: &SyncPlan, change: &RecordChange) {
     let _ = writeln!(out, "{header}");
     for field in &change.fields {
         match change.action {
+            // A create's fields come from its source; one the CRM's default decided says so.
+            Action::Create if matches!(field.rule, Rule::DefaultOnCreate { .. }) => {
+                let _ = writeln!(
+                    out,
+                    "      {}: {}  [{}]",
+                    field.field,
+                    display(&field.new),
+                    field.rule.describe()
+                );
+            }
             Action::Create => {
                 let _ = writeln!(out, "      {}: {}", field.field, display(&field.new));
             }

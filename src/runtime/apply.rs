@@ -23,7 +23,7 @@ use crate::plan::{Action, PLAN_FORMAT_VERSION, Plan, RecordChange, SyncPlan, Wil
 use crate::schema::{FieldType, System};
 use crate::state::{StateError, StateStore};
 
-use super::crm::{Crm, CrmError, ReadRequest, WriteOutcome};
+use super::crm::{Crm, CrmError, WriteOutcome};
 use super::events::{ApplySummary, Event};
 
 #[derive(Debug, Error, Diagnostic)]
@@ -429,13 +429,28 @@ async fn apply_changes<C: Crm>(
     // written fields no longer hold their plan-time values is stale; so is a create whose
     // match key a record in it already holds.
     if action != Action::Delete && !ctx.read_since_plan.contains_key(&target) {
-        let read = read_since_plan(ctx, crm, &object).await?;
+        let cursor = ctx.cursors.and_then(|c| match target {
+            System::Hubspot => c.hs.as_ref(),
+            System::Salesforce => c.sf.as_ref(),
+        });
+        let read = super::create_guard::read_since_plan(crm, ctx.sync, ctx.sync_plan, cursor)
+            .await
+            .map_err(Stop::Crm)?;
         ctx.read_since_plan.insert(target, read);
     }
     let changed_since_plan = ctx.read_since_plan.remove(&target).unwrap_or_default();
     let mut changes = changes;
     if action == Action::Create {
-        changes = skip_stale_creates(ctx, store, target, changes, &changed_since_plan)?;
+        let skipped;
+        (changes, skipped) = super::create_guard::skip_stale_creates(
+            ctx.sync,
+            target,
+            store,
+            changes,
+            &changed_since_plan,
+        )?;
+        report_stale(ctx, target, &skipped);
+        ctx.stale_creates += skipped.len();
     }
     let ready;
     if action == Action::Update {
@@ -455,64 +470,6 @@ async fn apply_changes<C: Crm>(
     }
     ctx.read_since_plan.insert(target, changed_since_plan);
     result
-}
-
-/// What changed on `crm`'s side since the plan's read cursor (nothing when the plan has none).
-async fn read_since_plan<C: Crm>(
-    ctx: &RunContext<'_>,
-    crm: &mut C,
-    object: &str,
-) -> Result<BTreeMap<String, crate::connectors::RemoteRecord>, Stop> {
-    let target = crm.system();
-    let Some(cursor) = ctx.cursors.and_then(|c| match target {
-        System::Hubspot => c.hs.as_ref(),
-        System::Salesforce => c.sf.as_ref(),
-    }) else {
-        return Ok(BTreeMap::new());
-    };
-    let fields = super::create_guard::fields_to_read(ctx.sync, target, &ctx.sync_plan.changes);
-    let updates = ctx
-        .sync_plan
-        .changes
-        .iter()
-        .any(|c| c.target == target && c.action == Action::Update);
-    let read = crm
-        .read(&ReadRequest {
-            object,
-            fields: &fields,
-            pushdown: None,
-            since: Some(cursor),
-            include_deleted: updates,
-        })
-        .await
-        .map_err(Stop::Crm)?;
-    Ok(read
-        .records
-        .into_iter()
-        .map(|r| (r.id.clone(), r))
-        .collect())
-}
-
-/// Drops the creates a record made on the target since the plan would duplicate, reporting
-/// them as stale (the next plan links the two by their shared key).
-fn skip_stale_creates<'c>(
-    ctx: &mut RunContext<'_>,
-    store: &StateStore,
-    target: System,
-    changes: Vec<&'c RecordChange>,
-    changed_since_plan: &BTreeMap<String, crate::connectors::RemoteRecord>,
-) -> Result<Vec<&'c RecordChange>, Stop> {
-    let stale =
-        super::create_guard::stale_creates(ctx.sync, target, store, &changes, changed_since_plan)?;
-    if stale.is_empty() {
-        return Ok(changes);
-    }
-    let (skipped, fresh): (Vec<&RecordChange>, Vec<&RecordChange>) = changes
-        .into_iter()
-        .partition(|c| c.source_id().is_some_and(|id| stale.contains_key(id)));
-    report_stale(ctx, target, &skipped);
-    ctx.stale_creates += skipped.len();
-    Ok(fresh)
 }
 
 /// Reports records skipped without a call as stale (the next plan re-plans them).

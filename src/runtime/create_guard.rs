@@ -14,25 +14,76 @@ use serde_json::Value;
 
 use crate::compile::SyncProgram;
 use crate::connectors::RemoteRecord;
-use crate::plan::RecordChange;
 use crate::plan::matching::{create_collisions, guard_fields};
+use crate::plan::{Action, RecordChange, SyncPlan};
 use crate::schema::System;
 use crate::state::{StateError, StateStore};
 
-/// The fields the shared read since the plan must return on `target`: update preconditions
-/// plus, when creates go there, what the create guard compares.
-pub(super) fn fields_to_read(
+use super::crm::{Crm, CrmError, ReadRequest};
+
+/// What changed on `crm`'s side since the plan's read `cursor` (nothing without one): the
+/// fields the side's update preconditions and create guard compare, deletions included when
+/// updates need them. One paged read, shared by the side's creates and updates.
+pub(super) async fn read_since_plan<C: Crm>(
+    crm: &mut C,
+    sync: &SyncProgram,
+    sync_plan: &SyncPlan,
+    cursor: Option<&Value>,
+) -> Result<BTreeMap<String, RemoteRecord>, CrmError> {
+    let target = crm.system();
+    let Some(cursor) = cursor else {
+        return Ok(BTreeMap::new());
+    };
+    let fields = fields_to_read(sync, target, &sync_plan.changes);
+    let updates = sync_plan
+        .changes
+        .iter()
+        .any(|c| c.target == target && c.action == Action::Update);
+    let read = crm
+        .read(&ReadRequest {
+            object: &sync.side(target).object,
+            fields: &fields,
+            pushdown: None,
+            since: Some(cursor),
+            include_deleted: updates,
+        })
+        .await?;
+    Ok(read
+        .records
+        .into_iter()
+        .map(|r| (r.id.clone(), r))
+        .collect())
+}
+
+/// Splits `creates` (all in `target`) into those to send and those a record made on the
+/// target since the plan would make duplicates of.
+pub(super) fn skip_stale_creates<'c>(
     sync: &SyncProgram,
     target: System,
-    changes: &[RecordChange],
-) -> Vec<String> {
+    store: &StateStore,
+    creates: Vec<&'c RecordChange>,
+    changed_since_plan: &BTreeMap<String, RemoteRecord>,
+) -> Result<(Vec<&'c RecordChange>, Vec<&'c RecordChange>), StateError> {
+    let stale = stale_creates(sync, target, store, &creates, changed_since_plan)?;
+    if stale.is_empty() {
+        return Ok((creates, Vec::new()));
+    }
+    let (skipped, fresh): (Vec<&RecordChange>, Vec<&RecordChange>) = creates
+        .into_iter()
+        .partition(|c| c.source_id().is_some_and(|id| stale.contains_key(id)));
+    Ok((fresh, skipped))
+}
+
+/// The fields the shared read since the plan must return on `target`: update preconditions
+/// plus, when creates go there, what the create guard compares.
+fn fields_to_read(sync: &SyncProgram, target: System, changes: &[RecordChange]) -> Vec<String> {
     let mut fields: BTreeSet<String> = BTreeSet::new();
     let mut creates = false;
     for change in changes.iter().filter(|c| c.target == target) {
         match change.action {
-            crate::plan::Action::Update => fields.extend(change.precondition.keys().cloned()),
-            crate::plan::Action::Create => creates = true,
-            crate::plan::Action::Delete => {}
+            Action::Update => fields.extend(change.precondition.keys().cloned()),
+            Action::Create => creates = true,
+            Action::Delete => {}
         }
     }
     if creates {
@@ -43,7 +94,7 @@ pub(super) fn fields_to_read(
 
 /// The source ids of `creates` (all in `target`) that must not be sent because a record
 /// already on the target, unlinked, holds one of their match keys; with that record's id.
-pub(super) fn stale_creates(
+fn stale_creates(
     sync: &SyncProgram,
     target: System,
     store: &StateStore,
