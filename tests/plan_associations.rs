@@ -519,3 +519,59 @@ fn singular_association_name_and_one_way_direction_compile_to_the_same_pseudo_fi
     );
     assert_eq!(deals.depends_on, vec!["accounts".to_string()]);
 }
+
+#[test]
+fn hubspot_move_between_plan_and_apply_makes_the_planned_move_stale() {
+    let mut world = world();
+    let accounts: Vec<String> = ["Wayne", "Stark", "Oscorp"]
+        .iter()
+        .map(|name| {
+            account(
+                &world,
+                name,
+                &format!("https://{}.example", name.to_lowercase()),
+            )
+        })
+        .collect();
+    let opportunity_sf = opportunity(&world, "Armor", Some(&accounts[0]));
+    world.cycle();
+    let deal_hs = deal_of_opportunity(&world, &opportunity_sf);
+    let companies: Vec<String> = accounts
+        .iter()
+        .map(|sf| {
+            world
+                .store
+                .partner("accounts", "sf", sf)
+                .expect("state")
+                .expect("linked")
+        })
+        .collect();
+    world.update(
+        System::Salesforce,
+        "Opportunity",
+        &opportunity_sf,
+        json!({"AccountId": accounts[1]}),
+    );
+    let plan = world.plan();
+    assert_eq!(plan.totals().hs.updates, 1, "{}", render(&plan));
+    // Meanwhile a HubSpot user makes Oscorp the deal's primary company.
+    associate(&world, &deal_hs, &companies[2], true);
+    let summary = world.apply(&plan);
+    assert_eq!(summary.stale, 1, "{summary:?}");
+    assert_eq!(summary.updated, 0, "{summary:?}");
+    let mut untouched = vec![(companies[0].clone(), false), (companies[2].clone(), true)];
+    untouched.sort();
+    assert_eq!(companies_of(&world, &deal_hs), untouched, "nothing written");
+    // The next plan sees both moves: `prefer sf` puts the deal on Stark.
+    let (plan, summary) = world.cycle();
+    assert!(summary.complete(), "{summary:?}");
+    let view = render(&plan);
+    assert!(view.contains("[conflict: prefer sf]"), "{view}");
+    let primary: Vec<String> = companies_of(&world, &deal_hs)
+        .into_iter()
+        .filter(|(_, primary)| *primary)
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(primary, vec![companies[1].clone()]);
+    assert_quiet(&mut world, 2);
+}

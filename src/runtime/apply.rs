@@ -165,10 +165,14 @@ pub async fn apply<H: Crm, S: Crm>(
         summary.recovered = recovered as u64;
         on_event(&Event::Recovered { entries: recovered });
     }
+    // Syncs with a write skipped as stale keep their old read cursors: the next plan must
+    // read again the change that write carried, or an incremental read would forget it.
+    let mut keep_cursors: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     for sync_plan in &plan.syncs {
         let Some(sync) = program.sync(&sync_plan.name) else {
             continue;
         };
+        let stale_before = summary.stale;
         on_event(&Event::SyncStarted {
             sync: sync.name.clone(),
             writes: sync_plan.changes.len(),
@@ -219,11 +223,17 @@ pub async fn apply<H: Crm, S: Crm>(
                 }
             }
         }
+        if ctx.summary.stale > stale_before {
+            keep_cursors.insert(sync.name.clone());
+        }
     }
     // Complete: the reads this plan made become the next run's starting point.
     let program_digest = program.digest();
     store.write(|w| -> Result<(), StateError> {
         for (sync, cursors) in &plan.read_cursors {
+            if keep_cursors.contains(sync) {
+                continue;
+            }
             for (side, cursor) in [("hs", &cursors.hs), ("sf", &cursors.sf)] {
                 if let Some(cursor) = cursor {
                     w.set_watermark(
@@ -558,8 +568,20 @@ async fn apply_batch<C: Crm>(
     let sync_name = ctx.sync.name.clone();
     let mut stale = 0usize;
     let mut fresh: Vec<&RecordChange> = Vec::new();
+    // An association move does not show in the read of what changed since the plan.
+    let moved = match action {
+        Action::Update => {
+            super::association::moved_since_plan(crm, object, batch, changed_since_plan)
+                .await
+                .map_err(Stop::Crm)?
+        }
+        _ => Default::default(),
+    };
     for change in batch {
-        if action == Action::Update && is_stale(ctx.sync, target, change, changed_since_plan) {
+        let moved = change.target_id().is_some_and(|id| moved.contains(id));
+        if action == Action::Update
+            && (moved || is_stale(ctx.sync, target, change, changed_since_plan))
+        {
             stale += 1;
             (ctx.on_event)(&Event::Stale {
                 sync: sync_name.clone(),

@@ -2,7 +2,7 @@
 //! `companies(associated)` into an [`AssociationWrite`] for the connector, and seeing
 //! association changes an incremental read cannot.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde_json::Value;
 
@@ -250,4 +250,54 @@ pub async fn finish_interrupted_moves<H: Crm>(
         }
     }
     Ok(fixed)
+}
+
+/// The records of an update batch whose association pseudo-fields no longer hold their
+/// plan-time values. Moving a deal to another company does not touch the deal's modified
+/// date, so the read of what changed since the plan cannot see it: the associations of the
+/// batch's records that read did not return are read again (one v4 batch read per batch).
+pub async fn moved_since_plan<C: Crm>(
+    crm: &mut C,
+    object: &str,
+    batch: &[&crate::plan::RecordChange],
+    changed_since_plan: &BTreeMap<String, RemoteRecord>,
+) -> Result<BTreeSet<String>, CrmError> {
+    let mut fields: BTreeSet<String> = BTreeSet::new();
+    let mut ids: Vec<String> = Vec::new();
+    for change in batch {
+        let Some(id) = change.target_id() else {
+            continue;
+        };
+        let associated: Vec<&str> = change
+            .precondition
+            .keys()
+            .map(|k| &**k)
+            .filter(|k| associated_object(k).is_some())
+            .collect();
+        // A record the changed-since read returned carries fresh association values already.
+        if associated.is_empty() || changed_since_plan.contains_key(id) {
+            continue;
+        }
+        fields.extend(associated.into_iter().map(str::to_string));
+        ids.push(id.to_string());
+    }
+    if ids.is_empty() {
+        return Ok(BTreeSet::new());
+    }
+    let fields: Vec<String> = fields.into_iter().collect();
+    let fresh = crm.read_associated(object, &fields, &ids).await?;
+    let mut moved = BTreeSet::new();
+    for change in batch {
+        let Some(values) = change.target_id().and_then(|id| fresh.get(id)) else {
+            continue;
+        };
+        let differs = change
+            .precondition
+            .iter()
+            .any(|(field, expected)| values.get(&**field).is_some_and(|now| now != expected));
+        if differs {
+            moved.insert(change.target_id().unwrap_or_default().to_string());
+        }
+    }
+    Ok(moved)
 }
