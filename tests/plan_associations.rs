@@ -575,3 +575,75 @@ fn hubspot_move_between_plan_and_apply_makes_the_planned_move_stale() {
     assert_eq!(primary, vec![companies[1].clone()]);
     assert_quiet(&mut world, 2);
 }
+
+#[test]
+fn rename_and_move_in_one_salesforce_edit_reach_hubspot_in_one_apply() {
+    let mut world = world();
+    let first_sf = account(&world, "Vandelay", "https://vandelay.example");
+    let second_sf = account(&world, "Kramerica", "https://kramerica.example");
+    let opportunity_sf = opportunity(&world, "Latex", Some(&first_sf));
+    world.cycle();
+    let deal_hs = deal_of_opportunity(&world, &opportunity_sf);
+    world.update(
+        System::Salesforce,
+        "Opportunity",
+        &opportunity_sf,
+        json!({"Name": "Latex and more", "AccountId": second_sf}),
+    );
+    let (plan, summary) = world.cycle();
+    assert_eq!(plan.totals().hs.updates, 1, "{}", render(&plan));
+    assert_eq!(summary.updated, 1, "{summary:?}");
+    assert_eq!(
+        world.field(System::Hubspot, "deals", &deal_hs, "dealname"),
+        Some("Latex and more".to_string())
+    );
+    let second_hs = world
+        .store
+        .partner("accounts", "sf", &second_sf)
+        .expect("state")
+        .expect("linked");
+    assert_eq!(companies_of(&world, &deal_hs), vec![(second_hs, true)]);
+    assert_quiet(&mut world, 1);
+}
+
+#[test]
+fn association_to_a_company_deleted_since_the_plan_is_rejected_into_the_error_queue() {
+    let mut world = world();
+    let first_sf = account(&world, "Pied Piper", "https://piedpiper.example");
+    let second_sf = account(&world, "Raviga", "https://raviga.example");
+    let opportunity_sf = opportunity(&world, "Compression", Some(&first_sf));
+    world.cycle();
+    let deal_hs = deal_of_opportunity(&world, &opportunity_sf);
+    let (first_hs, second_hs) = (
+        world
+            .store
+            .partner("accounts", "sf", &first_sf)
+            .expect("state")
+            .expect("linked"),
+        world
+            .store
+            .partner("accounts", "sf", &second_sf)
+            .expect("state")
+            .expect("linked"),
+    );
+    world.update(
+        System::Salesforce,
+        "Opportunity",
+        &opportunity_sf,
+        json!({"AccountId": second_sf}),
+    );
+    let plan = world.plan();
+    // A HubSpot user deletes the target company before the apply.
+    world
+        .control()
+        .act_delete(System::Hubspot, "companies", &second_hs)
+        .expect("user delete");
+    let summary = world.apply(&plan);
+    assert_eq!(summary.rejected, 1, "{summary:?}");
+    assert_eq!(summary.updated, 0, "{summary:?}");
+    let queued = world.store.queued_errors().expect("errors");
+    assert_eq!(queued.len(), 1, "{queued:?}");
+    assert_eq!(queued[0].source_id, deal_hs);
+    // The deal keeps its old company: nothing was removed for a move that did not happen.
+    assert_eq!(companies_of(&world, &deal_hs), vec![(first_hs, true)]);
+}
