@@ -647,3 +647,43 @@ fn association_to_a_company_deleted_since_the_plan_is_rejected_into_the_error_qu
     // The deal keeps its old company: nothing was removed for a move that did not happen.
     assert_eq!(companies_of(&world, &deal_hs), vec![(first_hs, true)]);
 }
+
+#[test]
+fn sync_written_salesforce_first_lowers_the_association_the_same_way() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spec = DEALS_SPEC
+        .replace("ACCOUNT_CREATES", "hs, sf")
+        .replace(
+            "sync deals: hs.deals <-> sf.Opportunity {",
+            "sync deals: sf.Opportunity <-> hs.deals {",
+        )
+        .replace(
+            "hs.companies(associated) <-> sf.AccountId through accounts",
+            "sf.AccountId -> hs.companies(associated) through accounts",
+        )
+        .replace("hs.dealname              <-> sf.Name", "sf.Name <-> hs.dealname")
+        .replace(
+            "hs.closedate             <-> sf.CloseDate transform date(hs.closedate) reverse sf.CloseDate",
+            "sf.CloseDate <-> hs.closedate transform sf.CloseDate reverse date(hs.closedate)",
+        )
+        .replace(
+            "hs.dealstage             <-> sf.StageName via deal_stage",
+            "sf.StageName <-> hs.dealstage via deal_stage",
+        )
+        .replace("hs.pipeline              <-  \"default\"", "\"default\" -> hs.pipeline");
+    std::fs::write(dir.path().join("spec.tandem"), spec).expect("spec");
+    let (program, _) = compile_dir(dir.path());
+    let deals = program.sync("deals").expect("deals");
+    let field = deals
+        .fields
+        .iter()
+        .find(|f| f.key == "companies(associated)<->AccountId")
+        .expect("association field");
+    assert_eq!(field.direction, tandem::compile::Direction::SfToHs);
+    assert_eq!(deals.hs.object, "deals");
+    assert!(
+        deals.hs.fields["companies(associated)"]
+            .association
+            .is_some()
+    );
+}
