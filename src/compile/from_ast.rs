@@ -349,6 +349,7 @@ impl Lowering<'_> {
                         createable: field.writable_on_create(),
                         updateable: field.writable_on_update(),
                         association: None,
+                        default_on_create: FieldFacts::create_default_of(field),
                     },
                     None => FieldFacts::of_type(if name == "Id" {
                         FieldType::Id

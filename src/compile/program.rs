@@ -124,6 +124,12 @@ pub struct FieldFacts {
     pub createable: bool,
     #[serde(default = "yes")]
     pub updateable: bool,
+    /// The value the CRM fills in when a create leaves the field blank (the schema's
+    /// `default_value`, or the picklist's active default value), as the CRM spells it. The
+    /// planner writes it explicitly and carries it back to the source in the same plan, so a
+    /// first apply converges.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_on_create: Option<serde_json::Value>,
     /// Set on a HubSpot association pseudo-field (`companies(associated)`): the field's value
     /// is the record's associated record of that object, not a property.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -155,8 +161,25 @@ impl FieldFacts {
             allowed_values: None,
             createable: true,
             updateable: true,
+            default_on_create: None,
             association: None,
         }
+    }
+
+    /// What the CRM fills into `field` on a create that leaves it blank, when the schema says.
+    pub fn create_default_of(field: &crate::schema::FieldSchema) -> Option<serde_json::Value> {
+        let picklist_default = || {
+            field
+                .picklist
+                .as_ref()
+                .and_then(|list| list.active_values().find(|value| value.default))
+                .map(|value| value.value.clone())
+        };
+        field
+            .default_value
+            .clone()
+            .or_else(picklist_default)
+            .map(serde_json::Value::String)
     }
 }
 

@@ -10,11 +10,13 @@
 pub mod association;
 pub mod budget;
 pub mod checks;
+pub mod create_defaults;
 pub mod eval;
 pub mod matching;
 pub mod merge;
 pub mod model;
 pub mod planner;
+pub mod stand_in;
 pub mod value;
 pub mod view;
 

@@ -3,11 +3,17 @@
 //! Reads map onto the connectors' readers (full scans the first time, watermark-based change
 //! reads after), writes onto their batch calls; per-record errors become rejections except
 //! `OUTCOME_UNKNOWN`, which stays unknown so the journal keeps it pending.
+//!
+//! A full read of a scoped HubSpot side sends the scope's pushdown as CRM search filters, so
+//! only matching records cross the wire. Incremental reads stay unfiltered on purpose: a
+//! record that left the scope since the last run must still be seen as changed (the planner
+//! then leaves its pair alone), and a filter would hide exactly that record.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::compile::Pushdown;
 use crate::connectors::{
     ConnectorError, HubSpotClient, HubSpotInput, RecordError, RemoteRecord, SalesforceClient,
     SalesforceInput, Watermark, WriteReport,
@@ -121,7 +127,13 @@ impl Crm for HubSpotCrm {
                 Some(mark) => self
                     .client
                     .read_changed(request.object, request.fields, Some(mark)),
-                None => self.client.read_all(request.object, request.fields),
+                None => match request.pushdown {
+                    Some(Pushdown::HubspotSearch { filter_groups }) => {
+                        self.client
+                            .read_matching(request.object, request.fields, filter_groups)
+                    }
+                    _ => self.client.read_all(request.object, request.fields),
+                },
             };
             while let Some(page) = reader.next_page().await.map_err(err)? {
                 records.extend(page);

@@ -13,6 +13,8 @@ pub mod apply;
 pub mod association;
 pub mod connected;
 mod connected_associations;
+mod create_defaults;
+mod create_guard;
 pub mod crm;
 pub mod events;
 pub mod memory;
