@@ -1,6 +1,8 @@
 //! Association pseudo-fields in the runtime: turning a planned change of
-//! `companies(associated)` into an [`AssociationWrite`] for the connector, and seeing
-//! association changes an incremental read cannot.
+//! `companies(associated)` into an [`AssociationWrite`] for the connector, storing the ids
+//! actually written as merge bases, seeing association moves that neither an incremental
+//! read nor the read of what changed since the plan can see (a move does not touch the
+//! record's modified date), and finishing a move a crash left half done.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
@@ -57,9 +59,9 @@ pub fn wire_value(sync: &SyncProgram, target: System, field: &FieldChange, value
 }
 
 /// After an incremental read: linked records the read did not return whose association
-/// pseudo-fields moved to another record since their merge base are added as stand-ins (their merge base, the
-/// planner's view of an unchanged record, with the fresh association values), so the
-/// planner sees the move. Costs one association read per 1,000 linked records per object.
+/// pseudo-fields moved to another record since their merge base are added as stand-ins
+/// (their merge base, the planner's view of an unchanged record, with the fresh association
+/// values), so the planner sees the move. Costs one association read per 1,000 linked records per object.
 pub async fn refresh_unread_associations<H: Crm>(
     sync: &SyncProgram,
     state: &StateSnapshot,
