@@ -61,7 +61,8 @@ pub fn wire_value(sync: &SyncProgram, target: System, field: &FieldChange, value
 /// After an incremental read: linked records the read did not return whose association
 /// pseudo-fields moved to another record since their merge base are added as stand-ins
 /// (their merge base, the planner's view of an unchanged record, with the fresh association
-/// values), so the planner sees the move. Costs one association read per 1,000 linked records per object.
+/// values), so the planner sees the move. Costs one association read per 1,000 linked
+/// records per associated object.
 pub async fn refresh_unread_associations<H: Crm>(
     sync: &SyncProgram,
     state: &StateSnapshot,
