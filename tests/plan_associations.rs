@@ -687,3 +687,111 @@ fn sync_written_salesforce_first_lowers_the_association_the_same_way() {
             .is_some()
     );
 }
+
+#[test]
+fn removing_the_company_in_hubspot_clears_account_id_though_the_deal_did_not_change() {
+    let mut world = world();
+    let company_hs = company(&world, "Bluth", "bluth.example");
+    let deal_hs = deal(&world, "Banana stand");
+    associate(&world, &deal_hs, &company_hs, true);
+    world.cycle();
+    let opportunity_sf = world.link_of_hs("deals", &deal_hs).expect("linked");
+    assert!(
+        world
+            .field(
+                System::Salesforce,
+                "Opportunity",
+                &opportunity_sf,
+                "AccountId"
+            )
+            .is_some()
+    );
+    let report = world.rt.block_on(world.hs.client.batch_dissociate(
+        "deals",
+        "companies",
+        &[tandem::connectors::hubspot::DissociationInput {
+            key: "user".into(),
+            from_id: deal_hs.clone(),
+            to_ids: vec![company_hs.clone()],
+        }],
+    ));
+    assert!(
+        report.outcomes.iter().all(|o| o.result.is_ok()),
+        "{report:?}"
+    );
+    let plan = world.plan();
+    assert!(plan.read_cursors["deals"].incremental);
+    let view = render(&plan);
+    assert!(view.contains("AccountId"), "{view}");
+    assert!(view.contains("[changed in hs]"), "{view}");
+    let summary = world.apply(&plan);
+    assert!(summary.complete(), "{summary:?}");
+    assert_eq!(
+        world.field(
+            System::Salesforce,
+            "Opportunity",
+            &opportunity_sf,
+            "AccountId"
+        ),
+        None
+    );
+    assert_quiet(&mut world, 2);
+}
+
+#[test]
+fn a_deal_deleted_in_hubspot_under_on_delete_ignore_never_clears_its_account() {
+    let mut world = world();
+    let company_hs = company(&world, "Dunder", "dunder.example");
+    let deal_hs = deal(&world, "Paper");
+    associate(&world, &deal_hs, &company_hs, true);
+    world.cycle();
+    let opportunity_sf = world.link_of_hs("deals", &deal_hs).expect("linked");
+    let account_sf = world.field(
+        System::Salesforce,
+        "Opportunity",
+        &opportunity_sf,
+        "AccountId",
+    );
+    assert!(account_sf.is_some());
+    let other_hs = deal(&world, "Other business");
+    world
+        .control()
+        .act_delete(System::Hubspot, "deals", &deal_hs)
+        .expect("user delete");
+    world.cycle();
+    // Later edits move the read watermark past the delete, so later plans no longer read the
+    // deal at all, and its association read looks like "no company": that must not reach
+    // Salesforce.
+    world.control().advance_clock_ms(3_600_000);
+    world.update(
+        System::Hubspot,
+        "deals",
+        &other_hs,
+        json!({"dealname": "Other business, renamed"}),
+    );
+    for round in 0..3 {
+        let (plan, _) = world.cycle();
+        let deals = plan
+            .syncs
+            .iter()
+            .find(|s| s.name == "deals")
+            .expect("deals");
+        assert!(
+            deals
+                .changes
+                .iter()
+                .all(|c| c.sf_id.as_deref() != Some(opportunity_sf.as_str())),
+            "round {round}:\n{}",
+            render(&plan)
+        );
+    }
+    assert_eq!(
+        world.field(
+            System::Salesforce,
+            "Opportunity",
+            &opportunity_sf,
+            "AccountId"
+        ),
+        account_sf
+    );
+}

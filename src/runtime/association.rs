@@ -59,7 +59,8 @@ pub fn wire_value(sync: &SyncProgram, target: System, field: &FieldChange, value
 }
 
 /// After an incremental read: linked records the read did not return whose association
-/// pseudo-fields moved to another record since their merge base are added as stand-ins
+/// pseudo-fields moved since their merge base (to another record, or to blank for a record
+/// that is still live) are added as stand-ins
 /// (their merge base, the planner's view of an unchanged record, with the fresh association
 /// values), so the planner sees the move. Costs one association read per 1,000 linked
 /// records per associated object.
@@ -94,24 +95,52 @@ pub async fn refresh_unread_associations<H: Crm>(
     let fresh = hs
         .read_associated(&sync.hs.object, &fields, &unread)
         .await?;
+    // A field that moved to another record, or to blank. HubSpot answers a deleted deal
+    // exactly like one without associations, so a blank is only believed for a deal that is
+    // still live (a deal deleted long ago under `on delete ignore` must not clear its
+    // Opportunity's account).
+    let mut moved: Vec<(&crate::state::Link, bool)> = Vec::new();
     for link in links {
         let Some(values) = fresh.get(&link.hs_id) else {
             continue;
         };
-        // Only a move to another record counts: HubSpot answers a deleted deal exactly like
-        // one without associations, and a deal deleted long ago under `on delete ignore` must
-        // not clear its Opportunity's account. A removal is seen once the deal itself changes
-        // (or on the next full read).
-        let moved = sync.fields.iter().any(|field| {
-            let Some(value) = values.get(&field.hs_field).filter(|v| !v.is_null()) else {
-                return false;
+        let mut to_record = false;
+        let mut to_blank = false;
+        for field in &sync.fields {
+            let Some(value) = values.get(&field.hs_field) else {
+                continue;
             };
             let base = link.base.get(&field.key).map(|b| &b.hs);
-            base != Some(value)
-        });
-        if !moved {
+            if base == Some(value) || (base.is_none() && value.is_null()) {
+                continue;
+            }
+            if value.is_null() {
+                to_blank = true;
+            } else {
+                to_record = true;
+            }
+        }
+        if to_record || to_blank {
+            moved.push((link, to_record));
+        }
+    }
+    let blank_only: Vec<String> = moved
+        .iter()
+        .filter(|(_, to_record)| !to_record)
+        .map(|(link, _)| link.hs_id.clone())
+        .collect();
+    let live = if blank_only.is_empty() {
+        BTreeSet::new()
+    } else {
+        hs.live_ids(&sync.hs.object, &blank_only).await?
+    };
+    for (link, to_record) in moved {
+        if !to_record && !live.contains(&link.hs_id) {
             continue;
         }
+        let Some(values) = fresh.get(&link.hs_id) else {
+            continue;
+        };
         let mut stand_in = crate::plan::planner::from_base(
             &link.hs_id,
             &link.sf_id,
