@@ -124,16 +124,16 @@ pub struct FieldFacts {
     pub createable: bool,
     #[serde(default = "yes")]
     pub updateable: bool,
+    /// Set on a HubSpot association pseudo-field (`companies(associated)`): the field's value
+    /// is the record's associated record of that object, not a property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub association: Option<AssociationFacts>,
     /// The value the CRM fills in when a create leaves the field blank (the schema's
     /// `default_value`, or the picklist's active default value), as the CRM spells it. The
     /// planner writes it explicitly and carries it back to the source in the same plan, so a
     /// first apply converges.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_on_create: Option<serde_json::Value>,
-    /// Set on a HubSpot association pseudo-field (`companies(associated)`): the field's value
-    /// is the record's associated record of that object, not a property.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub association: Option<AssociationFacts>,
 }
 
 /// The association behind a pseudo-field `<object>(associated)`: the object it links to and
@@ -161,8 +161,8 @@ impl FieldFacts {
             allowed_values: None,
             createable: true,
             updateable: true,
-            default_on_create: None,
             association: None,
+            default_on_create: None,
         }
     }
 
