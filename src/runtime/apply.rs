@@ -404,7 +404,7 @@ fn payload(
             field_type(sync, change.target, &field.field),
         );
         let encoded = super::association::wire_value(sync, change.target, field, encoded);
-        out.insert(field.field.clone(), encoded);
+        out.insert(field.field.to_string(), encoded);
     }
     Ok(out)
 }
@@ -788,7 +788,7 @@ async fn apply_batch<C: Crm>(
                             &field.field,
                             &field.old,
                             &super::association::audited(
-                                body.get(&*field.field).unwrap_or(&field.new),
+                                body.get(field.field.as_str()).unwrap_or(&field.new),
                             ),
                         )?;
                     }
