@@ -519,3 +519,279 @@ fn singular_association_name_and_one_way_direction_compile_to_the_same_pseudo_fi
     );
     assert_eq!(deals.depends_on, vec!["accounts".to_string()]);
 }
+
+#[test]
+fn hubspot_move_between_plan_and_apply_makes_the_planned_move_stale() {
+    let mut world = world();
+    let accounts: Vec<String> = ["Wayne", "Stark", "Oscorp"]
+        .iter()
+        .map(|name| {
+            account(
+                &world,
+                name,
+                &format!("https://{}.example", name.to_lowercase()),
+            )
+        })
+        .collect();
+    let opportunity_sf = opportunity(&world, "Armor", Some(&accounts[0]));
+    world.cycle();
+    let deal_hs = deal_of_opportunity(&world, &opportunity_sf);
+    let companies: Vec<String> = accounts
+        .iter()
+        .map(|sf| {
+            world
+                .store
+                .partner("accounts", "sf", sf)
+                .expect("state")
+                .expect("linked")
+        })
+        .collect();
+    world.update(
+        System::Salesforce,
+        "Opportunity",
+        &opportunity_sf,
+        json!({"AccountId": accounts[1]}),
+    );
+    let plan = world.plan();
+    assert_eq!(plan.totals().hs.updates, 1, "{}", render(&plan));
+    // Meanwhile a HubSpot user makes Oscorp the deal's primary company.
+    associate(&world, &deal_hs, &companies[2], true);
+    let summary = world.apply(&plan);
+    assert_eq!(summary.stale, 1, "{summary:?}");
+    assert_eq!(summary.updated, 0, "{summary:?}");
+    let mut untouched = vec![(companies[0].clone(), false), (companies[2].clone(), true)];
+    untouched.sort();
+    assert_eq!(companies_of(&world, &deal_hs), untouched, "nothing written");
+    // The next plan sees both moves: `prefer sf` puts the deal on Stark.
+    let (plan, summary) = world.cycle();
+    assert!(summary.complete(), "{summary:?}");
+    let view = render(&plan);
+    assert!(view.contains("[conflict: prefer sf]"), "{view}");
+    let primary: Vec<String> = companies_of(&world, &deal_hs)
+        .into_iter()
+        .filter(|(_, primary)| *primary)
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(primary, vec![companies[1].clone()]);
+    assert_quiet(&mut world, 2);
+}
+
+#[test]
+fn rename_and_move_in_one_salesforce_edit_reach_hubspot_in_one_apply() {
+    let mut world = world();
+    let first_sf = account(&world, "Vandelay", "https://vandelay.example");
+    let second_sf = account(&world, "Kramerica", "https://kramerica.example");
+    let opportunity_sf = opportunity(&world, "Latex", Some(&first_sf));
+    world.cycle();
+    let deal_hs = deal_of_opportunity(&world, &opportunity_sf);
+    world.update(
+        System::Salesforce,
+        "Opportunity",
+        &opportunity_sf,
+        json!({"Name": "Latex and more", "AccountId": second_sf}),
+    );
+    let (plan, summary) = world.cycle();
+    assert_eq!(plan.totals().hs.updates, 1, "{}", render(&plan));
+    assert_eq!(summary.updated, 1, "{summary:?}");
+    assert_eq!(
+        world.field(System::Hubspot, "deals", &deal_hs, "dealname"),
+        Some("Latex and more".to_string())
+    );
+    let second_hs = world
+        .store
+        .partner("accounts", "sf", &second_sf)
+        .expect("state")
+        .expect("linked");
+    assert_eq!(companies_of(&world, &deal_hs), vec![(second_hs, true)]);
+    assert_quiet(&mut world, 1);
+}
+
+#[test]
+fn association_to_a_company_deleted_since_the_plan_is_rejected_into_the_error_queue() {
+    let mut world = world();
+    let first_sf = account(&world, "Pied Piper", "https://piedpiper.example");
+    let second_sf = account(&world, "Raviga", "https://raviga.example");
+    let opportunity_sf = opportunity(&world, "Compression", Some(&first_sf));
+    world.cycle();
+    let deal_hs = deal_of_opportunity(&world, &opportunity_sf);
+    let (first_hs, second_hs) = (
+        world
+            .store
+            .partner("accounts", "sf", &first_sf)
+            .expect("state")
+            .expect("linked"),
+        world
+            .store
+            .partner("accounts", "sf", &second_sf)
+            .expect("state")
+            .expect("linked"),
+    );
+    world.update(
+        System::Salesforce,
+        "Opportunity",
+        &opportunity_sf,
+        json!({"AccountId": second_sf}),
+    );
+    let plan = world.plan();
+    // A HubSpot user deletes the target company before the apply.
+    world
+        .control()
+        .act_delete(System::Hubspot, "companies", &second_hs)
+        .expect("user delete");
+    let summary = world.apply(&plan);
+    assert_eq!(summary.rejected, 1, "{summary:?}");
+    assert_eq!(summary.updated, 0, "{summary:?}");
+    let queued = world.store.queued_errors().expect("errors");
+    assert_eq!(queued.len(), 1, "{queued:?}");
+    assert_eq!(queued[0].source_id, deal_hs);
+    // The deal keeps its old company: nothing was removed for a move that did not happen.
+    assert_eq!(companies_of(&world, &deal_hs), vec![(first_hs, true)]);
+}
+
+#[test]
+fn sync_written_salesforce_first_lowers_the_association_the_same_way() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spec = DEALS_SPEC
+        .replace("ACCOUNT_CREATES", "hs, sf")
+        .replace(
+            "sync deals: hs.deals <-> sf.Opportunity {",
+            "sync deals: sf.Opportunity <-> hs.deals {",
+        )
+        .replace(
+            "hs.companies(associated) <-> sf.AccountId through accounts",
+            "sf.AccountId -> hs.companies(associated) through accounts",
+        )
+        .replace("hs.dealname              <-> sf.Name", "sf.Name <-> hs.dealname")
+        .replace(
+            "hs.closedate             <-> sf.CloseDate transform date(hs.closedate) reverse sf.CloseDate",
+            "sf.CloseDate <-> hs.closedate transform sf.CloseDate reverse date(hs.closedate)",
+        )
+        .replace(
+            "hs.dealstage             <-> sf.StageName via deal_stage",
+            "sf.StageName <-> hs.dealstage via deal_stage",
+        )
+        .replace("hs.pipeline              <-  \"default\"", "\"default\" -> hs.pipeline");
+    std::fs::write(dir.path().join("spec.tandem"), spec).expect("spec");
+    let (program, _) = compile_dir(dir.path());
+    let deals = program.sync("deals").expect("deals");
+    let field = deals
+        .fields
+        .iter()
+        .find(|f| f.key == "companies(associated)<->AccountId")
+        .expect("association field");
+    assert_eq!(field.direction, tandem::compile::Direction::SfToHs);
+    assert_eq!(deals.hs.object, "deals");
+    assert!(
+        deals.hs.fields["companies(associated)"]
+            .association
+            .is_some()
+    );
+}
+
+#[test]
+fn removing_the_company_in_hubspot_clears_account_id_though_the_deal_did_not_change() {
+    let mut world = world();
+    let company_hs = company(&world, "Bluth", "bluth.example");
+    let deal_hs = deal(&world, "Banana stand");
+    associate(&world, &deal_hs, &company_hs, true);
+    world.cycle();
+    let opportunity_sf = world.link_of_hs("deals", &deal_hs).expect("linked");
+    assert!(
+        world
+            .field(
+                System::Salesforce,
+                "Opportunity",
+                &opportunity_sf,
+                "AccountId"
+            )
+            .is_some()
+    );
+    let report = world.rt.block_on(world.hs.client.batch_dissociate(
+        "deals",
+        "companies",
+        &[tandem::connectors::hubspot::DissociationInput {
+            key: "user".into(),
+            from_id: deal_hs.clone(),
+            to_ids: vec![company_hs.clone()],
+        }],
+    ));
+    assert!(
+        report.outcomes.iter().all(|o| o.result.is_ok()),
+        "{report:?}"
+    );
+    let plan = world.plan();
+    assert!(plan.read_cursors["deals"].incremental);
+    let view = render(&plan);
+    assert!(view.contains("AccountId"), "{view}");
+    assert!(view.contains("[changed in hs]"), "{view}");
+    let summary = world.apply(&plan);
+    assert!(summary.complete(), "{summary:?}");
+    assert_eq!(
+        world.field(
+            System::Salesforce,
+            "Opportunity",
+            &opportunity_sf,
+            "AccountId"
+        ),
+        None
+    );
+    assert_quiet(&mut world, 2);
+}
+
+#[test]
+fn a_deal_deleted_in_hubspot_under_on_delete_ignore_never_clears_its_account() {
+    let mut world = world();
+    let company_hs = company(&world, "Dunder", "dunder.example");
+    let deal_hs = deal(&world, "Paper");
+    associate(&world, &deal_hs, &company_hs, true);
+    world.cycle();
+    let opportunity_sf = world.link_of_hs("deals", &deal_hs).expect("linked");
+    let account_sf = world.field(
+        System::Salesforce,
+        "Opportunity",
+        &opportunity_sf,
+        "AccountId",
+    );
+    assert!(account_sf.is_some());
+    let other_hs = deal(&world, "Other business");
+    world
+        .control()
+        .act_delete(System::Hubspot, "deals", &deal_hs)
+        .expect("user delete");
+    world.cycle();
+    // Later edits move the read watermark past the delete, so later plans no longer read the
+    // deal at all, and its association read looks like "no company": that must not reach
+    // Salesforce.
+    world.control().advance_clock_ms(3_600_000);
+    world.update(
+        System::Hubspot,
+        "deals",
+        &other_hs,
+        json!({"dealname": "Other business, renamed"}),
+    );
+    for round in 0..3 {
+        let (plan, _) = world.cycle();
+        let deals = plan
+            .syncs
+            .iter()
+            .find(|s| s.name == "deals")
+            .expect("deals");
+        assert!(
+            deals
+                .changes
+                .iter()
+                .all(|c| c.sf_id.as_deref() != Some(opportunity_sf.as_str())),
+            "round {round}:\n{}",
+            render(&plan)
+        );
+    }
+    assert_eq!(
+        world.field(
+            System::Salesforce,
+            "Opportunity",
+            &opportunity_sf,
+            "AccountId"
+        ),
+        account_sf
+    );
+}

@@ -345,3 +345,56 @@ async fn a_new_primary_company_demotes_the_old_primary_to_unlabeled() {
         .expect("one primary");
     assert_eq!(primary["label"], json!("Primary"));
 }
+
+#[tokio::test]
+async fn v3_read_with_associations_lists_each_association_type_once() {
+    let sandbox = start(3).await;
+    let api = Api::hubspot(&sandbox);
+    let deal = api
+        .post(
+            "/crm/v3/objects/deals",
+            json!({"properties": {"dealname": "Typed", "pipeline": "default", "dealstage": "appointmentscheduled"}}),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let company = first_ids(&api, "companies", 1).await.remove(0);
+    let created = api
+        .post(
+            "/crm/v4/associations/deals/companies/batch/create",
+            json!({"inputs": [{"from": {"id": deal}, "to": {"id": company}, "types": [
+                {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 341},
+                {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 5}
+            ]}]}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let body = api
+        .get(&format!(
+            "/crm/v3/objects/deals/{deal}?associations=companies"
+        ))
+        .await
+        .json();
+    let mut types: Vec<(String, String)> = body["associations"]["companies"]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap_or_default().to_string(),
+                r["type"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    types.sort();
+    assert_eq!(
+        types,
+        vec![
+            (company.clone(), "deal_to_company".to_string()),
+            (company, "deal_to_company_unlabeled".to_string()),
+        ],
+        "{body}"
+    );
+}

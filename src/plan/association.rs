@@ -149,11 +149,17 @@ pub fn association_calls(sync: &SyncPlan) -> u64 {
         .iter()
         .filter(|c| c.target == System::Hubspot && c.action == Action::Update)
         .count() as u64;
-    // Records whose only change is an association send no property update; the precondition
-    // re-read of the changed records reads their associations too (one more call).
+    // Records whose only change is an association send no property update; each batch of
+    // association updates re-reads its records' associations for the precondition (a move
+    // does not show in the read of what changed since the plan).
     let saved = batches(updates).saturating_sub(batches(updates - property_updates_skipped));
-    let precondition_read = u64::from(creates + archives > 0);
-    (batches(creates) + batches(archives) + precondition_read).saturating_sub(saved)
+    let moving = sync
+        .changes
+        .iter()
+        .filter(|c| c.target == System::Hubspot && c.action == Action::Update)
+        .filter(|c| c.fields.iter().any(|f| is_association_field(&f.field)))
+        .count() as u64;
+    (batches(creates) + batches(archives) + batches(moving)).saturating_sub(saved)
 }
 
 #[cfg(test)]

@@ -167,13 +167,15 @@ pub async fn apply<H: Crm, S: Crm>(
         summary.recovered = recovered as u64;
         on_event(&Event::Recovered { entries: recovered });
     }
-    // Syncs with a create skipped as stale keep their old read cursors: the next plan must
-    // read the skipped create's source record again to link it.
+    // Syncs with a write skipped as stale keep their old read cursors: the next plan must
+    // read again the change that write carried (for a create, its source record, to link
+    // it), or an incremental read would forget it.
     let mut keep_cursors: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     for sync_plan in &plan.syncs {
         let Some(sync) = program.sync(&sync_plan.name) else {
             continue;
         };
+        let stale_before = summary.stale;
         on_event(&Event::SyncStarted {
             sync: sync.name.clone(),
             writes: sync_plan.changes.len(),
@@ -226,7 +228,7 @@ pub async fn apply<H: Crm, S: Crm>(
                 }
             }
         }
-        if ctx.stale_creates > 0 {
+        if ctx.stale_creates > 0 || ctx.summary.stale > stale_before {
             keep_cursors.insert(sync.name.clone());
         }
     }
@@ -402,7 +404,7 @@ fn payload(
             field_type(sync, change.target, &field.field),
         );
         let encoded = super::association::wire_value(sync, change.target, field, encoded);
-        out.insert(field.field.clone(), encoded);
+        out.insert(field.field.to_string(), encoded);
     }
     Ok(out)
 }
@@ -611,8 +613,20 @@ async fn apply_batch<C: Crm>(
     let sync_name = ctx.sync.name.clone();
     let mut stale = 0usize;
     let mut fresh: Vec<&RecordChange> = Vec::new();
+    // An association move does not show in the read of what changed since the plan.
+    let moved = match action {
+        Action::Update => {
+            super::association::moved_since_plan(crm, object, batch, changed_since_plan)
+                .await
+                .map_err(Stop::Crm)?
+        }
+        _ => Default::default(),
+    };
     for change in batch {
-        if action == Action::Update && is_stale(ctx.sync, target, change, changed_since_plan) {
+        let moved = change.target_id().is_some_and(|id| moved.contains(id));
+        if action == Action::Update
+            && (moved || is_stale(ctx.sync, target, change, changed_since_plan))
+        {
             stale += 1;
             (ctx.on_event)(&Event::Stale {
                 sync: sync_name.clone(),
@@ -774,7 +788,7 @@ async fn apply_batch<C: Crm>(
                             &field.field,
                             &field.old,
                             &super::association::audited(
-                                body.get(&*field.field).unwrap_or(&field.new),
+                                body.get(field.field.as_str()).unwrap_or(&field.new),
                             ),
                         )?;
                     }

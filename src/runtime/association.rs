@@ -1,8 +1,10 @@
 //! Association pseudo-fields in the runtime: turning a planned change of
-//! `companies(associated)` into an [`AssociationWrite`] for the connector, and seeing
-//! association changes an incremental read cannot.
+//! `companies(associated)` into an [`AssociationWrite`] for the connector, storing the ids
+//! actually written as merge bases, seeing association moves that neither an incremental
+//! read nor the read of what changed since the plan can see (a move does not touch the
+//! record's modified date), and finishing a move a crash left half done.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde_json::Value;
 
@@ -57,9 +59,11 @@ pub fn wire_value(sync: &SyncProgram, target: System, field: &FieldChange, value
 }
 
 /// After an incremental read: linked records the read did not return whose association
-/// pseudo-fields moved to another record since their merge base are added as stand-ins (their merge base, the
-/// planner's view of an unchanged record, with the fresh association values), so the
-/// planner sees the move. Costs one association read per 1,000 linked records per object.
+/// pseudo-fields moved since their merge base (to another record, or to blank for a record
+/// that is still live) are added as stand-ins
+/// (their merge base, the planner's view of an unchanged record, with the fresh association
+/// values), so the planner sees the move. Costs one association read per 1,000 linked
+/// records per associated object.
 pub async fn refresh_unread_associations<H: Crm>(
     sync: &SyncProgram,
     state: &StateSnapshot,
@@ -91,24 +95,52 @@ pub async fn refresh_unread_associations<H: Crm>(
     let fresh = hs
         .read_associated(&sync.hs.object, &fields, &unread)
         .await?;
+    // A field that moved to another record, or to blank. HubSpot answers a deleted deal
+    // exactly like one without associations, so a blank is only believed for a deal that is
+    // still live (a deal deleted long ago under `on delete ignore` must not clear its
+    // Opportunity's account).
+    let mut moved: Vec<(&crate::state::Link, bool)> = Vec::new();
     for link in links {
         let Some(values) = fresh.get(&link.hs_id) else {
             continue;
         };
-        // Only a move to another record counts: HubSpot answers a deleted deal exactly like
-        // one without associations, and a deal deleted long ago under `on delete ignore` must
-        // not clear its Opportunity's account. A removal is seen once the deal itself changes
-        // (or on the next full read).
-        let moved = sync.fields.iter().any(|field| {
-            let Some(value) = values.get(&field.hs_field).filter(|v| !v.is_null()) else {
-                return false;
+        let mut to_record = false;
+        let mut to_blank = false;
+        for field in &sync.fields {
+            let Some(value) = values.get(&field.hs_field) else {
+                continue;
             };
             let base = link.base.get(&field.key).map(|b| &b.hs);
-            base != Some(value)
-        });
-        if !moved {
+            if base == Some(value) || (base.is_none() && value.is_null()) {
+                continue;
+            }
+            if value.is_null() {
+                to_blank = true;
+            } else {
+                to_record = true;
+            }
+        }
+        if to_record || to_blank {
+            moved.push((link, to_record));
+        }
+    }
+    let blank_only: Vec<String> = moved
+        .iter()
+        .filter(|(_, to_record)| !to_record)
+        .map(|(link, _)| link.hs_id.clone())
+        .collect();
+    let live = if blank_only.is_empty() {
+        BTreeSet::new()
+    } else {
+        hs.live_ids(&sync.hs.object, &blank_only).await?
+    };
+    for (link, to_record) in moved {
+        if !to_record && !live.contains(&link.hs_id) {
             continue;
         }
+        let Some(values) = fresh.get(&link.hs_id) else {
+            continue;
+        };
         let mut stand_in = crate::plan::planner::from_base(
             &link.hs_id,
             &link.sf_id,
@@ -250,4 +282,54 @@ pub async fn finish_interrupted_moves<H: Crm>(
         }
     }
     Ok(fixed)
+}
+
+/// The records of an update batch whose association pseudo-fields no longer hold their
+/// plan-time values. Moving a deal to another company does not touch the deal's modified
+/// date, so the read of what changed since the plan cannot see it: the associations of the
+/// batch's records that read did not return are read again (one v4 batch read per batch).
+pub async fn moved_since_plan<C: Crm>(
+    crm: &mut C,
+    object: &str,
+    batch: &[&crate::plan::RecordChange],
+    changed_since_plan: &BTreeMap<String, RemoteRecord>,
+) -> Result<BTreeSet<String>, CrmError> {
+    let mut fields: BTreeSet<String> = BTreeSet::new();
+    let mut ids: Vec<String> = Vec::new();
+    for change in batch {
+        let Some(id) = change.target_id() else {
+            continue;
+        };
+        let associated: Vec<&str> = change
+            .precondition
+            .keys()
+            .map(|k| &**k)
+            .filter(|k| associated_object(k).is_some())
+            .collect();
+        // A record the changed-since read returned carries fresh association values already.
+        if associated.is_empty() || changed_since_plan.contains_key(id) {
+            continue;
+        }
+        fields.extend(associated.into_iter().map(str::to_string));
+        ids.push(id.to_string());
+    }
+    if ids.is_empty() {
+        return Ok(BTreeSet::new());
+    }
+    let fields: Vec<String> = fields.into_iter().collect();
+    let fresh = crm.read_associated(object, &fields, &ids).await?;
+    let mut moved = BTreeSet::new();
+    for change in batch {
+        let Some(values) = change.target_id().and_then(|id| fresh.get(id)) else {
+            continue;
+        };
+        let differs = change
+            .precondition
+            .iter()
+            .any(|(field, expected)| values.get(&**field).is_some_and(|now| now != expected));
+        if differs {
+            moved.insert(change.target_id().unwrap_or_default().to_string());
+        }
+    }
+    Ok(moved)
 }

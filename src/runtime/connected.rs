@@ -175,6 +175,17 @@ impl Crm for HubSpotCrm {
         self.associated_values(object, fields, ids).await
     }
 
+    async fn live_ids(
+        &mut self,
+        object: &str,
+        ids: &[String],
+    ) -> Result<std::collections::BTreeSet<String>, CrmError> {
+        self.client
+            .live_ids(object, ids)
+            .await
+            .map_err(|e| crm_error(System::Hubspot, &e))
+    }
+
     async fn create(&mut self, object: &str, records: &[BTreeMap<String, Value>]) -> WriteBatch {
         let inputs: Vec<HubSpotInput> = records
             .iter()

@@ -158,6 +158,18 @@ pub trait Crm {
         Ok(BTreeMap::new())
     }
 
+    /// Which of `ids` are live records of `object`. Only asked about records an association
+    /// read showed without associations (HubSpot answers a deleted record the same way);
+    /// CRMs that never are assume all live.
+    async fn live_ids(
+        &mut self,
+        object: &str,
+        ids: &[String],
+    ) -> Result<std::collections::BTreeSet<String>, CrmError> {
+        let _ = object;
+        Ok(ids.iter().cloned().collect())
+    }
+
     async fn create(&mut self, object: &str, records: &[BTreeMap<String, Value>]) -> WriteBatch;
 
     async fn update(

@@ -250,6 +250,22 @@ impl Crm for MemoryCrm {
         Ok(out)
     }
 
+    async fn live_ids(
+        &mut self,
+        object: &str,
+        ids: &[String],
+    ) -> Result<std::collections::BTreeSet<String>, CrmError> {
+        // One call per 100 ids, like HubSpot's batch read.
+        for _ in 0..ids.len().div_ceil(100) {
+            self.spend()?;
+        }
+        Ok(ids
+            .iter()
+            .filter(|id| self.get(object, id).is_some_and(|r| !r.deleted))
+            .cloned()
+            .collect())
+    }
+
     async fn create(&mut self, object: &str, records: &[BTreeMap<String, Value>]) -> WriteBatch {
         if let Err(stop) = self.spend() {
             return stopped(stop);

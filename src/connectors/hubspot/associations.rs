@@ -6,7 +6,7 @@
 //! result); such a record reads as associated with nothing. A record with more associations
 //! than fit one answer carries `paging.next.after`; it is asked again with that cursor.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use reqwest::Method;
 use serde::Deserialize;
@@ -195,6 +195,36 @@ impl HubSpotClient {
             pending = following;
         }
         Ok(out)
+    }
+
+    /// `POST /crm/v3/objects/{object}/batch/read` for just `hs_object_id`, 100 ids per call:
+    /// which of `ids` are live records (an archived or unknown id is left out). Tells a record
+    /// without associations from a deleted one, which association reads cannot.
+    pub async fn live_ids(
+        &self,
+        object: &str,
+        ids: &[String],
+    ) -> Result<BTreeSet<String>, ConnectorError> {
+        #[derive(Deserialize)]
+        struct Live {
+            #[serde(default)]
+            results: Vec<IdRef>,
+        }
+        let mut live = BTreeSet::new();
+        for chunk in ids.chunks(HUBSPOT_BATCH_LIMIT) {
+            let body = serde_json::json!({
+                "inputs": chunk.iter().map(|id| serde_json::json!({"id": id})).collect::<Vec<_>>(),
+                "properties": ["hs_object_id"],
+            });
+            let url = self.url(&["crm", "v3", "objects", object, "batch", "read"]);
+            let reply = self
+                .core
+                .send(Call::new(Method::POST, url, CallKind::Read).json(body))
+                .await?;
+            let response: Live = reply.json()?;
+            live.extend(response.results.iter().map(|r| id_text(&r.id)));
+        }
+        Ok(live)
     }
 
     /// `POST /crm/v4/associations/{from}/{to}/batch/archive` (204): removes every association
