@@ -7,9 +7,11 @@
 //! criterion's sampling model, so this harness runs it `TANDEM_BENCH_RUNS` times (default
 //! 3) and prints the medians itself.
 
+use std::alloc::{GlobalAlloc, Layout, System as SystemAlloc};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use tandem::compile::from_ast::{compile_spec, schema_digest};
@@ -61,6 +63,40 @@ sync deals: hs.deals <-> sf.Opportunity {
   }
 }
 "#;
+
+/// Counts live heap bytes, so each stage reports what tandem itself holds apart from what the
+/// allocator keeps resident (RSS also counts freed memory glibc has not returned).
+struct CountingAlloc;
+
+static LIVE_HEAP: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call is forwarded unchanged to the system allocator; only counters are added.
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE_HEAP.fetch_add(layout.size(), Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { SystemAlloc.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        LIVE_HEAP.fetch_add(layout.size(), Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { SystemAlloc.alloc_zeroed(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE_HEAP.fetch_sub(layout.size(), Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { SystemAlloc.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        LIVE_HEAP.fetch_add(new_size, Ordering::Relaxed);
+        LIVE_HEAP.fetch_sub(layout.size(), Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { SystemAlloc.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: CountingAlloc = CountingAlloc;
 
 fn serve_sandbox() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -122,7 +158,7 @@ struct RunResult {
     synced: u64,
 }
 
-fn one_run() -> RunResult {
+fn one_run() -> Option<RunResult> {
     let mut child = Command::new(std::env::current_exe().expect("exe"))
         .env("TANDEM_BENCH_ROLE", "sandbox")
         .stdout(Stdio::piped())
@@ -171,12 +207,13 @@ fn one_run() -> RunResult {
         .build()
         .expect("runtime");
     let started = Instant::now();
+    phase("setup", started);
     let summary = runtime.block_on(async {
         let state = store.snapshot().expect("snapshot");
         let reads = tandem::runtime::read::read_all(&program, &state, &mut hs, &mut sf, false)
             .await
             .expect("reads");
-        phase("read");
+        phase("read", started);
         let plan = tandem::plan::plan(&PlanInputs {
             program: &program,
             schema_digest: &digest,
@@ -184,8 +221,11 @@ fn one_run() -> RunResult {
             reads: &reads,
             budget: ApiBudget::default(),
         });
-        phase("plan");
+        phase("plan", started);
         drop(reads);
+        if plan_only() {
+            return None;
+        }
         let summary = tandem::runtime::apply(
             &plan,
             &program,
@@ -197,26 +237,36 @@ fn one_run() -> RunResult {
         )
         .await
         .expect("apply");
-        phase("apply");
-        summary
+        phase("apply", started);
+        Some(summary)
     });
     let seconds = started.elapsed().as_secs_f64();
     let _ = child.kill();
     let _ = child.wait();
+    let summary = summary?;
     assert!(summary.complete(), "{summary:?}");
-    RunResult {
+    Some(RunResult {
         seconds,
         calls: hs.calls() + sf.calls(),
         synced: summary.created + summary.updated + summary.linked,
-    }
+    })
 }
 
-/// Where the memory goes: resident and peak-so-far after each stage of the first sync.
-fn phase(name: &str) {
+/// `TANDEM_BENCH_UNTIL=plan` stops each run after planning: the read and plan stages' memory
+/// in a fraction of the time, for profiling. The figures reported need the whole run.
+fn plan_only() -> bool {
+    std::env::var("TANDEM_BENCH_UNTIL").as_deref() == Ok("plan")
+}
+
+/// Where the time and memory go after each stage of the first sync: seconds since the start,
+/// resident and peak-so-far RSS, and the heap tandem holds live.
+fn phase(name: &str, started: Instant) {
     eprintln!(
-        "  after {name}: RSS {:.0} MB, peak so far {:.0} MB",
+        "  after {name}: {:.1} s, RSS {:.0} MB, peak so far {:.0} MB, live heap {:.0} MB",
+        started.elapsed().as_secs_f64(),
         status_mb("VmRSS:"),
-        status_mb("VmHWM:")
+        status_mb("VmHWM:"),
+        LIVE_HEAP.load(Ordering::Relaxed) as f64 / (1024.0 * 1024.0)
     );
 }
 
@@ -240,7 +290,9 @@ fn main() {
         .unwrap_or(3);
     let mut results = Vec::new();
     for run in 0..runs {
-        let result = one_run();
+        let Some(result) = one_run() else {
+            continue;
+        };
         println!(
             "run {run}: {:.1} s, {} API calls, {} records synced, {:.4} calls/record",
             result.seconds,
@@ -251,6 +303,10 @@ fn main() {
         results.push(result);
     }
     let _ = System::Hubspot;
+    if results.is_empty() {
+        println!("stopped after planning: peak RSS {:.0} MB", peak_rss_mb());
+        return;
+    }
     println!(
         "e2e first sync (100k contacts, 10k companies, 20k deals): median {:.1} s, median {:.4} API calls per record, peak RSS {:.0} MB",
         median(results.iter().map(|r| r.seconds).collect()),

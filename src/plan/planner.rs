@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::compile::{DeletePolicy, Program, SyncProgram, hex_digest};
-use crate::connectors::RemoteRecord;
+use crate::connectors::{FieldMap, FieldNames, RemoteRecord};
 use crate::schema::System;
 use crate::state::{FieldBase, Link, OpenConflict, QueuedError, StateSnapshot};
 
@@ -48,36 +48,12 @@ pub fn plan(inputs: &PlanInputs<'_>) -> Plan {
     let mut through: BTreeMap<String, ThroughIndex> = BTreeMap::new();
     let mut syncs = Vec::new();
     let empty_read = SyncRead::default();
+    let mut names = FieldNames::default();
     for sync in &inputs.program.syncs {
-        let links = inputs
-            .state
-            .links
-            .get(&sync.name)
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
+        let known = SyncState::of(inputs.state, &sync.name);
         let read = inputs.reads.get(&sync.name).unwrap_or(&empty_read);
-        let conflicts = inputs
-            .state
-            .conflicts
-            .get(&sync.name)
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
-        let errors = inputs
-            .state
-            .errors
-            .get(&sync.name)
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
-        let sync_plan = plan_sync(
-            sync,
-            &program_digest,
-            links,
-            read,
-            conflicts,
-            errors,
-            &through,
-        );
-        through.insert(sync.name.clone(), through_index(links, &sync_plan));
+        let sync_plan = plan_sync(sync, &program_digest, &known, read, &through, &mut names);
+        through.insert(sync.name.clone(), through_index(known.links, &sync_plan));
         syncs.push(sync_plan);
     }
     let limit_violations = limit_violations(inputs.program, &syncs);
@@ -106,6 +82,23 @@ pub fn plan(inputs: &PlanInputs<'_>) -> Plan {
         api,
         limit_violations,
         read_cursors,
+    }
+}
+
+/// What the state store knows about one sync.
+struct SyncState<'a> {
+    links: &'a [Link],
+    conflicts: &'a [OpenConflict],
+    errors: &'a [QueuedError],
+}
+
+impl<'a> SyncState<'a> {
+    fn of(state: &'a StateSnapshot, sync: &str) -> Self {
+        SyncState {
+            links: state.links.get(sync).map(Vec::as_slice).unwrap_or(&[]),
+            conflicts: state.conflicts.get(sync).map(Vec::as_slice).unwrap_or(&[]),
+            errors: state.errors.get(sync).map(Vec::as_slice).unwrap_or(&[]),
+        }
     }
 }
 
@@ -221,6 +214,8 @@ struct Collector<'a> {
     program_digest: &'a str,
     plan: SyncPlan,
     errors: HashMap<(String, String), &'a QueuedError>,
+    /// One shared allocation per field name across every record of the Plan.
+    names: &'a mut FieldNames,
 }
 
 impl Collector<'_> {
@@ -234,6 +229,11 @@ impl Collector<'_> {
     /// Adds a write unless it would fail (then it is listed as will-fail) or it waits
     /// unchanged in the error queue.
     fn push(&mut self, mut change: RecordChange, eval_errors: Vec<String>) {
+        for field in &mut change.fields {
+            self.names.share(&mut field.key);
+            self.names.share(&mut field.field);
+        }
+        change.fields.shrink_to_fit();
         let error_key = error_key(&change);
         change.fingerprint = self.fingerprint(change.target, &error_key, &change.fields);
         if let Some(queued) = self
@@ -265,6 +265,14 @@ impl Collector<'_> {
             return;
         }
         self.plan.changes.push(change);
+    }
+
+    /// Merge bases as the Plan keeps them: compact, with shared key names.
+    fn bases(&mut self, bases: BTreeMap<String, FieldBase>) -> FieldBases {
+        bases
+            .into_iter()
+            .map(|(key, base)| (self.names.get(&key), base))
+            .collect()
     }
 
     fn push_pair(&mut self, hs_id: &str, sf_id: &str, outcome: PairOutcome) {
@@ -304,6 +312,7 @@ impl Collector<'_> {
             if fields.is_empty() && errors.is_empty() {
                 continue;
             }
+            let base = self.bases(base);
             self.push(
                 RecordChange {
                     action: Action::Update,
@@ -311,7 +320,7 @@ impl Collector<'_> {
                     hs_id: Some(hs_id.to_string()),
                     sf_id: Some(sf_id.to_string()),
                     fields,
-                    precondition,
+                    precondition: FieldMap::from(precondition),
                     base,
                     fingerprint: String::new(),
                     settles_conflicts: settles,
@@ -320,6 +329,7 @@ impl Collector<'_> {
             );
         }
         if !refresh.is_empty() || !refresh_settles.is_empty() {
+            let refresh = self.bases(refresh);
             self.plan.base_refresh.push(BaseRefresh {
                 hs_id: hs_id.to_string(),
                 sf_id: sf_id.to_string(),
@@ -343,13 +353,18 @@ pub fn error_key(change: &RecordChange) -> String {
 fn plan_sync(
     sync: &SyncProgram,
     program_digest: &str,
-    links: &[Link],
+    known: &SyncState<'_>,
     read: &SyncRead,
-    conflicts: &[OpenConflict],
-    errors: &[QueuedError],
     through: &BTreeMap<String, ThroughIndex>,
+    names: &mut FieldNames,
 ) -> SyncPlan {
+    let SyncState {
+        links,
+        conflicts,
+        errors,
+    } = *known;
     let mut collector = Collector {
+        names,
         sync,
         program_digest,
         plan: SyncPlan {
@@ -453,11 +468,12 @@ fn plan_sync(
             conflicts: &conflict_index,
             through,
         });
+        let base = collector.bases(std::mem::take(&mut outcome.refresh));
         collector.plan.links.push(NewLink {
             hs_id: hs_record.id.clone(),
             sf_id: sf_record.id.clone(),
             match_rule: rule,
-            base: std::mem::take(&mut outcome.refresh),
+            base,
         });
         collector.push_pair(&hs_record.id, &sf_record.id, outcome);
     }
@@ -495,6 +511,7 @@ fn plan_sync(
                 System::Hubspot => (Some(record.id.clone()), None),
                 System::Salesforce => (None, Some(record.id.clone())),
             };
+            let base = collector.bases(payload.base);
             collector.push(
                 RecordChange {
                     action: Action::Create,
@@ -502,8 +519,8 @@ fn plan_sync(
                     hs_id,
                     sf_id,
                     fields: payload.fields,
-                    precondition: BTreeMap::new(),
-                    base: payload.base,
+                    precondition: FieldMap::new(),
+                    base,
                     fingerprint: String::new(),
                     settles_conflicts: Vec::new(),
                 },
@@ -577,8 +594,8 @@ fn plan_linked(
                     hs_id: Some(link.hs_id.clone()),
                     sf_id: Some(link.sf_id.clone()),
                     fields: Vec::new(),
-                    precondition: BTreeMap::new(),
-                    base: BTreeMap::new(),
+                    precondition: FieldMap::new(),
+                    base: FieldMap::new(),
                     fingerprint: String::new(),
                     settles_conflicts: Vec::new(),
                 },

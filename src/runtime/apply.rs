@@ -379,7 +379,7 @@ fn payload(
             &value,
             field_type(sync, change.target, &field.field),
         );
-        out.insert(field.field.clone(), encoded);
+        out.insert(field.field.to_string(), encoded);
     }
     Ok(out)
 }
@@ -695,7 +695,7 @@ async fn apply_batch<C: Crm>(
                             action.verb(),
                             &field.field,
                             &field.old,
-                            body.get(&field.field).unwrap_or(&field.new),
+                            body.get(field.field.as_str()).unwrap_or(&field.new),
                         )?;
                     }
                     if action == Action::Delete {
