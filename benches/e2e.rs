@@ -214,15 +214,14 @@ fn one_run() -> Option<RunResult> {
             .await
             .expect("reads");
         phase("read", started);
-        let plan = tandem::plan::plan(&PlanInputs {
+        let plan = tandem::plan::plan(PlanInputs {
             program: &program,
             schema_digest: &digest,
             state: &state,
-            reads: &reads,
+            reads,
             budget: ApiBudget::default(),
         });
         phase("plan", started);
-        drop(reads);
         if plan_only() {
             return None;
         }

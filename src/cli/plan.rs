@@ -77,11 +77,11 @@ pub async fn make_plan<H: Crm, S: Crm>(
     let reads = crate::runtime::read::read_all(&compiled.program, &state, hs, sf, incremental)
         .await
         .map_err(|e| e.to_string())?;
-    Ok(crate::plan::plan(&PlanInputs {
+    Ok(crate::plan::plan(PlanInputs {
         program: &compiled.program,
         schema_digest: &compiled.schema_digest,
         state: &state,
-        reads: &reads,
+        reads,
         budget: ApiBudget {
             hs_remaining: hs.remaining_budget(),
             sf_remaining: sf.remaining_budget(),

@@ -37,28 +37,24 @@ pub struct PlanInputs<'a> {
     /// Digest of the schema snapshots the spec was checked against.
     pub schema_digest: &'a str,
     pub state: &'a StateSnapshot,
-    /// Reads per sync name; a sync with no entry read nothing.
-    pub reads: &'a BTreeMap<String, SyncRead>,
+    /// Reads per sync name; a sync with no entry read nothing. Consumed: each sync's records
+    /// are freed as soon as that sync is planned, so a large first sync never holds all the
+    /// reads and the whole Plan at once (later syncs' `through` lookups need only the links).
+    pub reads: BTreeMap<String, SyncRead>,
     pub budget: ApiBudget,
 }
 
 /// Plans every sync. Pure: same inputs, same Plan.
-pub fn plan(inputs: &PlanInputs<'_>) -> Plan {
-    let program_digest = inputs.program.digest();
-    let mut through: BTreeMap<String, ThroughIndex> = BTreeMap::new();
-    let mut syncs = Vec::new();
-    let empty_read = SyncRead::default();
-    let mut names = FieldNames::default();
-    for sync in &inputs.program.syncs {
-        let known = SyncState::of(inputs.state, &sync.name);
-        let read = inputs.reads.get(&sync.name).unwrap_or(&empty_read);
-        let sync_plan = plan_sync(sync, &program_digest, &known, read, &through, &mut names);
-        through.insert(sync.name.clone(), through_index(known.links, &sync_plan));
-        syncs.push(sync_plan);
-    }
-    let limit_violations = limit_violations(inputs.program, &syncs);
-    let read_cursors = inputs
-        .reads
+pub fn plan(inputs: PlanInputs<'_>) -> Plan {
+    let PlanInputs {
+        program,
+        schema_digest,
+        state,
+        mut reads,
+        budget,
+    } = inputs;
+    let program_digest = program.digest();
+    let read_cursors = reads
         .iter()
         .map(|(name, read)| {
             (
@@ -71,13 +67,24 @@ pub fn plan(inputs: &PlanInputs<'_>) -> Plan {
             )
         })
         .collect();
-    let api = estimate(&syncs, inputs.budget);
+    let mut through: BTreeMap<String, ThroughIndex> = BTreeMap::new();
+    let mut syncs = Vec::new();
+    let mut names = FieldNames::default();
+    for sync in &program.syncs {
+        let known = SyncState::of(state, &sync.name);
+        let read = reads.remove(&sync.name).unwrap_or_default();
+        let sync_plan = plan_sync(sync, &program_digest, &known, read, &through, &mut names);
+        through.insert(sync.name.clone(), through_index(known.links, &sync_plan));
+        syncs.push(sync_plan);
+    }
+    let limit_violations = limit_violations(program, &syncs);
+    let api = estimate(&syncs, budget);
     Plan {
         format_version: PLAN_FORMAT_VERSION,
         program_digest,
-        schema_digest: inputs.schema_digest.to_string(),
-        state_lineage: inputs.state.lineage.clone(),
-        state_serial: inputs.state.serial,
+        schema_digest: schema_digest.to_string(),
+        state_lineage: state.lineage.clone(),
+        state_serial: state.serial,
         syncs,
         api,
         limit_violations,
@@ -354,7 +361,7 @@ fn plan_sync(
     sync: &SyncProgram,
     program_digest: &str,
     known: &SyncState<'_>,
-    read: &SyncRead,
+    mut read: SyncRead,
     through: &BTreeMap<String, ThroughIndex>,
     names: &mut FieldNames,
 ) -> SyncPlan {
@@ -420,7 +427,7 @@ fn plan_sync(
             link,
             hs_record,
             sf_record,
-            read,
+            &read,
             &conflict_index,
             through,
         );
@@ -476,6 +483,8 @@ fn plan_sync(
             base,
         });
         collector.push_pair(&hs_record.id, &sf_record.id, outcome);
+        release(&mut read.hs.records[hs_index]);
+        release(&mut read.sf.records[sf_index]);
     }
     collector.plan.ambiguous = matched.ambiguous;
     for (side, unlinked, paired, ambiguous) in [
@@ -497,8 +506,8 @@ fn plan_sync(
             continue;
         }
         let records = match side {
-            System::Hubspot => &read.hs.records,
-            System::Salesforce => &read.sf.records,
+            System::Hubspot => &mut read.hs.records,
+            System::Salesforce => &mut read.sf.records,
         };
         for &index in unlinked.iter() {
             if paired.contains(&index) || ambiguous.contains(&index) {
@@ -526,6 +535,7 @@ fn plan_sync(
                 },
                 payload.errors,
             );
+            release(&mut records[index]);
         }
     }
     let mut plan = collector.plan;
@@ -550,6 +560,12 @@ fn plan_sync(
     });
     plan.unlinks.sort_by(|a, b| a.hs_id.cmp(&b.hs_id));
     plan
+}
+
+/// Frees the values of a record once its pair or create is planned: the Plan's entries then
+/// reuse that memory instead of growing beside the whole read.
+fn release(record: &mut RemoteRecord) {
+    record.fields = Default::default();
 }
 
 fn plan_linked(
