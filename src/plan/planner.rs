@@ -559,6 +559,11 @@ fn plan_sync(
         ))
     });
     plan.unlinks.sort_by(|a, b| a.hs_id.cmp(&b.hs_id));
+    // The lists grew by doubling; the Plan is held through apply, so return the slack.
+    plan.changes.shrink_to_fit();
+    plan.links.shrink_to_fit();
+    plan.base_refresh.shrink_to_fit();
+    plan.will_fail.shrink_to_fit();
     plan
 }
 
