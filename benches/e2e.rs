@@ -3,9 +3,15 @@
 //!
 //! Reports wall time, API calls per record synced (goal <= 0.02) and the engine's peak RSS
 //! (goal < 500 MB). The sandbox runs in a child process (this binary re-executed), so the
-//! RSS measured is tandem's alone. A whole first sync takes tens of seconds, far beyond
-//! criterion's sampling model, so this harness runs it `TANDEM_BENCH_RUNS` times (default
-//! 3) and prints the medians itself.
+//! RSS measured is tandem's alone (about 12 MB before the first read). After each stage
+//! (setup, read, plan, apply) it prints the seconds elapsed, RSS, peak RSS and the live heap
+//! (a counting allocator), to stderr. A whole first sync takes minutes, far beyond criterion's
+//! sampling model, so this harness runs it `TANDEM_BENCH_RUNS` times (default 3) and prints
+//! the medians itself; `TANDEM_BENCH_UNTIL=plan` stops each run after planning (for memory
+//! work on the read and plan stages; it reports no medians).
+//!
+//! Last measured (2026-11-23, 2-core machine shared with other builds): peak RSS 682 MB ->
+//! ~300 MB after the Plan's compact maps and consuming the reads; see docs/plan-apply.md.
 
 use std::alloc::{GlobalAlloc, Layout, System as SystemAlloc};
 use std::collections::BTreeMap;
