@@ -4,20 +4,21 @@
 //! Reports wall time, API calls per record synced (goal <= 0.02) and the engine's peak RSS
 //! (goal < 500 MB). The sandbox runs in a child process (this binary re-executed), so the
 //! RSS measured is tandem's alone (about 12 MB before the first read). After each stage
-//! (setup, read, plan, apply) it prints the seconds elapsed, RSS, peak RSS and the live heap
-//! (a counting allocator), to stderr. A whole first sync takes minutes, far beyond criterion's
-//! sampling model, so this harness runs it `TANDEM_BENCH_RUNS` times (default 3) and prints
-//! the medians itself; `TANDEM_BENCH_UNTIL=plan` stops each run after planning (for memory
-//! work on the read and plan stages; it reports no medians).
+//! (setup, read, plan, apply) it prints the seconds elapsed, RSS and peak RSS to stderr, and
+//! with `TANDEM_BENCH_HEAP=1` the live heap (a counting allocator; it costs CPU time).
+//! A whole first sync takes minutes, far beyond criterion's sampling model, so this harness
+//! runs it `TANDEM_BENCH_RUNS` times (default 3) and prints the medians itself;
+//! `TANDEM_BENCH_UNTIL=plan` stops each run after planning (for memory work on the read and
+//! plan stages; it reports no medians). The peak RSS printed is the process's over all runs.
 //!
 //! Last measured (2026-11-23, 2-core machine shared with other builds): peak RSS 682 MB ->
-//! ~300 MB after the Plan's compact maps and consuming the reads; see docs/plan-apply.md.
+//! about 300 MB after the Plan's compact maps and consuming the reads; see docs/plan-apply.md.
 
 use std::alloc::{GlobalAlloc, Layout, System as SystemAlloc};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use tandem::compile::from_ast::{compile_spec, schema_digest};
@@ -71,31 +72,48 @@ sync deals: hs.deals <-> sf.Opportunity {
 "#;
 
 /// Counts live heap bytes, so each stage reports what tandem itself holds apart from what the
-/// allocator keeps resident (RSS also counts freed memory glibc has not returned).
+/// allocator keeps resident (RSS also counts freed memory glibc has not returned). Off unless
+/// `TANDEM_BENCH_HEAP=1`: counting every allocation costs CPU time on the contended counter.
 struct CountingAlloc;
 
 static LIVE_HEAP: AtomicUsize = AtomicUsize::new(0);
+static COUNTING: AtomicBool = AtomicBool::new(false);
+
+fn count_up(bytes: usize) {
+    if COUNTING.load(Ordering::Relaxed) {
+        LIVE_HEAP.fetch_add(bytes, Ordering::Relaxed);
+    }
+}
+
+fn count_down(bytes: usize) {
+    if COUNTING.load(Ordering::Relaxed) {
+        // Saturating: blocks allocated before counting began may be freed while it runs.
+        let _ = LIVE_HEAP.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |live| {
+            Some(live.saturating_sub(bytes))
+        });
+    }
+}
 
 // SAFETY: every call is forwarded unchanged to the system allocator; only counters are added.
 unsafe impl GlobalAlloc for CountingAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE_HEAP.fetch_add(layout.size(), Ordering::Relaxed);
+        count_up(layout.size());
         // SAFETY: same contract as the caller's.
         unsafe { SystemAlloc.alloc(layout) }
     }
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        LIVE_HEAP.fetch_add(layout.size(), Ordering::Relaxed);
+        count_up(layout.size());
         // SAFETY: same contract as the caller's.
         unsafe { SystemAlloc.alloc_zeroed(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE_HEAP.fetch_sub(layout.size(), Ordering::Relaxed);
+        count_down(layout.size());
         // SAFETY: same contract as the caller's.
         unsafe { SystemAlloc.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE_HEAP.fetch_add(new_size, Ordering::Relaxed);
-        LIVE_HEAP.fetch_sub(layout.size(), Ordering::Relaxed);
+        count_up(new_size);
+        count_down(layout.size());
         // SAFETY: same contract as the caller's.
         unsafe { SystemAlloc.realloc(ptr, layout, new_size) }
     }
@@ -266,12 +284,19 @@ fn plan_only() -> bool {
 /// Where the time and memory go after each stage of the first sync: seconds since the start,
 /// resident and peak-so-far RSS, and the heap tandem holds live.
 fn phase(name: &str, started: Instant) {
+    let heap = if COUNTING.load(Ordering::Relaxed) {
+        format!(
+            ", live heap {:.0} MB",
+            LIVE_HEAP.load(Ordering::Relaxed) as f64 / (1024.0 * 1024.0)
+        )
+    } else {
+        String::new()
+    };
     eprintln!(
-        "  after {name}: {:.1} s, RSS {:.0} MB, peak so far {:.0} MB, live heap {:.0} MB",
+        "  after {name}: {:.1} s, RSS {:.0} MB, peak so far {:.0} MB{heap}",
         started.elapsed().as_secs_f64(),
         status_mb("VmRSS:"),
         status_mb("VmHWM:"),
-        LIVE_HEAP.load(Ordering::Relaxed) as f64 / (1024.0 * 1024.0)
     );
 }
 
@@ -288,6 +313,9 @@ fn main() {
     // `cargo test --benches` runs bench binaries with `--test`: nothing to do then.
     if std::env::args().any(|a| a == "--test" || a == "--list") {
         return;
+    }
+    if std::env::var("TANDEM_BENCH_HEAP").as_deref() == Ok("1") {
+        COUNTING.store(true, Ordering::Relaxed);
     }
     let runs: usize = std::env::var("TANDEM_BENCH_RUNS")
         .ok()
