@@ -4,7 +4,8 @@
 //! Reports wall time, API calls per record synced (goal <= 0.02) and the engine's peak RSS
 //! (goal < 500 MB). The sandbox runs in a child process (this binary re-executed), so the
 //! RSS measured is tandem's alone (about 12 MB before the first read). After each stage
-//! (setup, read, plan, apply) it prints the seconds elapsed, RSS and peak RSS to stderr, and
+//! (setup, read, plan, apply) it prints the seconds elapsed, the CPU time of this process
+//! (not the sandbox's), RSS and peak RSS to stderr, and
 //! with `TANDEM_BENCH_HEAP=1` the live heap (a counting allocator; it costs CPU time).
 //! A whole first sync takes minutes, far beyond criterion's sampling model, so this harness
 //! runs it `TANDEM_BENCH_RUNS` times (default 3) and prints the medians itself;
@@ -293,11 +294,25 @@ fn phase(name: &str, started: Instant) {
         String::new()
     };
     eprintln!(
-        "  after {name}: {:.1} s, RSS {:.0} MB, peak so far {:.0} MB{heap}",
+        "  after {name}: {:.1} s, CPU {:.1} s, RSS {:.0} MB, peak so far {:.0} MB{heap}",
         started.elapsed().as_secs_f64(),
+        cpu_seconds(),
         status_mb("VmRSS:"),
         status_mb("VmHWM:"),
     );
+}
+
+/// User + system CPU time of this process so far (not the sandbox child), from
+/// /proc/self/stat, assuming the usual 100 clock ticks per second.
+fn cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            let fields: Vec<&str> = s.rsplit_once(')')?.1.split_whitespace().collect();
+            let ticks = |i: usize| fields.get(i).and_then(|t| t.parse::<f64>().ok());
+            Some((ticks(11)? + ticks(12)?) / 100.0)
+        })
+        .unwrap_or(f64::NAN)
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
