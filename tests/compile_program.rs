@@ -110,9 +110,22 @@ fn leads_scope_is_split_by_side_and_pushed_down_to_hubspot_search() {
     assert_eq!(lastname.default, Some(serde_json::json!("Unknown")));
     let deals = program.sync("deals").expect("deals");
     assert!(
-        !deals.not_synced.is_empty(),
-        "the association mapping is reported, not dropped silently"
+        deals.not_synced.is_empty(),
+        "the association mapping is synced now: {:?}",
+        deals.not_synced
     );
+    let association = deals
+        .fields
+        .iter()
+        .find(|f| f.key == "companies(associated)<->AccountId")
+        .expect("the association mapping compiles to a field");
+    assert_eq!(association.through.as_deref(), Some("accounts"));
+    let facts = deals.hs.fields["companies(associated)"]
+        .association
+        .as_ref()
+        .expect("association facts");
+    assert_eq!(facts.to_object, "companies");
+    assert_eq!(facts.primary_type_id, Some(5));
     assert_eq!(deals.depends_on, vec!["accounts".to_string()]);
 }
 

@@ -191,13 +191,19 @@ async fn batch_create_read_archive_and_labels() {
         )
         .await
         .json();
+    // A contact left with no deal reads as HubSpot's `NO_ASSOCIATIONS_FOUND` error.
     let still: Vec<String> = after["results"][0]["to"]
         .as_array()
-        .expect("to")
-        .iter()
-        .map(|t| t["toObjectId"].to_string())
-        .collect();
-    assert!(!still.contains(&deals[2]));
+        .map(|to| to.iter().map(|t| t["toObjectId"].to_string()).collect())
+        .unwrap_or_default();
+    assert!(!still.contains(&deals[2]), "{after}");
+    if still.is_empty() {
+        assert_eq!(
+            after["errors"][0]["subCategory"],
+            json!("crm.associations.NO_ASSOCIATIONS_FOUND"),
+            "{after}"
+        );
+    }
 
     let labels = api
         .get("/crm/v4/associations/contacts/companies/labels")
@@ -234,5 +240,161 @@ async fn create_with_inline_associations() {
     assert_eq!(
         read["associations"]["companies"]["results"][0]["id"],
         json!(company)
+    );
+}
+
+#[tokio::test]
+async fn batch_read_of_a_record_without_associations_answers_no_associations_found() {
+    let sandbox = start(3).await;
+    let api = Api::hubspot(&sandbox);
+    let created = api
+        .post(
+            "/crm/v3/objects/deals",
+            json!({"properties": {"dealname": "Alone", "pipeline": "default", "dealstage": "appointmentscheduled"}}),
+        )
+        .await
+        .json();
+    let lonely = created["id"].as_str().expect("id").to_string();
+    let read = api
+        .post(
+            "/crm/v4/associations/deals/companies/batch/read",
+            json!({"inputs": [{"id": lonely}]}),
+        )
+        .await;
+    assert_eq!(read.status, StatusCode::MULTI_STATUS, "{}", read.text);
+    let body = read.json();
+    assert_eq!(body["results"], json!([]), "{body}");
+    let error = &body["errors"][0];
+    assert_eq!(error["category"], json!("OBJECT_NOT_FOUND"));
+    assert_eq!(
+        error["subCategory"],
+        json!("crm.associations.NO_ASSOCIATIONS_FOUND")
+    );
+    assert_eq!(error["context"]["fromObjectId"], json!([lonely]));
+    assert_eq!(
+        error["message"],
+        json!(format!("No company is associated with deal {lonely}."))
+    );
+}
+
+#[tokio::test]
+async fn a_new_primary_company_demotes_the_old_primary_to_unlabeled() {
+    let sandbox = start(3).await;
+    let api = Api::hubspot(&sandbox);
+    let deal = api
+        .post(
+            "/crm/v3/objects/deals",
+            json!({"properties": {"dealname": "Moving", "pipeline": "default", "dealstage": "appointmentscheduled"}}),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let companies = first_ids(&api, "companies", 2).await;
+    for company in &companies {
+        let created = api
+            .post(
+                "/crm/v4/associations/deals/companies/batch/create",
+                json!({"inputs": [{"from": {"id": deal}, "to": {"id": company}, "types": [
+                    {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 341},
+                    {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 5}
+                ]}]}),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    }
+    let read = api
+        .post(
+            "/crm/v4/associations/deals/companies/batch/read",
+            json!({"inputs": [{"id": deal}]}),
+        )
+        .await
+        .json();
+    let types_of = |company: &str| -> Vec<u64> {
+        let mut ids: Vec<u64> = read["results"][0]["to"]
+            .as_array()
+            .expect("to")
+            .iter()
+            .find(|t| t["toObjectId"].to_string().as_str() == company)
+            .map(|t| {
+                t["associationTypes"]
+                    .as_array()
+                    .expect("types")
+                    .iter()
+                    .filter_map(|k| k["typeId"].as_u64())
+                    .collect()
+            })
+            .unwrap_or_default();
+        ids.sort();
+        ids
+    };
+    assert_eq!(types_of(&companies[0]), vec![341], "{read}");
+    assert_eq!(types_of(&companies[1]), vec![5, 341], "{read}");
+    let primary = read["results"][0]["to"]
+        .as_array()
+        .expect("to")
+        .iter()
+        .flat_map(|t| {
+            t["associationTypes"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .find(|k| k["typeId"] == json!(5))
+        .expect("one primary");
+    assert_eq!(primary["label"], json!("Primary"));
+}
+
+#[tokio::test]
+async fn v3_read_with_associations_lists_each_association_type_once() {
+    let sandbox = start(3).await;
+    let api = Api::hubspot(&sandbox);
+    let deal = api
+        .post(
+            "/crm/v3/objects/deals",
+            json!({"properties": {"dealname": "Typed", "pipeline": "default", "dealstage": "appointmentscheduled"}}),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let company = first_ids(&api, "companies", 1).await.remove(0);
+    let created = api
+        .post(
+            "/crm/v4/associations/deals/companies/batch/create",
+            json!({"inputs": [{"from": {"id": deal}, "to": {"id": company}, "types": [
+                {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 341},
+                {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 5}
+            ]}]}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let body = api
+        .get(&format!(
+            "/crm/v3/objects/deals/{deal}?associations=companies"
+        ))
+        .await
+        .json();
+    let mut types: Vec<(String, String)> = body["associations"]["companies"]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap_or_default().to_string(),
+                r["type"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    types.sort();
+    assert_eq!(
+        types,
+        vec![
+            (company.clone(), "deal_to_company".to_string()),
+            (company, "deal_to_company_unlabeled".to_string()),
+        ],
+        "{body}"
     );
 }

@@ -204,3 +204,36 @@ async fn query_errors_name_the_problem() {
         "MALFORMED_QUERY"
     );
 }
+
+#[tokio::test]
+async fn filter_literal_of_the_wrong_shape_for_the_field_is_refused() {
+    let sandbox = start(1).await;
+    let api = Api::salesforce(&sandbox);
+    let quoted_date = api
+        .get(&q(
+            "SELECT Id FROM Opportunity WHERE CloseDate >= '2020-01-01'",
+        ))
+        .await;
+    assert_eq!(quoted_date.status, StatusCode::BAD_REQUEST);
+    assert_eq!(sf_code(&quoted_date), "INVALID_FIELD");
+    assert!(
+        quoted_date.json()[0]["message"]
+            .as_str()
+            .expect("message")
+            .contains("value of filter criterion for field 'CloseDate' must be of type date and should not be enclosed in quotes")
+    );
+    let quoted_datetime = api
+        .get(&q(
+            "SELECT Id FROM Contact WHERE SystemModstamp > '2020-01-01T00:00:00Z'",
+        ))
+        .await;
+    assert_eq!(sf_code(&quoted_datetime), "INVALID_FIELD");
+    let unquoted_text = api
+        .get(&q("SELECT Id FROM Contact WHERE LastName = 7"))
+        .await;
+    assert_eq!(sf_code(&unquoted_text), "INVALID_FIELD");
+    let fine = api
+        .get(&q("SELECT Id FROM Opportunity WHERE CloseDate >= 2020-01-01 AND StageName IN ('Prospecting', 'Closed Won')"))
+        .await;
+    assert_eq!(fine.status, StatusCode::OK, "{}", fine.text);
+}

@@ -260,6 +260,7 @@ impl Lowering<'_> {
             .as_ref()
             .and_then(|s| pushdown_for(s, System::Salesforce));
         self.finish_reads(&mut program);
+        super::association::association_facts(self.schemas, &mut program);
         Some(program)
     }
 
@@ -347,6 +348,8 @@ impl Lowering<'_> {
                             .map(|p| p.active_values().map(|v| v.value.clone()).collect()),
                         createable: field.writable_on_create(),
                         updateable: field.writable_on_update(),
+                        association: None,
+                        default_on_create: FieldFacts::create_default_of(field),
                     },
                     None => FieldFacts::of_type(if name == "Id" {
                         FieldType::Id
@@ -402,6 +405,20 @@ impl Lowering<'_> {
             && !program.depends_on.contains(name)
         {
             program.depends_on.push(name.clone());
+        }
+        if through.is_some() {
+            let conflict = mapping.conflict_rule().and_then(|r| self.conflict_rule(r));
+            if let Some(field) = super::association::lower_association(
+                self.schemas,
+                program,
+                mapping,
+                flipped,
+                direction,
+                conflict,
+            ) {
+                program.fields.push(field);
+                return;
+            }
         }
         if is_association(&mapping.left) || is_association(&mapping.right) {
             program.not_synced.push(format!(

@@ -6,6 +6,7 @@
 //! rules, the field programs and the write strategy. Never: IO, or second-guessing the checker
 //! (an error-free spec compiles; anything else is a bug reported as an internal diagnostic).
 
+pub mod association;
 pub mod from_ast;
 pub mod program;
 pub mod pushdown;

@@ -124,6 +124,29 @@ pub struct FieldFacts {
     pub createable: bool,
     #[serde(default = "yes")]
     pub updateable: bool,
+    /// Set on a HubSpot association pseudo-field (`companies(associated)`): the field's value
+    /// is the record's associated record of that object, not a property.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub association: Option<AssociationFacts>,
+    /// The value the CRM fills in when a create leaves the field blank (the schema's
+    /// `default_value`, or the picklist's active default value), as the CRM spells it. The
+    /// planner writes it explicitly and carries it back to the source in the same plan, so a
+    /// first apply converges.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_on_create: Option<serde_json::Value>,
+}
+
+/// The association behind a pseudo-field `<object>(associated)`: the object it links to and
+/// the HubSpot-defined association type ids apply writes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssociationFacts {
+    /// `companies`.
+    pub to_object: String,
+    /// The default (unlabeled) association type, e.g. 341 deal -> company.
+    pub default_type_id: u32,
+    /// The "Primary" association type where HubSpot has one, e.g. 5 deal -> company.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_type_id: Option<u32>,
 }
 
 fn yes() -> bool {
@@ -138,7 +161,25 @@ impl FieldFacts {
             allowed_values: None,
             createable: true,
             updateable: true,
+            association: None,
+            default_on_create: None,
         }
+    }
+
+    /// What the CRM fills into `field` on a create that leaves it blank, when the schema says.
+    pub fn create_default_of(field: &crate::schema::FieldSchema) -> Option<serde_json::Value> {
+        let picklist_default = || {
+            field
+                .picklist
+                .as_ref()
+                .and_then(|list| list.active_values().find(|value| value.default))
+                .map(|value| value.value.clone())
+        };
+        field
+            .default_value
+            .clone()
+            .or_else(picklist_default)
+            .map(serde_json::Value::String)
     }
 }
 

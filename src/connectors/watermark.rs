@@ -6,7 +6,7 @@
 //! overlap costs a few extra rows on the wire but never a duplicate to the planner. Memory is
 //! bounded by the number of changes inside one overlap window. Pure: no clock, no IO.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
@@ -34,6 +34,9 @@ pub struct ChangeTracker {
     overlap_ms: i64,
     high_ms: Option<i64>,
     recent: BTreeMap<String, i64>,
+    /// `recent` ordered by time, so forgetting what fell out of the overlap costs only the
+    /// entries forgotten (a scan of records all modified within the overlap stays linear).
+    recent_by_time: BTreeSet<(i64, String)>,
     /// The largest modification time seen so far in this read.
     seen_high_ms: Option<i64>,
     /// Cap for `high_ms` (a full read's start time), so records changed during a long scan
@@ -47,6 +50,11 @@ impl ChangeTracker {
         ChangeTracker {
             overlap_ms,
             high_ms: previous.high_ms,
+            recent_by_time: previous
+                .recent
+                .iter()
+                .map(|(id, at)| (*at, id.clone()))
+                .collect(),
             recent: previous.recent,
             seen_high_ms: None,
             ceiling_ms: None,
@@ -68,7 +76,10 @@ impl ChangeTracker {
         if self.recent.get(id) == Some(&modified_ms) {
             return false;
         }
-        self.recent.insert(id.to_string(), modified_ms);
+        if let Some(before) = self.recent.insert(id.to_string(), modified_ms) {
+            self.recent_by_time.remove(&(before, id.to_string()));
+        }
+        self.recent_by_time.insert((modified_ms, id.to_string()));
         if self.seen_high_ms.is_none_or(|high| modified_ms > high) {
             self.seen_high_ms = Some(modified_ms);
             // Forget what can no longer be inside the next read's overlap.
@@ -76,7 +87,13 @@ impl ChangeTracker {
             let floor = self
                 .ceiling_ms
                 .map_or(floor, |ceiling| floor.min(ceiling - self.overlap_ms));
-            self.recent.retain(|_, at| *at >= floor);
+            while let Some((at, _)) = self.recent_by_time.first()
+                && *at < floor
+            {
+                if let Some((_, gone)) = self.recent_by_time.pop_first() {
+                    self.recent.remove(&gone);
+                }
+            }
         }
         true
     }
@@ -213,11 +230,28 @@ mod tests {
     }
 
     #[test]
+    fn a_scan_of_records_all_inside_the_overlap_is_linear() {
+        // Every record of a freshly loaded CRM sits inside the overlap window: each admit
+        // raises the high mark, and forgetting must not rescan what it keeps.
+        let mut tracker = ChangeTracker::new(None, 300_000);
+        tracker.cap_at(10_000_000);
+        for i in 0..50_000i64 {
+            assert!(tracker.admit(&i.to_string(), 1_000_000 + i));
+        }
+        assert_eq!(tracker.recent.len(), 50_000);
+        assert_eq!(tracker.recent.len(), tracker.recent_by_time.len());
+        assert!(!tracker.admit("7", 1_000_007), "delivered once");
+        assert!(tracker.admit("7", 1_060_000), "a real change is delivered");
+        assert_eq!(tracker.recent.len(), tracker.recent_by_time.len());
+    }
+
+    #[test]
     fn memory_stays_within_the_overlap_window() {
         let mut tracker = ChangeTracker::new(None, 10);
         for ms in 0..10_000 {
             tracker.admit(&format!("r{ms}"), ms);
         }
         assert!(tracker.recent.len() <= 11, "{}", tracker.recent.len());
+        assert_eq!(tracker.recent.len(), tracker.recent_by_time.len());
     }
 }

@@ -51,7 +51,9 @@ pub fn estimate(syncs: &[SyncPlan], budget: ApiBudget) -> ApiEstimate {
                 + u64::from(updates > 0)
                 + batches(count(Action::Delete), size);
             match system {
-                System::Hubspot => estimate.hs_calls += calls,
+                System::Hubspot => {
+                    estimate.hs_calls += calls + super::association::association_calls(sync)
+                }
                 System::Salesforce => estimate.sf_calls += calls,
             }
         }

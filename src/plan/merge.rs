@@ -84,8 +84,10 @@ pub fn value_for(
             e.0
         )
     })?;
+    super::association::check_carried(field, target, &value)?;
     if let Some(sync_name) = &field.through {
-        value = translate_through(sync_name, target, &value, through)?;
+        value = translate_through(sync_name, target, &value, through)
+            .map_err(|reason| super::association::explain_unlinked(field, target, reason))?;
     }
     // Bring the value to the target field's type, so a Salesforce date compares equal to the
     // HubSpot datetime it was written as, and `"100"` to `100`.
@@ -203,30 +205,17 @@ pub fn merge_pair(input: &PairInput<'_>) -> PairOutcome {
         let hs_current = ctx.field(System::Hubspot, &field.hs_field);
         let sf_current = ctx.field(System::Salesforce, &field.sf_field);
         let base = input.base.and_then(|b| b.get(&field.key));
-        let want_sf = match value_for(field, System::Salesforce, ctx, input.through) {
-            Ok(value) => value,
-            Err(reason) => {
-                if field.direction.flows_to(System::Salesforce) {
-                    out.sf_errors.push(reason);
-                }
-                continue;
-            }
-        };
-        let want_hs = match value_for(field, System::Hubspot, ctx, input.through) {
-            Ok(value) => value,
-            Err(reason) => {
-                if field.direction.flows_to(System::Hubspot) {
-                    out.hs_errors.push(reason);
-                }
-                continue;
-            }
-        };
+        // A value that cannot be computed (an id not linked through the `through` sync, an
+        // ambiguous association, a value map's `else error`) only matters when the field is
+        // written to that side: then the write is reported as will-fail.
+        let want_sf = value_for(field, System::Salesforce, ctx, input.through);
+        let want_hs = value_for(field, System::Hubspot, ctx, input.through);
         let current_base = FieldBase {
             hs: hs_current.clone(),
             sf: sf_current.clone(),
         };
-        let in_sync = want_sf.as_ref().is_some_and(|(v, _)| *v == sf_current)
-            || want_hs.as_ref().is_some_and(|(v, _)| *v == hs_current);
+        let in_sync = matches!(&want_sf, Ok(Some((v, _))) if *v == sf_current)
+            || matches!(&want_hs, Ok(Some((v, _))) if *v == hs_current);
         let open = input
             .conflicts
             .get(&(input.hs_id.to_string(), field.key.clone()));
@@ -319,6 +308,16 @@ pub fn merge_pair(input: &PairInput<'_>) -> PairOutcome {
         let want = match target {
             System::Hubspot => want_hs,
             System::Salesforce => want_sf,
+        };
+        let want = match want {
+            Ok(want) => want,
+            Err(reason) => {
+                match target {
+                    System::Hubspot => out.hs_errors.push(reason),
+                    System::Salesforce => out.sf_errors.push(reason),
+                }
+                continue;
+            }
         };
         let Some((value, used_default)) = want else {
             continue;

@@ -7,13 +7,16 @@
 //! matches, totals, the API calls apply will spend, and blast-radius violations.
 //! Never: IO, clocks, randomness, printing, or panicking on what a user or a CRM sent.
 
+pub mod association;
 pub mod budget;
 pub mod checks;
+pub mod create_defaults;
 pub mod eval;
 pub mod matching;
 pub mod merge;
 pub mod model;
 pub mod planner;
+pub mod stand_in;
 pub mod value;
 pub mod view;
 

@@ -122,6 +122,9 @@ pub enum Rule {
     Create,
     /// The computed value was blank and the mapping's `default` was used.
     Default,
+    /// A create left the field blank and the CRM `on` fills in its default: the create writes
+    /// that default explicitly, and the source record gets the value it maps back to.
+    DefaultOnCreate { on: System },
     /// `on delete propagate`: the linked record was deleted on the other side.
     DeletePropagated { from: System },
     /// A `match X.field = Y.Id` key: the linked record's id is written into the field, so
@@ -159,6 +162,7 @@ impl Rule {
             Rule::Resolved { side } => format!("resolved by review: {}", side.short_name()),
             Rule::Create => "create".to_string(),
             Rule::Default => "default".to_string(),
+            Rule::DefaultOnCreate { on } => format!("default on create in {}", on.short_name()),
             Rule::DeletePropagated { from } => {
                 format!("deleted in {}, on delete propagate", from.short_name())
             }

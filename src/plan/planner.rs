@@ -184,7 +184,7 @@ fn single<'a>(sync: &'a SyncProgram, side: System, record: &'a RemoteRecord) -> 
 
 /// A stand-in for a record the incremental read did not return: its values are the merge
 /// base, because it has not changed since the last sync.
-fn from_base(
+pub fn from_base(
     id: &str,
     partner: &str,
     side: System,
@@ -515,12 +515,20 @@ fn plan_sync(
             }
             let record = &records[index];
             let ctx = single(sync, side, record);
-            let payload = create_payload(sync, target, &ctx, through);
+            let mut payload = create_payload(sync, target, &ctx, through);
+            let defaults_back = super::create_defaults::fill_create_defaults(
+                sync,
+                target,
+                record,
+                &mut payload,
+                through,
+            );
             let (hs_id, sf_id) = match side {
                 System::Hubspot => (Some(record.id.clone()), None),
                 System::Salesforce => (None, Some(record.id.clone())),
             };
             let base = collector.bases(payload.base);
+            let planned_before = collector.plan.changes.len();
             collector.push(
                 RecordChange {
                     action: Action::Create,
@@ -535,6 +543,26 @@ fn plan_sync(
                 },
                 payload.errors,
             );
+            // The source takes the target's create-time defaults back only with its create.
+            if let Some(update) = defaults_back
+                && collector.plan.changes.len() > planned_before
+            {
+                let base = collector.bases(update.base);
+                collector.push(
+                    RecordChange {
+                        action: Action::Update,
+                        target: side,
+                        hs_id: (side == System::Hubspot).then(|| record.id.clone()),
+                        sf_id: (side == System::Salesforce).then(|| record.id.clone()),
+                        fields: update.fields,
+                        precondition: FieldMap::from(update.precondition),
+                        base,
+                        fingerprint: String::new(),
+                        settles_conflicts: Vec::new(),
+                    },
+                    Vec::new(),
+                );
+            }
             release(&mut records[index]);
         }
     }
@@ -627,6 +655,7 @@ fn plan_linked(
     }
     // A side the read did not return: out of scope after a full read (leave the pair
     // alone), unchanged since the base after an incremental one.
+    let (hs_stood_in, sf_stood_in) = (hs_record.is_none(), sf_record.is_none());
     let hs_stand_in;
     let hs_record = match hs_record {
         Some(record) => record,
@@ -655,7 +684,7 @@ fn plan_linked(
     {
         return;
     }
-    let outcome = merge_pair(&PairInput {
+    let mut outcome = merge_pair(&PairInput {
         sync,
         ctx: EvalContext {
             hs: Some(hs_record),
@@ -669,6 +698,19 @@ fn plan_linked(
         conflicts,
         through,
     });
+    for (side, stand_in) in [
+        (System::Hubspot, hs_stood_in),
+        (System::Salesforce, sf_stood_in),
+    ] {
+        let record = if side == System::Hubspot {
+            hs_record
+        } else {
+            sf_record
+        };
+        if stand_in {
+            super::stand_in::drop_unknowable(sync, side, record, &mut outcome);
+        }
+    }
     let quiet = outcome.hs_fields.is_empty()
         && outcome.sf_fields.is_empty()
         && outcome.conflicts.is_empty()

@@ -55,6 +55,8 @@ pub fn canonical(value: &Value, field_type: FieldType) -> Value {
         },
         _ => match value {
             Value::String(_) => value.clone(),
+            // Structured markers (an ambiguous association, a `$pending` id) stay structured.
+            Value::Object(_) => value.clone(),
             Value::Number(number) => Value::String(number.to_string()),
             Value::Bool(flag) => Value::String(flag.to_string()),
             other => Value::String(other.to_string()),
@@ -216,8 +218,21 @@ pub fn as_text(value: &Value) -> Option<String> {
     }
 }
 
-/// A value for a human: strings quoted, null as `(blank)`.
+/// A value for a human: strings quoted, null as `(blank)`, an id still to be created as
+/// `(new: sf 001… via accounts)`, an ambiguous association as `(ambiguous: 101, 102)`.
 pub fn display(value: &Value) -> String {
+    if let Some(pending) = value.get("$pending") {
+        let text = |key: &str| pending.get(key).and_then(Value::as_str).unwrap_or("?");
+        return format!(
+            "(new: {} {} via {})",
+            text("from"),
+            text("id"),
+            text("sync")
+        );
+    }
+    if let Some(ids) = super::association::ambiguous_ids(value) {
+        return format!("(ambiguous: {})", ids.join(", "));
+    }
     match value {
         Value::Null => "(blank)".to_string(),
         Value::String(text) => format!("{text:?}"),

@@ -195,7 +195,8 @@ fn render_change(out: &mut String, sync: &SyncPlan, change: &RecordChange) {
             "  {symbol} {object} {} ({} {})",
             change.target_id().unwrap_or("?"),
             super::model::other(change.target).short_name(),
-            change.source_id().unwrap_or("?")
+            // An update planned with its partner's create names the partner once it exists.
+            change.source_id().unwrap_or("created by this plan")
         ),
         Action::Delete => format!(
             "  {symbol} {object} {}  [{}]",
@@ -209,6 +210,16 @@ fn render_change(out: &mut String, sync: &SyncPlan, change: &RecordChange) {
     let _ = writeln!(out, "{header}");
     for field in &change.fields {
         match change.action {
+            // A create's fields come from its source; one the CRM's default decided says so.
+            Action::Create if matches!(field.rule, Rule::DefaultOnCreate { .. }) => {
+                let _ = writeln!(
+                    out,
+                    "      {}: {}  [{}]",
+                    field.field,
+                    display(&field.new),
+                    field.rule.describe()
+                );
+            }
             Action::Create => {
                 let _ = writeln!(out, "      {}: {}", field.field, display(&field.new));
             }

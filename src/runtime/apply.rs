@@ -7,7 +7,9 @@
 //! unknown outcome; the next plan re-reads both sides, and its matching finds records that
 //! batch created (creates carry their match keys), so a re-run neither duplicates nor loses
 //! anything. Updates are guarded by their plan-time preconditions: a target that changed
-//! since the plan is skipped as stale and re-planned on the next run.
+//! since the plan is skipped as stale and re-planned on the next run. Creates are guarded by
+//! their match keys ([`super::create_guard`]): one a record made on the target since the plan
+//! already holds is skipped as stale too, so the next plan links the two.
 
 use std::collections::BTreeMap;
 
@@ -21,7 +23,7 @@ use crate::plan::{Action, PLAN_FORMAT_VERSION, Plan, RecordChange, SyncPlan, Wil
 use crate::schema::{FieldType, System};
 use crate::state::{StateError, StateStore};
 
-use super::crm::{Crm, CrmError, ReadRequest, WriteOutcome};
+use super::crm::{Crm, CrmError, WriteOutcome};
 use super::events::{ApplySummary, Event};
 
 #[derive(Debug, Error, Diagnostic)]
@@ -152,6 +154,11 @@ pub async fn apply<H: Crm, S: Crm>(
         ..ApplySummary::default()
     };
     let digest = crate::plan::view::plan_digest(plan);
+    // Before the crashed run's entries are marked recovered: finish its association moves.
+    if let Err(stop) = super::association::finish_interrupted_moves(program, store, hs).await {
+        summary.stopped = Some(stop.to_string());
+        return Ok(summary);
+    }
     let recovered = store.write(|w| {
         w.run_started(&run_id, &digest)?;
         w.journal_recover_pending()
@@ -160,10 +167,15 @@ pub async fn apply<H: Crm, S: Crm>(
         summary.recovered = recovered as u64;
         on_event(&Event::Recovered { entries: recovered });
     }
+    // Syncs with a write skipped as stale keep their old read cursors: the next plan must
+    // read again the change that write carried (for a create, its source record, to link
+    // it), or an incremental read would forget it.
+    let mut keep_cursors: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     for sync_plan in &plan.syncs {
         let Some(sync) = program.sync(&sync_plan.name) else {
             continue;
         };
+        let stale_before = summary.stale;
         on_event(&Event::SyncStarted {
             sync: sync.name.clone(),
             writes: sync_plan.changes.len(),
@@ -171,6 +183,8 @@ pub async fn apply<H: Crm, S: Crm>(
         apply_state_only(store, sync_plan, &mut summary)?;
         let mut ctx = RunContext {
             run_id: &run_id,
+            read_since_plan: BTreeMap::new(),
+            stale_creates: 0,
             cursors: plan.read_cursors.get(&sync.name),
             sync,
             sync_plan,
@@ -214,11 +228,17 @@ pub async fn apply<H: Crm, S: Crm>(
                 }
             }
         }
+        if ctx.stale_creates > 0 || ctx.summary.stale > stale_before {
+            keep_cursors.insert(sync.name.clone());
+        }
     }
     // Complete: the reads this plan made become the next run's starting point.
     let program_digest = program.digest();
     store.write(|w| -> Result<(), StateError> {
         for (sync, cursors) in &plan.read_cursors {
+            if keep_cursors.contains(sync) {
+                continue;
+            }
             for (side, cursor) in [("hs", &cursors.hs), ("sf", &cursors.sf)] {
                 if let Some(cursor) = cursor {
                     w.set_watermark(
@@ -318,6 +338,10 @@ fn apply_state_only(
 
 struct RunContext<'a> {
     run_id: &'a str,
+    /// Creates skipped as stale in this sync.
+    stale_creates: usize,
+    /// Per target side, what changed there since the plan read it (read once, on first use).
+    read_since_plan: BTreeMap<System, BTreeMap<String, crate::connectors::RemoteRecord>>,
     cursors: Option<&'a crate::plan::ReadCursors>,
     sync: &'a SyncProgram,
     sync_plan: &'a SyncPlan,
@@ -379,6 +403,7 @@ fn payload(
             &value,
             field_type(sync, change.target, &field.field),
         );
+        let encoded = super::association::wire_value(sync, change.target, field, encoded);
         out.insert(field.field.to_string(), encoded);
     }
     Ok(out)
@@ -401,43 +426,79 @@ async fn apply_changes<C: Crm>(
         return Ok(());
     }
     let object = ctx.sync.side(target).object.clone();
-    // Preconditions: one read of what changed on the target since the plan read it. A
-    // record in it whose written fields no longer hold their plan-time values is stale.
-    let mut changed_since_plan: BTreeMap<String, crate::connectors::RemoteRecord> = BTreeMap::new();
-    if action == Action::Update {
+    // Preconditions and the create guard: one read per side of what changed on the target
+    // since the plan read it, shared by this side's creates and updates. A record in it whose
+    // written fields no longer hold their plan-time values is stale; so is a create whose
+    // match key a record in it already holds.
+    if action != Action::Delete && !ctx.read_since_plan.contains_key(&target) {
         let cursor = ctx.cursors.and_then(|c| match target {
             System::Hubspot => c.hs.as_ref(),
             System::Salesforce => c.sf.as_ref(),
         });
-        let mut fields: Vec<String> = changes
-            .iter()
-            .flat_map(|c| c.precondition.keys().cloned())
-            .collect();
-        fields.sort();
-        fields.dedup();
-        if let Some(cursor) = cursor {
-            let read = crm
-                .read(&ReadRequest {
-                    object: &object,
-                    fields: &fields,
-                    pushdown: None,
-                    since: Some(cursor),
-                    include_deleted: true,
-                })
-                .await
-                .map_err(Stop::Crm)?;
-            changed_since_plan = read
-                .records
-                .into_iter()
-                .map(|r| (r.id.clone(), r))
-                .collect();
-        }
+        let read = super::create_guard::read_since_plan(crm, ctx.sync, ctx.sync_plan, cursor)
+            .await
+            .map_err(Stop::Crm)?;
+        ctx.read_since_plan.insert(target, read);
+    }
+    let changed_since_plan = ctx.read_since_plan.remove(&target).unwrap_or_default();
+    let mut changes = changes;
+    if action == Action::Create {
+        let skipped;
+        (changes, skipped) = super::create_guard::skip_stale_creates(
+            ctx.sync,
+            target,
+            store,
+            changes,
+            &changed_since_plan,
+        )?;
+        report_stale(ctx, target, &skipped);
+        ctx.stale_creates += skipped.len();
+    }
+    let ready;
+    if action == Action::Update {
+        let waiting;
+        (ready, waiting) =
+            super::create_defaults::with_created_partners(ctx.sync, target, store, changes)?;
+        report_stale(ctx, target, &waiting);
+        changes = ready.iter().map(AsRef::as_ref).collect();
     }
     let batch_size = crm.batch_size().max(1);
+    let mut result = Ok(());
     for batch in changes.chunks(batch_size) {
-        apply_batch(ctx, store, crm, action, &object, batch, &changed_since_plan).await?;
+        result = apply_batch(ctx, store, crm, action, &object, batch, &changed_since_plan).await;
+        if result.is_err() {
+            break;
+        }
     }
-    Ok(())
+    ctx.read_since_plan.insert(target, changed_since_plan);
+    result
+}
+
+/// Reports records skipped without a call as stale (the next plan re-plans them).
+fn report_stale(ctx: &mut RunContext<'_>, target: System, skipped: &[&RecordChange]) {
+    if skipped.is_empty() {
+        return;
+    }
+    for change in skipped {
+        (ctx.on_event)(&Event::Stale {
+            sync: ctx.sync.name.clone(),
+            target,
+            id: change
+                .target_id()
+                .or(change.source_id())
+                .unwrap_or_default()
+                .to_string(),
+        });
+    }
+    ctx.summary.stale += skipped.len() as u64;
+    (ctx.on_event)(&Event::Batch {
+        sync: ctx.sync.name.clone(),
+        target,
+        action: skipped[0].action,
+        written: 0,
+        rejected: 0,
+        stale: skipped.len(),
+    });
 }
 
 async fn write_back_ids<C: Crm>(
@@ -552,8 +613,20 @@ async fn apply_batch<C: Crm>(
     let sync_name = ctx.sync.name.clone();
     let mut stale = 0usize;
     let mut fresh: Vec<&RecordChange> = Vec::new();
+    // An association move does not show in the read of what changed since the plan.
+    let moved = match action {
+        Action::Update => {
+            super::association::moved_since_plan(crm, object, batch, changed_since_plan)
+                .await
+                .map_err(Stop::Crm)?
+        }
+        _ => Default::default(),
+    };
     for change in batch {
-        if action == Action::Update && is_stale(ctx.sync, target, change, changed_since_plan) {
+        let moved = change.target_id().is_some_and(|id| moved.contains(id));
+        if action == Action::Update
+            && (moved || is_stale(ctx.sync, target, change, changed_since_plan))
+        {
             stale += 1;
             (ctx.on_event)(&Event::Stale {
                 sync: sync_name.clone(),
@@ -677,9 +750,28 @@ async fn apply_batch<C: Crm>(
                         ),
                     };
                     match action {
-                        Action::Create => w.link(&sync_name, &hs_id, &sf_id, &change.base)?,
+                        Action::Create => w.link(
+                            &sync_name,
+                            &hs_id,
+                            &sf_id,
+                            &super::association::resolved_base(
+                                change,
+                                body,
+                                &change.base,
+                                |base, key| base.get_mut(key),
+                            ),
+                        )?,
                         Action::Update => {
-                            w.update_base(&sync_name, &hs_id, &change.base)?;
+                            w.update_base(
+                                &sync_name,
+                                &hs_id,
+                                &super::association::resolved_base(
+                                    change,
+                                    body,
+                                    &change.base,
+                                    |base, key| base.get_mut(key),
+                                ),
+                            )?;
                             for key in &change.settles_conflicts {
                                 w.close_conflict(&sync_name, &hs_id, key)?;
                             }
@@ -695,7 +787,9 @@ async fn apply_batch<C: Crm>(
                             action.verb(),
                             &field.field,
                             &field.old,
-                            body.get(field.field.as_str()).unwrap_or(&field.new),
+                            &super::association::audited(
+                                body.get(field.field.as_str()).unwrap_or(&field.new),
+                            ),
                         )?;
                     }
                     if action == Action::Delete {

@@ -3,11 +3,17 @@
 //! Reads map onto the connectors' readers (full scans the first time, watermark-based change
 //! reads after), writes onto their batch calls; per-record errors become rejections except
 //! `OUTCOME_UNKNOWN`, which stays unknown so the journal keeps it pending.
+//!
+//! A full read of a scoped HubSpot side sends the scope's pushdown as CRM search filters, so
+//! only matching records cross the wire. Incremental reads stay unfiltered on purpose: a
+//! record that left the scope since the last run must still be seen as changed (the planner
+//! then leaves its pair alone), and a filter would hide exactly that record.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::compile::Pushdown;
 use crate::connectors::{
     ConnectorError, HubSpotClient, HubSpotInput, RecordError, RemoteRecord, SalesforceClient,
     SalesforceInput, Watermark, WriteReport,
@@ -16,7 +22,7 @@ use crate::schema::System;
 
 use super::crm::{Crm, CrmError, ReadRequest, ReadResult, WriteBatch, WriteOutcome};
 
-fn crm_error(system: System, error: &ConnectorError) -> CrmError {
+pub(super) fn crm_error(system: System, error: &ConnectorError) -> CrmError {
     match error {
         ConnectorError::DailyLimitExhausted { .. } | ConnectorError::CallCapReached { .. } => {
             CrmError::Exhausted {
@@ -35,7 +41,7 @@ fn crm_error(system: System, error: &ConnectorError) -> CrmError {
     }
 }
 
-fn outcome_of(result: &Result<crate::connectors::Written, RecordError>) -> WriteOutcome {
+pub(super) fn outcome_of(result: &Result<crate::connectors::Written, RecordError>) -> WriteOutcome {
     match result {
         Ok(written) => WriteOutcome::Written {
             id: written.id.clone(),
@@ -107,6 +113,12 @@ impl Crm for HubSpotCrm {
     }
 
     async fn read(&mut self, request: &ReadRequest<'_>) -> Result<ReadResult, CrmError> {
+        // Association pseudo-fields are not properties: they are read after the records.
+        let (properties, associated) = super::association::split_fields(request.fields);
+        let request = &ReadRequest {
+            fields: &properties,
+            ..request.clone()
+        };
         let err = |e: ConnectorError| crm_error(System::Hubspot, &e);
         let since = watermark_of(request.since);
         let mut records: Vec<RemoteRecord> = Vec::new();
@@ -115,7 +127,13 @@ impl Crm for HubSpotCrm {
                 Some(mark) => self
                     .client
                     .read_changed(request.object, request.fields, Some(mark)),
-                None => self.client.read_all(request.object, request.fields),
+                None => match request.pushdown {
+                    Some(Pushdown::HubspotSearch { filter_groups }) => {
+                        self.client
+                            .read_matching(request.object, request.fields, filter_groups)
+                    }
+                    _ => self.client.read_all(request.object, request.fields),
+                },
             };
             while let Some(page) = reader.next_page().await.map_err(err)? {
                 records.extend(page);
@@ -140,17 +158,39 @@ impl Crm for HubSpotCrm {
                 }));
             }
         }
+        self.attach_associations(request.object, &associated, &mut records)
+            .await?;
         Ok(ReadResult {
             records,
             cursor: serde_json::to_value(&cursor).ok(),
         })
     }
 
+    async fn read_associated(
+        &mut self,
+        object: &str,
+        fields: &[String],
+        ids: &[String],
+    ) -> Result<BTreeMap<String, BTreeMap<String, Value>>, CrmError> {
+        self.associated_values(object, fields, ids).await
+    }
+
+    async fn live_ids(
+        &mut self,
+        object: &str,
+        ids: &[String],
+    ) -> Result<std::collections::BTreeSet<String>, CrmError> {
+        self.client
+            .live_ids(object, ids)
+            .await
+            .map_err(|e| crm_error(System::Hubspot, &e))
+    }
+
     async fn create(&mut self, object: &str, records: &[BTreeMap<String, Value>]) -> WriteBatch {
         let inputs: Vec<HubSpotInput> = records
             .iter()
             .enumerate()
-            .map(|(i, fields)| HubSpotInput::new(i.to_string(), None, strings(fields)))
+            .map(|(i, fields)| super::connected_associations::create_input(i, fields))
             .collect();
         let report = self.client.batch_create(object, &inputs).await;
         batch_of(System::Hubspot, report, inputs.len())
@@ -161,6 +201,9 @@ impl Crm for HubSpotCrm {
         object: &str,
         records: &[(String, BTreeMap<String, Value>)],
     ) -> WriteBatch {
+        if let Some(batch) = self.update_with_associations(object, records).await {
+            return batch;
+        }
         let inputs: Vec<HubSpotInput> = records
             .iter()
             .enumerate()
@@ -199,7 +242,7 @@ impl Crm for HubSpotCrm {
 }
 
 /// HubSpot properties are strings; `""` clears one.
-fn strings(fields: &BTreeMap<String, Value>) -> BTreeMap<String, String> {
+pub(super) fn strings(fields: &BTreeMap<String, Value>) -> BTreeMap<String, String> {
     fields
         .iter()
         .map(|(k, v)| {

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::compile::Pushdown;
@@ -77,6 +78,54 @@ pub struct ReadResult {
     pub cursor: Option<Value>,
 }
 
+/// The marker of an association write in a payload: `{"$association": {...}}`.
+pub const ASSOCIATION_WRITE: &str = "$association";
+
+/// What apply hands [`Crm::create`] and [`Crm::update`] in place of an association
+/// pseudo-field's value (`companies(associated)`): make `id` the record's associated record
+/// of `to_object` (as its primary one where HubSpot has a primary type) and drop the
+/// associations to `remove`. Creating an association that exists and removing one that does
+/// not are no-ops, so re-sending the same write after a crash changes nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssociationWrite {
+    pub to_object: String,
+    /// The record to associate; `None` only removes.
+    pub id: Option<String>,
+    /// Records whose association with this one is removed.
+    #[serde(default)]
+    pub remove: Vec<String>,
+    /// HubSpot-defined association type ids to create (the default type, then the primary).
+    pub type_ids: Vec<u32>,
+}
+
+impl AssociationWrite {
+    pub fn to_wire(&self) -> Value {
+        serde_json::json!({ ASSOCIATION_WRITE: self })
+    }
+
+    /// The association write a payload value carries, if it is one.
+    pub fn from_wire(value: &Value) -> Option<AssociationWrite> {
+        serde_json::from_value(value.get(ASSOCIATION_WRITE)?.clone()).ok()
+    }
+}
+
+/// Splits a payload into plain field values and association writes (by field name).
+pub fn split_payload(
+    fields: &BTreeMap<String, Value>,
+) -> (BTreeMap<String, Value>, Vec<(String, AssociationWrite)>) {
+    let mut plain = BTreeMap::new();
+    let mut associations = Vec::new();
+    for (name, value) in fields {
+        match AssociationWrite::from_wire(value) {
+            Some(write) => associations.push((name.clone(), write)),
+            None => {
+                plain.insert(name.clone(), value.clone());
+            }
+        }
+    }
+    (plain, associations)
+}
+
 #[allow(async_fn_in_trait)]
 pub trait Crm {
     fn system(&self) -> System;
@@ -90,7 +139,36 @@ pub trait Crm {
     /// Calls spent so far by this client.
     fn calls(&self) -> u64;
 
+    /// Reads records. A name in `fields` of the form `<object>(associated)` is an
+    /// association pseudo-field: the CRM fills it with the record's associated record of that
+    /// object as [`crate::plan::association::associated_value`] decides (HubSpot only).
     async fn read(&mut self, request: &ReadRequest<'_>) -> Result<ReadResult, CrmError>;
+
+    /// The association pseudo-fields `fields` of the records `ids` of `object`, without
+    /// reading the records: an association change does not always touch a HubSpot record's
+    /// modified date, so an incremental read cannot see it. CRMs without associations
+    /// (Salesforce keeps links in reference fields) return nothing.
+    async fn read_associated(
+        &mut self,
+        object: &str,
+        fields: &[String],
+        ids: &[String],
+    ) -> Result<BTreeMap<String, BTreeMap<String, Value>>, CrmError> {
+        let _ = (object, fields, ids);
+        Ok(BTreeMap::new())
+    }
+
+    /// Which of `ids` are live records of `object`. Only asked about records an association
+    /// read showed without associations (HubSpot answers a deleted record the same way);
+    /// CRMs that never are assume all live.
+    async fn live_ids(
+        &mut self,
+        object: &str,
+        ids: &[String],
+    ) -> Result<std::collections::BTreeSet<String>, CrmError> {
+        let _ = object;
+        Ok(ids.iter().cloned().collect())
+    }
 
     async fn create(&mut self, object: &str, records: &[BTreeMap<String, Value>]) -> WriteBatch;
 

@@ -221,12 +221,59 @@ impl Crm for MemoryCrm {
         })
     }
 
+    async fn read_associated(
+        &mut self,
+        object: &str,
+        fields: &[String],
+        ids: &[String],
+    ) -> Result<BTreeMap<String, BTreeMap<String, Value>>, CrmError> {
+        // One call per 1,000 ids and association, like HubSpot's v4 batch read.
+        for _ in 0..(ids.len().div_ceil(1000) * fields.len()) {
+            self.spend()?;
+        }
+        let mut out = BTreeMap::new();
+        for id in ids {
+            let Some(record) = self.get(object, id).filter(|r| !r.deleted) else {
+                continue;
+            };
+            let values = fields
+                .iter()
+                .map(|f| {
+                    (
+                        f.clone(),
+                        record.fields.get(f).cloned().unwrap_or(Value::Null),
+                    )
+                })
+                .collect();
+            out.insert(id.clone(), values);
+        }
+        Ok(out)
+    }
+
+    async fn live_ids(
+        &mut self,
+        object: &str,
+        ids: &[String],
+    ) -> Result<std::collections::BTreeSet<String>, CrmError> {
+        // One call per 100 ids, like HubSpot's batch read.
+        for _ in 0..ids.len().div_ceil(100) {
+            self.spend()?;
+        }
+        Ok(ids
+            .iter()
+            .filter(|id| self.get(object, id).is_some_and(|r| !r.deleted))
+            .cloned()
+            .collect())
+    }
+
     async fn create(&mut self, object: &str, records: &[BTreeMap<String, Value>]) -> WriteBatch {
         if let Err(stop) = self.spend() {
             return stopped(stop);
         }
         let mut out = Vec::new();
         for fields in records {
+            // Association writes are kept as the plain value of their pseudo-field.
+            let fields = &super::association::stored_values(fields);
             if let Some(reason) = self.rejection(fields) {
                 out.push(WriteOutcome::Rejected { reason });
                 continue;
@@ -252,6 +299,7 @@ impl Crm for MemoryCrm {
         }
         let mut out = Vec::new();
         for (id, fields) in records {
+            let fields = &super::association::stored_values(fields);
             if let Some(reason) = self.rejection(fields) {
                 out.push(WriteOutcome::Rejected { reason });
                 continue;

@@ -52,7 +52,7 @@ pub async fn read_all<H: Crm, S: Crm>(
             }
         };
         let hs_since = cursor("hs");
-        let hs_result = hs
+        let mut hs_result = hs
             .read(&ReadRequest {
                 object: &sync.hs.object,
                 fields: &sync.hs.read_fields,
@@ -61,6 +61,15 @@ pub async fn read_all<H: Crm, S: Crm>(
                 include_deleted: true,
             })
             .await?;
+        if hs_since.is_some() {
+            super::association::refresh_unread_associations(
+                sync,
+                state,
+                hs,
+                &mut hs_result.records,
+            )
+            .await?;
+        }
         let sf_since = cursor("sf");
         let sf_result = sf
             .read(&ReadRequest {

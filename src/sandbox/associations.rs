@@ -205,6 +205,54 @@ impl Associations {
         links
     }
 
+    /// Takes `type_id` off every association from `from_id` to `to_object` records other
+    /// than `keep`, and `inverse_id` off their way back: HubSpot lets a record have one
+    /// primary association per object type, and making a new one primary demotes the old
+    /// one to its remaining (unlabeled) types.
+    pub fn demote_others(
+        &mut self,
+        from_object: &str,
+        from_id: u64,
+        to_object: &str,
+        keep: u64,
+        type_id: u32,
+        inverse_id: u32,
+    ) {
+        let others: Vec<u64> = self
+            .list(from_object, from_id, to_object)
+            .into_iter()
+            .filter(|(id, kinds)| *id != keep && kinds.iter().any(|k| k.type_id == type_id))
+            .map(|(id, _)| id)
+            .collect();
+        for other in others {
+            self.drop_type(from_object, from_id, to_object, other, type_id);
+            self.drop_type(to_object, other, from_object, from_id, inverse_id);
+        }
+    }
+
+    fn drop_type(
+        &mut self,
+        from_object: &str,
+        from_id: u64,
+        to_object: &str,
+        to_id: u64,
+        type_id: u32,
+    ) {
+        let Some(links) = self
+            .by_pair
+            .get_mut(&(from_object.to_string(), to_object.to_string()))
+            .and_then(|map| map.get_mut(&from_id))
+        else {
+            return;
+        };
+        for (id, kinds) in links.iter_mut() {
+            if *id == to_id {
+                kinds.retain(|k| k.type_id != type_id);
+            }
+        }
+        links.retain(|(_, kinds)| !kinds.is_empty());
+    }
+
     /// Every object type `from_id` has associations with.
     pub fn targets_of(&self, from_object: &str, from_id: u64) -> Vec<String> {
         let mut targets: Vec<String> = self

@@ -577,11 +577,15 @@ impl Crm {
         type_id: u32,
         now_ms: i64,
     ) {
-        let inverse = super::associations::defined(&self.schema, from, to, type_id)
-            .map(|t| t.inverse_id)
-            .unwrap_or(type_id);
+        let defined = super::associations::defined(&self.schema, from, to, type_id);
+        let inverse = defined.as_ref().map(|t| t.inverse_id).unwrap_or(type_id);
         self.associations
             .add(from, from_id, to, to_id, type_id, inverse);
+        // One primary per record and object type: a new primary demotes the old one.
+        if defined.is_some_and(|t| t.label.as_deref() == Some("Primary")) {
+            self.associations
+                .demote_others(from, from_id, to, to_id, type_id, inverse);
+        }
         self.association_event(from, from_id, to, to_id, false, now_ms);
     }
 

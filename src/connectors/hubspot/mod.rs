@@ -2,14 +2,19 @@
 //!
 //! In: a [`HubSpotConfig`] (base URL, private-app token or OAuth refresh, limits). Out:
 //! pages of [`RemoteRecord`](crate::connectors::RemoteRecord) with a [`Watermark`](crate::connectors::Watermark), per-record
-//! write outcomes, and raw properties / pipelines / owners JSON for `schema::convert`.
-//! Never: sends more than 100 inputs per batch call, more than the configured burst per 10 s
+//! write outcomes, the records each record is associated with (v4 batch read), and raw
+//! properties / pipelines / owners JSON for `schema::convert`.
+//! Never: sends more than 100 inputs per batch write (1,000 per association read), more than the configured burst per 10 s
 //! or 5 searches per second, or a call past the per-run cap.
 
+mod associations;
 mod read;
 mod schema;
 mod write;
 
+pub use associations::{
+    AssociatedRecord, AssociationTypeRead, DissociationInput, HUBSPOT_ASSOCIATION_READ_LIMIT,
+};
 pub use read::HubSpotReader;
 pub use write::{AssociationInput, AssociationType, HubSpotInput};
 

@@ -4,6 +4,11 @@
 //! query would page past HubSpot's 10,000-result cap the reader starts a new query from the
 //! last modified time it delivered, and the [`ChangeTracker`] drops what it already sent.
 //! Pages are handed out one at a time, so memory holds one page plus the overlap set.
+//!
+//! A full read of a scoped sync ([`HubSpotClient::read_matching`]) searches with the scope's
+//! pushed-down `filterGroups`, sorted ascending on `hs_object_id`; before paging past the
+//! 10,000-result cap it starts a new query with `hs_object_id GT <last id>` added to every
+//! group, so any number of matching records is read with no overlap at all.
 
 use std::collections::BTreeMap;
 
@@ -66,7 +71,18 @@ enum Mode {
     TieBreak { at: i64, after_id: Option<String> },
     /// `GET …/objects/{type}` (archived or not).
     List { archived: bool },
+    /// `POST …/search` with the scope's filter groups, sorted by `hs_object_id`; past 10,000
+    /// results, again from `hs_object_id GT after_id`.
+    Matching {
+        filter_groups: Vec<Vec<serde_json::Value>>,
+        after_id: Option<String>,
+    },
 }
+
+/// Filters per group and in total that a search accepts.
+const MAX_FILTERS_PER_GROUP: usize = 6;
+const MAX_FILTERS: usize = 18;
+const MAX_FILTER_GROUPS: usize = 5;
 
 /// Pages of records from one HubSpot object; call [`HubSpotReader::next_page`] until `None`,
 /// then save [`HubSpotReader::watermark`].
@@ -86,6 +102,8 @@ pub struct HubSpotReader<'c> {
     last_modified_ms: Option<i64>,
     /// The id of the last record of the last page (where a tie-break query resumes).
     last_id: Option<String>,
+    /// Whether a full scan has seen its first page (its start time caps the watermark).
+    scan_started: bool,
     done: bool,
 }
 
@@ -124,6 +142,30 @@ impl HubSpotClient {
             Mode::List { archived: false },
             tracker,
         )
+    }
+
+    /// Every live record of `object` that `filter_groups` (HubSpot search `filterGroups`, from
+    /// a scope's pushdown) selects, via CRM search sorted by `hs_object_id`, restarting past
+    /// the 10,000-result cap. The filters only narrow the read: groups that cannot be sent
+    /// as they are (too many, or an `IN` whose string values HubSpot would compare lowercased)
+    /// are trimmed or dropped, which can only return more records, never fewer. With no
+    /// usable filter left it reads like [`HubSpotClient::read_all`]. The watermark is the
+    /// server time when the read began, as for a full scan.
+    pub fn read_matching(
+        &self,
+        object: &str,
+        properties: &[String],
+        filter_groups: &serde_json::Value,
+    ) -> HubSpotReader<'_> {
+        let tracker = ChangeTracker::new(None, self.overlap_ms);
+        let mode = match sendable_groups(filter_groups) {
+            Some(filter_groups) => Mode::Matching {
+                filter_groups,
+                after_id: None,
+            },
+            None => Mode::List { archived: false },
+        };
+        HubSpotReader::new(self, object, properties, mode, tracker)
     }
 
     /// Archived (deleted) records, `deleted: true`, `modified_at` = `archivedAt`. Search never
@@ -166,6 +208,7 @@ impl<'c> HubSpotReader<'c> {
             tracker,
             last_modified_ms: None,
             last_id: None,
+            scan_started: false,
             done: false,
         }
     }
@@ -185,16 +228,29 @@ impl<'c> HubSpotReader<'c> {
             Mode::Search {
                 window_start,
                 strict,
-            } => (self.search(window_start, strict).await?, None),
+            } => (self.search(window_start, strict).await?.0, None),
             Mode::TieBreak { at, ref after_id } => {
                 let after_id = after_id.clone();
-                (self.tie_break(at, after_id).await?, None)
+                (self.tie_break(at, after_id).await?.0, None)
             }
             Mode::List { archived } => self.list(archived).await?,
+            Mode::Matching {
+                ref filter_groups,
+                ref after_id,
+            } => {
+                let groups = with_id_floor(filter_groups, after_id.as_deref());
+                self.send_search_groups("hs_object_id", groups).await?
+            }
         };
-        if let (Some(date), None) = (server_date_ms, &self.after) {
-            // First page of a full scan: later incremental reads start from here.
-            if matches!(self.mode, Mode::List { archived: false }) {
+        if let Some(date) = server_date_ms {
+            // First page of a full scan: later incremental reads start from here (only the
+            // first: a scan that restarts past the search cap still began then).
+            let full_scan = matches!(
+                self.mode,
+                Mode::List { archived: false } | Mode::Matching { .. }
+            );
+            if full_scan && !self.scan_started {
+                self.scan_started = true;
                 self.tracker.cap_at(date);
             }
         }
@@ -321,6 +377,16 @@ impl<'c> HubSpotReader<'c> {
                     }
                 }
             }
+            (Mode::Matching { filter_groups, .. }, Some(after)) if near_cap(&after) => {
+                // Paging on would hit the 10,000-result cap: ask again for what comes after
+                // the last id delivered (results are sorted by it, so nothing repeats).
+                let filter_groups = filter_groups.clone();
+                self.after = None;
+                Mode::Matching {
+                    filter_groups,
+                    after_id: self.last_id.clone(),
+                }
+            }
             (Mode::TieBreak { at, .. }, Some(after)) if near_cap(&after) => {
                 let at = *at;
                 self.after = None;
@@ -342,7 +408,7 @@ impl<'c> HubSpotReader<'c> {
         &mut self,
         window_start: Option<i64>,
         strict: bool,
-    ) -> Result<PageResponse, ConnectorError> {
+    ) -> Result<(PageResponse, Option<i64>), ConnectorError> {
         let modified = modified_property(&self.object);
         let operator = if strict { "GT" } else { "GTE" };
         let filters: Vec<serde_json::Value> = window_start
@@ -356,7 +422,7 @@ impl<'c> HubSpotReader<'c> {
         &mut self,
         at: i64,
         after_id: Option<String>,
-    ) -> Result<PageResponse, ConnectorError> {
+    ) -> Result<(PageResponse, Option<i64>), ConnectorError> {
         let modified = modified_property(&self.object);
         let mut filters = vec![
             serde_json::json!({"propertyName": modified, "operator": "EQ", "value": at.to_string()}),
@@ -373,14 +439,32 @@ impl<'c> HubSpotReader<'c> {
         &mut self,
         sort_property: &str,
         filters: Vec<serde_json::Value>,
-    ) -> Result<PageResponse, ConnectorError> {
+    ) -> Result<(PageResponse, Option<i64>), ConnectorError> {
+        let groups = if filters.is_empty() {
+            Vec::new()
+        } else {
+            vec![filters]
+        };
+        self.send_search_groups(sort_property, groups).await
+    }
+
+    /// One search page; also the server's `Date` (when a full scan began).
+    async fn send_search_groups(
+        &mut self,
+        sort_property: &str,
+        groups: Vec<Vec<serde_json::Value>>,
+    ) -> Result<(PageResponse, Option<i64>), ConnectorError> {
         let mut body = serde_json::json!({
             "sorts": [{"propertyName": sort_property, "direction": "ASCENDING"}],
             "properties": self.properties,
             "limit": HUBSPOT_SEARCH_PAGE,
         });
-        if !filters.is_empty() {
-            body["filterGroups"] = serde_json::json!([{ "filters": filters }]);
+        if !groups.is_empty() {
+            let groups: Vec<serde_json::Value> = groups
+                .into_iter()
+                .map(|filters| serde_json::json!({ "filters": filters }))
+                .collect();
+            body["filterGroups"] = serde_json::Value::Array(groups);
         }
         if let Some(after) = &self.after {
             body["after"] = serde_json::Value::String(after.clone());
@@ -392,8 +476,9 @@ impl<'c> HubSpotReader<'c> {
             .json(body)
             .pace(Pace::Search);
         let reply = self.client.core.send(call).await?;
+        let date_ms = server_date_ms(reply.header("date"));
         let page: PageResponse = reply.json()?;
-        Ok(page)
+        Ok((page, date_ms))
     }
 
     async fn list(
@@ -415,11 +500,159 @@ impl<'c> HubSpotReader<'c> {
             .core
             .send(Call::new(Method::GET, url, CallKind::Read))
             .await?;
-        let date_ms = reply
-            .header("date")
-            .and_then(|date| httpdate::parse_http_date(date).ok())
-            .and_then(|at| at.duration_since(std::time::UNIX_EPOCH).ok())
-            .map(|elapsed| elapsed.as_millis() as i64);
+        let date_ms = server_date_ms(reply.header("date"));
         Ok((reply.json()?, date_ms))
+    }
+}
+
+fn server_date_ms(header: Option<&str>) -> Option<i64> {
+    header
+        .and_then(|date| httpdate::parse_http_date(date).ok())
+        .and_then(|at| at.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|elapsed| elapsed.as_millis() as i64)
+}
+
+/// The filter groups of a pushdown as a search can take them, leaving room for the
+/// `hs_object_id GT` filter each group gets when a read restarts past the cap: at most 5
+/// groups, 5 filters each (6 with the floor), 18 in all. Filters beyond that are dropped
+/// (fewer filters select more records; the planner applies the whole scope anyway), and so
+/// are `IN` / `NOT_IN` filters with upper-case string values, which HubSpot compares
+/// lower-cased. `None` when no group keeps a filter: a group without filters matches
+/// everything, so the read is unfiltered.
+fn sendable_groups(filter_groups: &serde_json::Value) -> Option<Vec<Vec<serde_json::Value>>> {
+    let groups = filter_groups.as_array()?;
+    if groups.is_empty() || groups.len() > MAX_FILTER_GROUPS {
+        return None;
+    }
+    let per_group = (MAX_FILTERS_PER_GROUP - 1).min(MAX_FILTERS / groups.len() - 1);
+    let mut out = Vec::new();
+    for group in groups {
+        let filters: Vec<serde_json::Value> = group
+            .get("filters")
+            .and_then(serde_json::Value::as_array)
+            .map(|filters| {
+                filters
+                    .iter()
+                    .filter(|f| sendable_filter(f))
+                    .take(per_group)
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        if filters.is_empty() {
+            return None;
+        }
+        out.push(filters);
+    }
+    Some(out)
+}
+
+fn sendable_filter(filter: &serde_json::Value) -> bool {
+    let operator = filter.get("operator").and_then(serde_json::Value::as_str);
+    if !matches!(operator, Some("IN" | "NOT_IN")) {
+        // HubSpot compares dates as epoch milliseconds; a spec's date literal (`@2020-01-01`)
+        // arrives as text, so it is left to the planner rather than sent as it is.
+        let spelled_as_date = filter
+            .get("value")
+            .and_then(serde_json::Value::as_str)
+            .is_some_and(is_date_text);
+        return filter.get("propertyName").is_some() && operator.is_some() && !spelled_as_date;
+    }
+    filter
+        .get("values")
+        .and_then(serde_json::Value::as_array)
+        .is_some_and(|values| {
+            values.iter().all(|v| {
+                v.as_str()
+                    .is_none_or(|s| !s.chars().any(char::is_uppercase))
+            })
+        })
+}
+
+fn is_date_text(text: &str) -> bool {
+    let text = text.trim();
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok()
+        || (text.contains('-') && parse_timestamp_ms(text).is_some())
+}
+
+/// `groups` with `hs_object_id GT after_id` added to each (AND), when restarting.
+fn with_id_floor(
+    groups: &[Vec<serde_json::Value>],
+    after_id: Option<&str>,
+) -> Vec<Vec<serde_json::Value>> {
+    groups
+        .iter()
+        .map(|filters| {
+            let mut filters = filters.clone();
+            if let Some(id) = after_id {
+                filters.push(serde_json::json!({
+                    "propertyName": "hs_object_id",
+                    "operator": "GT",
+                    "value": id,
+                }));
+            }
+            filters
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn eq(property: &str) -> serde_json::Value {
+        json!({"propertyName": property, "operator": "EQ", "value": "x"})
+    }
+
+    #[test]
+    fn six_filters_in_a_group_leave_room_for_the_restart_floor() {
+        let filters: Vec<_> = (0..6).map(|i| eq(&format!("p{i}"))).collect();
+        let groups = sendable_groups(&json!([{ "filters": filters }])).expect("sendable");
+        assert_eq!(groups[0].len(), 5);
+        let floored = with_id_floor(&groups, Some("42"));
+        assert_eq!(floored[0].len(), 6);
+        assert_eq!(floored[0][5]["operator"], "GT");
+        assert_eq!(floored[0][5]["value"], "42");
+    }
+
+    #[test]
+    fn in_filter_with_upper_case_string_values_is_not_sent() {
+        let groups = json!([{ "filters": [
+            {"propertyName": "hs_lead_status", "operator": "IN", "values": ["NEW", "OPEN"]},
+            {"propertyName": "lifecyclestage", "operator": "IN", "values": ["lead"]},
+        ]}]);
+        let sent = sendable_groups(&groups).expect("sendable");
+        assert_eq!(sent, vec![vec![groups[0]["filters"][1].clone()]]);
+    }
+
+    #[test]
+    fn date_spelled_as_text_is_left_to_the_planner() {
+        let groups = json!([{ "filters": [
+            {"propertyName": "start_date", "operator": "GTE", "value": "2020-01-01"},
+            {"propertyName": "closedate", "operator": "LT", "value": "2026-01-01T00:00:00Z"},
+            {"propertyName": "hubspotscore", "operator": "GT", "value": "65"},
+        ]}]);
+        let sent = sendable_groups(&groups).expect("sendable");
+        assert_eq!(sent, vec![vec![groups[0]["filters"][2].clone()]]);
+    }
+
+    #[test]
+    fn a_group_left_without_filters_means_an_unfiltered_read() {
+        let groups = json!([
+            { "filters": [eq("country")] },
+            { "filters": [{"propertyName": "x", "operator": "IN", "values": ["A"]}] },
+        ]);
+        assert_eq!(sendable_groups(&groups), None);
+        assert_eq!(sendable_groups(&json!([])), None);
+    }
+
+    #[test]
+    fn many_groups_share_the_eighteen_filter_total_with_their_floors() {
+        let group = json!({ "filters": (0..6).map(|i| eq(&format!("p{i}"))).collect::<Vec<_>>() });
+        let groups = sendable_groups(&json!([group, group, group, group, group])).expect("ok");
+        let total: usize = with_id_floor(&groups, Some("1")).iter().map(Vec::len).sum();
+        assert!(total <= MAX_FILTERS, "{total}");
+        assert!(groups.iter().all(|g| g.len() < MAX_FILTERS_PER_GROUP));
     }
 }

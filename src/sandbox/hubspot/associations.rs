@@ -199,6 +199,17 @@ fn id_of(value: Option<&Value>) -> String {
         .unwrap_or_default()
 }
 
+fn no_associations_found(from: &str, to: &str, id: &str) -> Value {
+    let (from, to) = (super::objects::singular(from), super::objects::singular(to));
+    let mut error = standard_error(
+        "OBJECT_NOT_FOUND",
+        &format!("No {to} is associated with {from} {id}."),
+        json!({"fromObjectId": [id], "fromObjectType": [from], "toObjectType": [to]}),
+    );
+    error["subCategory"] = json!("crm.associations.NO_ASSOCIATIONS_FOUND");
+    error
+}
+
 fn batch_response(
     results: Vec<Value>,
     errors: Vec<Value>,
@@ -248,21 +259,18 @@ pub async fn batch(
                             .or_else(|| v.as_u64().map(|n| n.to_string()))
                     })
                     .unwrap_or_default();
-                match live_id(&crm, &from, &id) {
-                    Some(numeric) => {
-                        let to_list: Vec<Value> = crm
-                            .associations
-                            .list(&from, numeric, &to)
-                            .iter()
-                            .map(|(to_id, kinds)| json!({"toObjectId": to_id, "associationTypes": types_json(&crm.schema, kinds, &from, &to)}))
-                            .collect();
-                        results.push(json!({"from": {"id": id}, "to": to_list}));
-                    }
-                    None => errors.push(standard_error(
-                        "OBJECT_NOT_FOUND",
-                        &format!("No {from} with id {id}"),
-                        json!({"fromObjectId": [id]}),
-                    )),
+                let to_list: Vec<Value> = live_id(&crm, &from, &id)
+                    .map(|numeric| crm.associations.list(&from, numeric, &to))
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|(to_id, kinds)| json!({"toObjectId": to_id, "associationTypes": types_json(&crm.schema, kinds, &from, &to)}))
+                    .collect();
+                // HubSpot answers a record with no associations (or no such record) with a
+                // `NO_ASSOCIATIONS_FOUND` error in a 207, not with an empty result.
+                if to_list.is_empty() {
+                    errors.push(no_associations_found(&from, &to, &id));
+                } else {
+                    results.push(json!({"from": {"id": id}, "to": to_list}));
                 }
             }
             Ok(batch_response(results, errors, now, StatusCode::OK))

@@ -57,12 +57,29 @@ fn with_associations(
         let Some(target) = crm.resolve_hubspot_object(target) else {
             continue;
         };
-        let results: Vec<Value> = crm
-            .associations
-            .list(object, numeric, &target)
-            .into_iter()
-            .map(|(to, _)| json!({"id": to.to_string(), "type": format!("{}_to_{}", singular(object), singular(&target))}))
-            .collect();
+        // v3 lists an associated record once per association type: the primary one as
+        // `deal_to_company`, the unlabeled default as `deal_to_company_unlabeled`.
+        let base = format!("{}_to_{}", singular(object), singular(&target));
+        let mut results: Vec<Value> = Vec::new();
+        for (to, kinds) in crm.associations.list(object, numeric, &target) {
+            for kind in kinds {
+                let defined = crate::sandbox::associations::defined(
+                    &crm.schema,
+                    object,
+                    &target,
+                    kind.type_id,
+                );
+                let name = match defined {
+                    Some(t) if t.default => format!("{base}_unlabeled"),
+                    Some(t) => match t.label.as_deref() {
+                        None | Some("Primary") => base.clone(),
+                        Some(label) => label.to_lowercase().replace(' ', "_"),
+                    },
+                    None => base.clone(),
+                };
+                results.push(json!({"id": to.to_string(), "type": name}));
+            }
+        }
         if !results.is_empty() {
             associations.insert(target.clone(), json!({"results": results}));
         }

@@ -1,6 +1,11 @@
 //! HubSpot CRM search: `filterGroups` (groups OR'ed, filters AND'ed) with the real
 //! operators, one sort, `query` text, `limit` <= 200, `after` paging and the 10,000-result
 //! cap. Archived records never appear.
+//!
+//! Comparisons follow HubSpot's: numbers and dates by value; enumeration (and boolean)
+//! values exactly, case-sensitive; text case-insensitively for `EQ`/`NEQ`, while `IN` /
+//! `NOT_IN` compare the lower-cased stored text with the values as sent (so string values
+//! must be sent lower-case to match).
 
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -70,6 +75,8 @@ enum Kind {
     Number,
     Datetime,
     Text,
+    /// Enumeration, boolean: internal values, compared exactly.
+    Enumeration,
 }
 
 fn kind_of(object: &ObjectSchema, property: &str) -> Kind {
@@ -87,6 +94,7 @@ fn kind_of(object: &ObjectSchema, property: &str) -> Kind {
             Kind::Number
         }
         Some(FieldType::Date | FieldType::Datetime) => Kind::Datetime,
+        Some(FieldType::Picklist | FieldType::Multipicklist | FieldType::Bool) => Kind::Enumeration,
         _ => Kind::Text,
     }
 }
@@ -97,14 +105,43 @@ fn numeric(kind: Kind, text: &str) -> Option<f64> {
         Kind::Datetime => clock::parse_datetime_ms(text)
             .or_else(|| clock::parse_date_ms(text))
             .map(|ms| ms as f64),
-        Kind::Text => None,
+        Kind::Text | Kind::Enumeration => None,
     }
 }
 
 fn compare(kind: Kind, left: &str, right: &str) -> Ordering {
     match (numeric(kind, left), numeric(kind, right)) {
         (Some(a), Some(b)) => a.partial_cmp(&b).unwrap_or(Ordering::Equal),
+        _ if matches!(kind, Kind::Enumeration) => left.cmp(right),
         _ => left.to_lowercase().cmp(&right.to_lowercase()),
+    }
+}
+
+/// Whether a stored value is one of an `IN` list: text is indexed lower-cased, and the list
+/// is compared as sent.
+fn listed(kind: Kind, value: &str, candidate: &str) -> bool {
+    match kind {
+        Kind::Text => value.to_lowercase() == candidate,
+        _ => compare(kind, value, candidate) == Ordering::Equal,
+    }
+}
+
+/// A value's sort key, computed once per record rather than once per comparison.
+#[derive(PartialEq, PartialOrd)]
+enum SortKey {
+    Missing,
+    Number(f64),
+    Text(String),
+}
+
+fn sort_key(kind: Kind, value: Option<&str>) -> SortKey {
+    match value {
+        None => SortKey::Missing,
+        Some(text) => match numeric(kind, text) {
+            Some(number) => SortKey::Number(number),
+            None if matches!(kind, Kind::Enumeration) => SortKey::Text(text.to_string()),
+            None => SortKey::Text(text.to_lowercase()),
+        },
     }
 }
 
@@ -200,11 +237,7 @@ fn matches_filter(value: Option<&str>, filter: &Filter, kind: Kind) -> bool {
         "NEQ" => value.is_none_or(|v| compare(kind, v, &target) != Ordering::Equal),
         "NOT_IN" => {
             let values: Vec<String> = filter.values.iter().flatten().map(as_text).collect();
-            value.is_none_or(|v| {
-                !values
-                    .iter()
-                    .any(|t| compare(kind, v, t) == Ordering::Equal)
-            })
+            value.is_none_or(|v| !values.iter().any(|t| listed(kind, v, t)))
         }
         "NOT_CONTAINS_TOKEN" => value.is_none_or(|v| !token_match(v, &target)),
         op => {
@@ -225,7 +258,7 @@ fn matches_filter(value: Option<&str>, filter: &Filter, kind: Kind) -> bool {
                     .iter()
                     .flatten()
                     .map(as_text)
-                    .any(|t| compare(kind, value, &t) == Ordering::Equal),
+                    .any(|t| listed(kind, value, &t)),
                 "CONTAINS_TOKEN" => token_match(value, &target),
                 _ => false,
             }
@@ -336,22 +369,26 @@ pub async fn search(
             ),
         };
         let kind = kind_of(schema, &property);
-        hits.sort_by(|a, b| {
-            let left = crm.value(table, table.record(*a), &property);
-            let right = crm.value(table, table.record(*b), &property);
-            let ordering = match (left, right) {
-                (Some(l), Some(r)) => compare(kind, &l, &r),
-                (None, Some(_)) => Ordering::Less,
-                (Some(_), None) => Ordering::Greater,
-                (None, None) => Ordering::Equal,
-            }
-            .then(a.cmp(b));
+        let mut keyed: Vec<(SortKey, u32)> = hits
+            .iter()
+            .map(|slot| {
+                let value = crm.value(table, table.record(*slot), &property);
+                (sort_key(kind, value.as_deref()), *slot)
+            })
+            .collect();
+        keyed.sort_by(|(left, a), (right, b)| {
+            // Missing values sort first; a number and a text never meet within one property.
+            let ordering = left
+                .partial_cmp(right)
+                .unwrap_or(Ordering::Equal)
+                .then(a.cmp(b));
             if descending {
                 ordering.reverse()
             } else {
                 ordering
             }
         });
+        hits = keyed.into_iter().map(|(_, slot)| slot).collect();
     }
     let total = hits.len();
     let properties = if request.properties.is_empty() {

@@ -119,6 +119,66 @@ fn check_field(
     canonical(schema, field).ok_or_else(no_such)
 }
 
+/// Salesforce refuses a filter whose literal has the wrong shape for the field: a quoted
+/// string against a date or dateTime field, an unquoted date or number against a text
+/// field. The whole query fails with `INVALID_FIELD`, so a client that quotes dates learns
+/// it here rather than in production.
+fn check_literal_types(
+    filter: &soql::Expr,
+    schema: &ObjectSchema,
+    query_text: &str,
+) -> Result<(), SfError> {
+    use soql::Literal;
+    let (field, literals): (&str, Vec<&Literal>) = match filter {
+        soql::Expr::And(a, b) | soql::Expr::Or(a, b) => {
+            check_literal_types(a, schema, query_text)?;
+            return check_literal_types(b, schema, query_text);
+        }
+        soql::Expr::Not(inner) => return check_literal_types(inner, schema, query_text),
+        soql::Expr::Like { .. } => return Ok(()),
+        soql::Expr::Cmp { field, value, .. } => (field, vec![value]),
+        soql::Expr::In { field, values, .. } => (field, values.iter().collect()),
+    };
+    let Some(kind) = canonical(schema, field)
+        .and_then(|name| schema.field(&name))
+        .map(|f| f.field_type)
+    else {
+        // Parent fields (`Account.Name`) were checked for existence; their types are not
+        // compared here.
+        return Ok(());
+    };
+    let refused = |expected: &str, quotes: &str| {
+        Err(SfError::bad_request(
+            "INVALID_FIELD",
+            format!(
+                "\n{query_text}\n^\nERROR at Row:1:Column:1\nvalue of filter criterion for field '{field}' must be of type {expected} and {quotes}"
+            ),
+        ))
+    };
+    for literal in literals {
+        match (kind, literal) {
+            (FieldType::Date, Literal::Str(_)) => {
+                return refused("date", "should not be enclosed in quotes");
+            }
+            (FieldType::Datetime, Literal::Str(_)) => {
+                return refused("dateTime", "should not be enclosed in quotes");
+            }
+            (
+                FieldType::String
+                | FieldType::Textarea
+                | FieldType::Email
+                | FieldType::Phone
+                | FieldType::Url
+                | FieldType::Picklist
+                | FieldType::Multipicklist,
+                Literal::Number(_) | Literal::Instant(_) | Literal::Range(..) | Literal::Bool(_),
+            ) => return refused("string", "should be enclosed in quotes"),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Open query cursors kept per org (Salesforce allows a few thousand per user).
 const MAX_OPEN_CURSORS: usize = 1000;
 
@@ -172,6 +232,7 @@ fn run(
         for field in used {
             check_field(&crm, &schema, &field, &text)?;
         }
+        check_literal_types(filter, &schema, &text)?;
     }
     for order in &query.order {
         check_field(&crm, &schema, &order.field, &text)?;
