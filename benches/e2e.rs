@@ -3,13 +3,23 @@
 //!
 //! Reports wall time, API calls per record synced (goal <= 0.02) and the engine's peak RSS
 //! (goal < 500 MB). The sandbox runs in a child process (this binary re-executed), so the
-//! RSS measured is tandem's alone. A whole first sync takes tens of seconds, far beyond
-//! criterion's sampling model, so this harness runs it `TANDEM_BENCH_RUNS` times (default
-//! 3) and prints the medians itself.
+//! RSS measured is tandem's alone (about 12 MB before the first read). After each stage
+//! (setup, read, plan, apply) it prints the seconds elapsed, the CPU time of this process
+//! (not the sandbox's), RSS and peak RSS to stderr, and
+//! with `TANDEM_BENCH_HEAP=1` the live heap (a counting allocator; it costs CPU time).
+//! A whole first sync takes minutes, far beyond criterion's sampling model, so this harness
+//! runs it `TANDEM_BENCH_RUNS` times (default 3) and prints the medians itself;
+//! `TANDEM_BENCH_UNTIL=plan` stops each run after planning (for memory work on the read and
+//! plan stages; it reports no medians). The peak RSS printed is the process's over all runs.
+//!
+//! Last measured (2026-11-23, 2-core machine shared with other builds): peak RSS 682 MB ->
+//! about 300 MB after the Plan's compact maps and consuming the reads; see docs/plan-apply.md.
 
+use std::alloc::{GlobalAlloc, Layout, System as SystemAlloc};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use tandem::compile::{compile, schema_digest};
@@ -61,6 +71,57 @@ sync deals: hs.deals <-> sf.Opportunity {
   }
 }
 "#;
+
+/// Counts live heap bytes, so each stage reports what tandem itself holds apart from what the
+/// allocator keeps resident (RSS also counts freed memory glibc has not returned). Off unless
+/// `TANDEM_BENCH_HEAP=1`: counting every allocation costs CPU time on the contended counter.
+struct CountingAlloc;
+
+static LIVE_HEAP: AtomicUsize = AtomicUsize::new(0);
+static COUNTING: AtomicBool = AtomicBool::new(false);
+
+fn count_up(bytes: usize) {
+    if COUNTING.load(Ordering::Relaxed) {
+        LIVE_HEAP.fetch_add(bytes, Ordering::Relaxed);
+    }
+}
+
+fn count_down(bytes: usize) {
+    if COUNTING.load(Ordering::Relaxed) {
+        // Saturating: blocks allocated before counting began may be freed while it runs.
+        let _ = LIVE_HEAP.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |live| {
+            Some(live.saturating_sub(bytes))
+        });
+    }
+}
+
+// SAFETY: every call is forwarded unchanged to the system allocator; only counters are added.
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count_up(layout.size());
+        // SAFETY: same contract as the caller's.
+        unsafe { SystemAlloc.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count_up(layout.size());
+        // SAFETY: same contract as the caller's.
+        unsafe { SystemAlloc.alloc_zeroed(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        count_down(layout.size());
+        // SAFETY: same contract as the caller's.
+        unsafe { SystemAlloc.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count_up(new_size);
+        count_down(layout.size());
+        // SAFETY: same contract as the caller's.
+        unsafe { SystemAlloc.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: CountingAlloc = CountingAlloc;
 
 fn serve_sandbox() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -122,7 +183,7 @@ struct RunResult {
     synced: u64,
 }
 
-fn one_run() -> RunResult {
+fn one_run() -> Option<RunResult> {
     let mut child = Command::new(std::env::current_exe().expect("exe"))
         .env("TANDEM_BENCH_ROLE", "sandbox")
         .stdout(Stdio::piped())
@@ -169,21 +230,24 @@ fn one_run() -> RunResult {
         .build()
         .expect("runtime");
     let started = Instant::now();
+    phase("setup", started);
     let summary = runtime.block_on(async {
         let state = store.snapshot().expect("snapshot");
         let reads = tandem::runtime::read::read_all(&program, &state, &mut hs, &mut sf, false)
             .await
             .expect("reads");
-        phase("read");
-        let plan = tandem::plan::plan(&PlanInputs {
+        phase("read", started);
+        let plan = tandem::plan::plan(PlanInputs {
             program: &program,
             schema_digest: &digest,
             state: &state,
-            reads: &reads,
+            reads,
             budget: ApiBudget::default(),
         });
-        phase("plan");
-        drop(reads);
+        phase("plan", started);
+        if plan_only() {
+            return None;
+        }
         let summary = tandem::runtime::apply(
             &plan,
             &program,
@@ -195,27 +259,58 @@ fn one_run() -> RunResult {
         )
         .await
         .expect("apply");
-        phase("apply");
-        summary
+        phase("apply", started);
+        Some(summary)
     });
     let seconds = started.elapsed().as_secs_f64();
     let _ = child.kill();
     let _ = child.wait();
+    let summary = summary?;
     assert!(summary.complete(), "{summary:?}");
-    RunResult {
+    Some(RunResult {
         seconds,
         calls: hs.calls() + sf.calls(),
         synced: summary.created + summary.updated + summary.linked,
-    }
+    })
 }
 
-/// Where the memory goes: resident and peak-so-far after each stage of the first sync.
-fn phase(name: &str) {
+/// `TANDEM_BENCH_UNTIL=plan` stops each run after planning: the read and plan stages' memory
+/// in a fraction of the time, for profiling. The figures reported need the whole run.
+fn plan_only() -> bool {
+    std::env::var("TANDEM_BENCH_UNTIL").as_deref() == Ok("plan")
+}
+
+/// Where the time and memory go after each stage of the first sync: seconds since the start,
+/// resident and peak-so-far RSS, and the heap tandem holds live.
+fn phase(name: &str, started: Instant) {
+    let heap = if COUNTING.load(Ordering::Relaxed) {
+        format!(
+            ", live heap {:.0} MB",
+            LIVE_HEAP.load(Ordering::Relaxed) as f64 / (1024.0 * 1024.0)
+        )
+    } else {
+        String::new()
+    };
     eprintln!(
-        "  after {name}: RSS {:.0} MB, peak so far {:.0} MB",
+        "  after {name}: {:.1} s, CPU {:.1} s, RSS {:.0} MB, peak so far {:.0} MB{heap}",
+        started.elapsed().as_secs_f64(),
+        cpu_seconds(),
         status_mb("VmRSS:"),
-        status_mb("VmHWM:")
+        status_mb("VmHWM:"),
     );
+}
+
+/// User + system CPU time of this process so far (not the sandbox child), from
+/// /proc/self/stat, assuming the usual 100 clock ticks per second.
+fn cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            let fields: Vec<&str> = s.rsplit_once(')')?.1.split_whitespace().collect();
+            let ticks = |i: usize| fields.get(i).and_then(|t| t.parse::<f64>().ok());
+            Some((ticks(11)? + ticks(12)?) / 100.0)
+        })
+        .unwrap_or(f64::NAN)
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -232,13 +327,18 @@ fn main() {
     if std::env::args().any(|a| a == "--test" || a == "--list") {
         return;
     }
+    if std::env::var("TANDEM_BENCH_HEAP").as_deref() == Ok("1") {
+        COUNTING.store(true, Ordering::Relaxed);
+    }
     let runs: usize = std::env::var("TANDEM_BENCH_RUNS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(3);
     let mut results = Vec::new();
     for run in 0..runs {
-        let result = one_run();
+        let Some(result) = one_run() else {
+            continue;
+        };
         println!(
             "run {run}: {:.1} s, {} API calls, {} records synced, {:.4} calls/record",
             result.seconds,
@@ -249,6 +349,10 @@ fn main() {
         results.push(result);
     }
     let _ = System::Hubspot;
+    if results.is_empty() {
+        println!("stopped after planning: peak RSS {:.0} MB", peak_rss_mb());
+        return;
+    }
     println!(
         "e2e first sync (100k contacts, 10k companies, 20k deals): median {:.1} s, median {:.4} API calls per record, peak RSS {:.0} MB",
         median(results.iter().map(|r| r.seconds).collect()),

@@ -203,11 +203,11 @@ fn same_field_conflict_review_waits_then_resolves() {
             false,
         ))
         .expect("read");
-    let plan = tandem::plan::plan(&tandem::plan::PlanInputs {
+    let plan = tandem::plan::plan(tandem::plan::PlanInputs {
         program: &world.program,
         schema_digest: &world.schema_digest,
         state: &state,
-        reads: &reads,
+        reads,
         budget: Default::default(),
     });
     world.apply(&plan);

@@ -625,3 +625,18 @@ fn streamed_plan_digest_equals_digest_of_rendered_json() {
     assert_eq!(view::plan_digest(&plan), old);
     assert_eq!(old.len(), 64);
 }
+
+#[test]
+fn streamed_json_view_equals_rendered_json_and_reads_back() {
+    let (program, store, mut hs, mut sf) = seeded_accounts();
+    let plan = plan_now(&program, &store, &mut hs, &mut sf);
+    assert!(plan.syncs.iter().any(|s| !s.changes.is_empty()));
+    let mut streamed = Vec::new();
+    view::write_json(&plan, &mut streamed).unwrap();
+    assert_eq!(
+        String::from_utf8(streamed.clone()).unwrap(),
+        view::render_json(&plan)
+    );
+    let back: tandem::plan::Plan = serde_json::from_reader(streamed.as_slice()).unwrap();
+    assert_eq!(back, plan);
+}

@@ -145,14 +145,15 @@ fn approve() -> bool {
 pub fn run(args: ApplyArgs) -> ExitCode {
     let mut spec_args = args.spec.clone();
     let saved: Option<SavedPlan> = if is_saved_plan(&args.spec.spec) {
-        let text = match std::fs::read_to_string(&args.spec.spec) {
-            Ok(text) => text,
+        let file = match std::fs::File::open(&args.spec.spec) {
+            Ok(file) => file,
             Err(error) => {
                 eprintln!("error: cannot read {}: {error}", args.spec.spec.display());
                 return ExitCode::from(1);
             }
         };
-        match serde_json::from_str::<SavedPlan>(&text) {
+        // Parsed straight from the file: a large plan's text never sits beside the Plan.
+        match serde_json::from_reader::<_, SavedPlan>(std::io::BufReader::new(file)) {
             Ok(saved) if saved.format_version == SAVED_PLAN_FORMAT_VERSION => {
                 spec_args.spec = saved.spec.clone();
                 if spec_args.state.is_none() {
@@ -166,6 +167,10 @@ pub fn run(args: ApplyArgs) -> ExitCode {
                     args.spec.spec.display(),
                     saved.format_version
                 );
+                return ExitCode::from(1);
+            }
+            Err(error) if error.is_io() => {
+                eprintln!("error: cannot read {}: {error}", args.spec.spec.display());
                 return ExitCode::from(1);
             }
             Err(error) => {

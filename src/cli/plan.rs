@@ -1,5 +1,6 @@
 //! `tandem plan SPEC`: read both CRMs and show every record and field that would change.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -9,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::engine_session::{
     Compiled, SpecArgs, compile, connect, open_state, runtime, state_path,
 };
-use crate::plan::view::{HumanViewOptions, render_human, render_json};
+use crate::plan::view::{HumanViewOptions, render_human, write_json};
 use crate::plan::{ApiBudget, Plan, PlanInputs};
 use crate::runtime::Crm;
 use crate::state::StateStore;
@@ -77,11 +78,11 @@ pub async fn make_plan<H: Crm, S: Crm>(
     let reads = crate::runtime::read::read_all(&compiled.program, &state, hs, sf, incremental)
         .await
         .map_err(|e| e.to_string())?;
-    Ok(crate::plan::plan(&PlanInputs {
+    Ok(crate::plan::plan(PlanInputs {
         program: &compiled.program,
         schema_digest: &compiled.schema_digest,
         state: &state,
-        reads: &reads,
+        reads,
         budget: ApiBudget {
             hs_remaining: hs.remaining_budget(),
             sf_remaining: sf.remaining_budget(),
@@ -100,10 +101,15 @@ pub fn not_synced_notes(compiled: &Compiled) -> String {
 }
 
 pub fn save(path: &Path, saved: &SavedPlan) -> Result<(), String> {
-    let text = serde_json::to_string_pretty(saved).map_err(|e| e.to_string())?;
-    // Write beside and rename, so an interrupted save never leaves half a plan.
+    // Write beside and rename, so an interrupted save never leaves half a plan. Serialized
+    // straight to the file: a large Plan's text never sits in memory beside the Plan.
     let temporary = path.with_extension("tmp");
-    std::fs::write(&temporary, text)
+    let write = || -> std::io::Result<()> {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&temporary)?);
+        serde_json::to_writer_pretty(&mut out, saved)?;
+        out.into_inner().map_err(|e| e.into_error())?.sync_all()
+    };
+    write()
         .and_then(|_| std::fs::rename(&temporary, path))
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
@@ -129,7 +135,11 @@ pub fn run(args: PlanArgs) -> ExitCode {
         }
     };
     if args.json {
-        print!("{}", render_json(&plan));
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        if let Err(error) = write_json(&plan, &mut out).and_then(|_| out.flush()) {
+            eprintln!("error: cannot write the plan: {error}");
+            return ExitCode::from(1);
+        }
     } else {
         eprint!("{}", not_synced_notes(&compiled));
         print!(

@@ -32,7 +32,7 @@ pub fn rejection_reasons(
         }
     }
     for change in fields {
-        let Some(facts) = target_side.fields.get(&change.field) else {
+        let Some(facts) = target_side.fields.get(change.field.as_str()) else {
             continue;
         };
         if change.new.is_object() {

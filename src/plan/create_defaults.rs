@@ -62,8 +62,8 @@ pub fn fill_create_defaults(
         // the CRM, which fills in the same value.
         if field.direction.flows_to(target) && createable {
             payload.fields.push(FieldChange {
-                key: field.key.clone(),
-                field: target_field.to_string(),
+                key: field.key.as_str().into(),
+                field: target_field.into(),
                 old: Value::Null,
                 new: default.clone(),
                 rule: rule.clone(),
@@ -75,7 +75,7 @@ pub fn fill_create_defaults(
         .fields
         .iter()
         .filter(|f| !f.new.is_object())
-        .map(|f| (f.field.clone(), f.new.clone()))
+        .map(|f| (f.field.to_string(), f.new.clone()))
         .collect();
     for (field, default) in &defaulted {
         created_fields.insert(field.field_on(target).to_string(), default.clone());
@@ -132,8 +132,8 @@ pub fn fill_create_defaults(
             .base
             .insert(field.key.clone(), base_with(value.clone()));
         update.fields.push(FieldChange {
-            key: field.key.clone(),
-            field: source_field.to_string(),
+            key: field.key.as_str().into(),
+            field: source_field.into(),
             old: source_current,
             new: value,
             rule: rule.clone(),

@@ -347,8 +347,8 @@ pub fn merge_pair(input: &PairInput<'_>) -> PairOutcome {
             },
         };
         let change = FieldChange {
-            key: field.key.clone(),
-            field: field.field_on(target).to_string(),
+            key: field.key.as_str().into(),
+            field: field.field_on(target).into(),
             old: target_current.clone(),
             new: value,
             rule,
@@ -449,8 +449,8 @@ fn link_id_writes(input: &PairInput<'_>, out: &mut PairOutcome) {
             continue;
         }
         let change = FieldChange {
-            key: format!("match:{field}"),
-            field: field.clone(),
+            key: format!("match:{field}").into(),
+            field: field.as_str().into(),
             old: current.clone(),
             new: Value::String(partner_id.to_string()),
             rule: Rule::LinkId,
@@ -505,8 +505,8 @@ pub fn create_payload(
                     if creatable && written.insert(target_field.to_string()) {
                         target_value = value.clone();
                         out.fields.push(FieldChange {
-                            key: field.key.clone(),
-                            field: target_field.to_string(),
+                            key: field.key.as_str().into(),
+                            field: target_field.into(),
                             old: Value::Null,
                             new: value,
                             rule: if used_default {
@@ -554,8 +554,8 @@ pub fn create_payload(
         {
             written.insert(target_field.to_string());
             out.fields.push(FieldChange {
-                key: format!("match:{target_field}"),
-                field: target_field.to_string(),
+                key: format!("match:{target_field}").into(),
+                field: target_field.into(),
                 old: Value::Null,
                 new: value,
                 rule: Rule::Create,

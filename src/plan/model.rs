@@ -9,8 +9,13 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::connectors::{FieldMap, FieldName};
 use crate::schema::System;
 use crate::state::FieldBase;
+
+/// Merge bases by mapping key. One per record written or linked, so it is a compact
+/// [`FieldMap`] with shared key names; it serializes like `BTreeMap<String, FieldBase>`.
+pub type FieldBases = FieldMap<FieldName, FieldBase>;
 
 /// Bumped whenever the Plan's serialized layout changes incompatibly.
 pub const PLAN_FORMAT_VERSION: u32 = 1;
@@ -279,9 +284,9 @@ pub struct RecordChange {
     pub fields: Vec<FieldChange>,
     /// The target's values at plan time for every field written: apply re-reads the target
     /// and skips the record as stale when any differs.
-    pub precondition: BTreeMap<String, serde_json::Value>,
+    pub precondition: FieldMap<String, serde_json::Value>,
     /// Merge bases stored once this write succeeds (field key -> both sides' values).
-    pub base: BTreeMap<String, FieldBase>,
+    pub base: FieldBases,
     /// Digest of the Program and the values written; a failed write waits in the error queue
     /// until it changes.
     pub fingerprint: String,
@@ -312,9 +317,9 @@ impl RecordChange {
 pub struct FieldChange {
     /// The mapping's key (merge bases are stored under it); `match:<field>` for match keys
     /// written on create.
-    pub key: String,
+    pub key: FieldName,
     /// The target field's API name.
-    pub field: String,
+    pub field: FieldName,
     pub old: serde_json::Value,
     pub new: serde_json::Value,
     pub rule: Rule,
@@ -327,14 +332,14 @@ pub struct NewLink {
     /// Which `match` rule (1-based, in spec order) paired them.
     pub match_rule: usize,
     /// Bases for fields that already agree.
-    pub base: BTreeMap<String, FieldBase>,
+    pub base: FieldBases,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BaseRefresh {
     pub hs_id: String,
     pub sf_id: String,
-    pub base: BTreeMap<String, FieldBase>,
+    pub base: FieldBases,
     /// Conflicts that closed because both sides now agree.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub settles_conflicts: Vec<String>,

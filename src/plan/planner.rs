@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::compile::{DeletePolicy, Program, SyncProgram, hex_digest};
-use crate::connectors::RemoteRecord;
+use crate::connectors::{FieldMap, FieldNames, RemoteRecord};
 use crate::schema::System;
 use crate::state::{FieldBase, Link, OpenConflict, QueuedError, StateSnapshot};
 
@@ -37,52 +37,24 @@ pub struct PlanInputs<'a> {
     /// Digest of the schema snapshots the spec was checked against.
     pub schema_digest: &'a str,
     pub state: &'a StateSnapshot,
-    /// Reads per sync name; a sync with no entry read nothing.
-    pub reads: &'a BTreeMap<String, SyncRead>,
+    /// Reads per sync name; a sync with no entry read nothing. Consumed: each sync's records
+    /// are freed as soon as that sync is planned, so a large first sync never holds all the
+    /// reads and the whole Plan at once (later syncs' `through` lookups need only the links).
+    pub reads: BTreeMap<String, SyncRead>,
     pub budget: ApiBudget,
 }
 
 /// Plans every sync. Pure: same inputs, same Plan.
-pub fn plan(inputs: &PlanInputs<'_>) -> Plan {
-    let program_digest = inputs.program.digest();
-    let mut through: BTreeMap<String, ThroughIndex> = BTreeMap::new();
-    let mut syncs = Vec::new();
-    let empty_read = SyncRead::default();
-    for sync in &inputs.program.syncs {
-        let links = inputs
-            .state
-            .links
-            .get(&sync.name)
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
-        let read = inputs.reads.get(&sync.name).unwrap_or(&empty_read);
-        let conflicts = inputs
-            .state
-            .conflicts
-            .get(&sync.name)
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
-        let errors = inputs
-            .state
-            .errors
-            .get(&sync.name)
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
-        let sync_plan = plan_sync(
-            sync,
-            &program_digest,
-            links,
-            read,
-            conflicts,
-            errors,
-            &through,
-        );
-        through.insert(sync.name.clone(), through_index(links, &sync_plan));
-        syncs.push(sync_plan);
-    }
-    let limit_violations = limit_violations(inputs.program, &syncs);
-    let read_cursors = inputs
-        .reads
+pub fn plan(inputs: PlanInputs<'_>) -> Plan {
+    let PlanInputs {
+        program,
+        schema_digest,
+        state,
+        mut reads,
+        budget,
+    } = inputs;
+    let program_digest = program.digest();
+    let read_cursors = reads
         .iter()
         .map(|(name, read)| {
             (
@@ -95,17 +67,45 @@ pub fn plan(inputs: &PlanInputs<'_>) -> Plan {
             )
         })
         .collect();
-    let api = estimate(&syncs, inputs.budget);
+    let mut through: BTreeMap<String, ThroughIndex> = BTreeMap::new();
+    let mut syncs = Vec::new();
+    let mut names = FieldNames::default();
+    for sync in &program.syncs {
+        let known = SyncState::of(state, &sync.name);
+        let read = reads.remove(&sync.name).unwrap_or_default();
+        let sync_plan = plan_sync(sync, &program_digest, &known, read, &through, &mut names);
+        through.insert(sync.name.clone(), through_index(known.links, &sync_plan));
+        syncs.push(sync_plan);
+    }
+    let limit_violations = limit_violations(program, &syncs);
+    let api = estimate(&syncs, budget);
     Plan {
         format_version: PLAN_FORMAT_VERSION,
         program_digest,
-        schema_digest: inputs.schema_digest.to_string(),
-        state_lineage: inputs.state.lineage.clone(),
-        state_serial: inputs.state.serial,
+        schema_digest: schema_digest.to_string(),
+        state_lineage: state.lineage.clone(),
+        state_serial: state.serial,
         syncs,
         api,
         limit_violations,
         read_cursors,
+    }
+}
+
+/// What the state store knows about one sync.
+struct SyncState<'a> {
+    links: &'a [Link],
+    conflicts: &'a [OpenConflict],
+    errors: &'a [QueuedError],
+}
+
+impl<'a> SyncState<'a> {
+    fn of(state: &'a StateSnapshot, sync: &str) -> Self {
+        SyncState {
+            links: state.links.get(sync).map(Vec::as_slice).unwrap_or(&[]),
+            conflicts: state.conflicts.get(sync).map(Vec::as_slice).unwrap_or(&[]),
+            errors: state.errors.get(sync).map(Vec::as_slice).unwrap_or(&[]),
+        }
     }
 }
 
@@ -221,6 +221,8 @@ struct Collector<'a> {
     program_digest: &'a str,
     plan: SyncPlan,
     errors: HashMap<(String, String), &'a QueuedError>,
+    /// One shared allocation per field name across every record of the Plan.
+    names: &'a mut FieldNames,
 }
 
 impl Collector<'_> {
@@ -234,6 +236,11 @@ impl Collector<'_> {
     /// Adds a write unless it would fail (then it is listed as will-fail) or it waits
     /// unchanged in the error queue.
     fn push(&mut self, mut change: RecordChange, eval_errors: Vec<String>) {
+        for field in &mut change.fields {
+            self.names.share(&mut field.key);
+            self.names.share(&mut field.field);
+        }
+        change.fields.shrink_to_fit();
         let error_key = error_key(&change);
         change.fingerprint = self.fingerprint(change.target, &error_key, &change.fields);
         if let Some(queued) = self
@@ -265,6 +272,14 @@ impl Collector<'_> {
             return;
         }
         self.plan.changes.push(change);
+    }
+
+    /// Merge bases as the Plan keeps them: compact, with shared key names.
+    fn bases(&mut self, bases: BTreeMap<String, FieldBase>) -> FieldBases {
+        bases
+            .into_iter()
+            .map(|(key, base)| (self.names.get(&key), base))
+            .collect()
     }
 
     fn push_pair(&mut self, hs_id: &str, sf_id: &str, outcome: PairOutcome) {
@@ -304,6 +319,7 @@ impl Collector<'_> {
             if fields.is_empty() && errors.is_empty() {
                 continue;
             }
+            let base = self.bases(base);
             self.push(
                 RecordChange {
                     action: Action::Update,
@@ -311,7 +327,7 @@ impl Collector<'_> {
                     hs_id: Some(hs_id.to_string()),
                     sf_id: Some(sf_id.to_string()),
                     fields,
-                    precondition,
+                    precondition: FieldMap::from(precondition),
                     base,
                     fingerprint: String::new(),
                     settles_conflicts: settles,
@@ -320,6 +336,7 @@ impl Collector<'_> {
             );
         }
         if !refresh.is_empty() || !refresh_settles.is_empty() {
+            let refresh = self.bases(refresh);
             self.plan.base_refresh.push(BaseRefresh {
                 hs_id: hs_id.to_string(),
                 sf_id: sf_id.to_string(),
@@ -343,13 +360,18 @@ pub fn error_key(change: &RecordChange) -> String {
 fn plan_sync(
     sync: &SyncProgram,
     program_digest: &str,
-    links: &[Link],
-    read: &SyncRead,
-    conflicts: &[OpenConflict],
-    errors: &[QueuedError],
+    known: &SyncState<'_>,
+    mut read: SyncRead,
     through: &BTreeMap<String, ThroughIndex>,
+    names: &mut FieldNames,
 ) -> SyncPlan {
+    let SyncState {
+        links,
+        conflicts,
+        errors,
+    } = *known;
     let mut collector = Collector {
+        names,
         sync,
         program_digest,
         plan: SyncPlan {
@@ -405,7 +427,7 @@ fn plan_sync(
             link,
             hs_record,
             sf_record,
-            read,
+            &read,
             &conflict_index,
             through,
         );
@@ -453,13 +475,16 @@ fn plan_sync(
             conflicts: &conflict_index,
             through,
         });
+        let base = collector.bases(std::mem::take(&mut outcome.refresh));
         collector.plan.links.push(NewLink {
             hs_id: hs_record.id.clone(),
             sf_id: sf_record.id.clone(),
             match_rule: rule,
-            base: std::mem::take(&mut outcome.refresh),
+            base,
         });
         collector.push_pair(&hs_record.id, &sf_record.id, outcome);
+        release(&mut read.hs.records[hs_index]);
+        release(&mut read.sf.records[sf_index]);
     }
     collector.plan.ambiguous = matched.ambiguous;
     for (side, unlinked, paired, ambiguous) in [
@@ -481,8 +506,8 @@ fn plan_sync(
             continue;
         }
         let records = match side {
-            System::Hubspot => &read.hs.records,
-            System::Salesforce => &read.sf.records,
+            System::Hubspot => &mut read.hs.records,
+            System::Salesforce => &mut read.sf.records,
         };
         for &index in unlinked.iter() {
             if paired.contains(&index) || ambiguous.contains(&index) {
@@ -502,6 +527,7 @@ fn plan_sync(
                 System::Hubspot => (Some(record.id.clone()), None),
                 System::Salesforce => (None, Some(record.id.clone())),
             };
+            let base = collector.bases(payload.base);
             let planned_before = collector.plan.changes.len();
             collector.push(
                 RecordChange {
@@ -510,8 +536,8 @@ fn plan_sync(
                     hs_id,
                     sf_id,
                     fields: payload.fields,
-                    precondition: BTreeMap::new(),
-                    base: payload.base,
+                    precondition: FieldMap::new(),
+                    base,
                     fingerprint: String::new(),
                     settles_conflicts: Vec::new(),
                 },
@@ -521,6 +547,7 @@ fn plan_sync(
             if let Some(update) = defaults_back
                 && collector.plan.changes.len() > planned_before
             {
+                let base = collector.bases(update.base);
                 collector.push(
                     RecordChange {
                         action: Action::Update,
@@ -528,14 +555,15 @@ fn plan_sync(
                         hs_id: (side == System::Hubspot).then(|| record.id.clone()),
                         sf_id: (side == System::Salesforce).then(|| record.id.clone()),
                         fields: update.fields,
-                        precondition: update.precondition,
-                        base: update.base,
+                        precondition: FieldMap::from(update.precondition),
+                        base,
                         fingerprint: String::new(),
                         settles_conflicts: Vec::new(),
                     },
                     Vec::new(),
                 );
             }
+            release(&mut records[index]);
         }
     }
     let mut plan = collector.plan;
@@ -559,7 +587,18 @@ fn plan_sync(
         ))
     });
     plan.unlinks.sort_by(|a, b| a.hs_id.cmp(&b.hs_id));
+    // The lists grew by doubling; the Plan is held through apply, so return the slack.
+    plan.changes.shrink_to_fit();
+    plan.links.shrink_to_fit();
+    plan.base_refresh.shrink_to_fit();
+    plan.will_fail.shrink_to_fit();
     plan
+}
+
+/// Frees the values of a record once its pair or create is planned: the Plan's entries then
+/// reuse that memory instead of growing beside the whole read.
+fn release(record: &mut RemoteRecord) {
+    record.fields = Default::default();
 }
 
 fn plan_linked(
@@ -604,8 +643,8 @@ fn plan_linked(
                     hs_id: Some(link.hs_id.clone()),
                     sf_id: Some(link.sf_id.clone()),
                     fields: Vec::new(),
-                    precondition: BTreeMap::new(),
-                    base: BTreeMap::new(),
+                    precondition: FieldMap::new(),
+                    base: FieldMap::new(),
                     fingerprint: String::new(),
                     settles_conflicts: Vec::new(),
                 },

@@ -326,6 +326,13 @@ pub fn render_json(plan: &Plan) -> String {
     text
 }
 
+/// Writes exactly the bytes [`render_json`] returns, serializing straight into `out`: a first
+/// sync's Plan renders to hundreds of megabytes, which need never sit in memory beside it.
+pub fn write_json(plan: &Plan, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, plan)?;
+    out.write_all(b"\n")
+}
+
 /// The SHA-256 (lower-case hex) of exactly the bytes [`render_json`] returns, computed by
 /// streaming the serialization into the hasher: a large Plan is never rendered into one
 /// String just to be hashed, and saved plans keep the same digest.

@@ -131,6 +131,6 @@ fn written(change: &RecordChange) -> BTreeMap<String, Value> {
         .fields
         .iter()
         .filter(|f| !f.new.is_object())
-        .map(|f| (f.field.clone(), f.new.clone()))
+        .map(|f| (f.field.to_string(), f.new.clone()))
         .collect()
 }

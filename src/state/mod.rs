@@ -22,7 +22,7 @@ use thiserror::Error;
 pub use lock::ApplyLock;
 pub use migrations::STATE_SCHEMA_VERSION;
 pub use model::*;
-pub use writer::StateWriter;
+pub use writer::{BaseEntries, StateWriter};
 
 /// The default store location for a spec at `spec_path` (a file or a folder).
 pub fn default_state_path(spec_path: &Path) -> PathBuf {

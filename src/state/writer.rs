@@ -9,6 +9,28 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::{FieldBase, StateError, db_error, now_rfc3339};
 
+/// Merge bases by field key, in whichever map the caller holds them: the Plan keeps them in
+/// a compact [`crate::connectors::FieldMap`], tests and tools in a `BTreeMap`.
+pub trait BaseEntries {
+    fn each_base(&self, visit: &mut dyn FnMut(&str, &FieldBase));
+}
+
+impl BaseEntries for BTreeMap<String, FieldBase> {
+    fn each_base(&self, visit: &mut dyn FnMut(&str, &FieldBase)) {
+        for (key, base) in self {
+            visit(key, base);
+        }
+    }
+}
+
+impl BaseEntries for crate::connectors::FieldMap<crate::connectors::FieldName, FieldBase> {
+    fn each_base(&self, visit: &mut dyn FnMut(&str, &FieldBase)) {
+        for (key, base) in self {
+            visit(key, base);
+        }
+    }
+}
+
 pub struct StateWriter<'a> {
     tx: &'a Transaction<'a>,
     path: &'a Path,
@@ -41,7 +63,7 @@ impl<'a> StateWriter<'a> {
         sync: &str,
         hs_id: &str,
         sf_id: &str,
-        base: &BTreeMap<String, FieldBase>,
+        base: &impl BaseEntries,
     ) -> Result<(), StateError> {
         let existing: Option<(String, String)> = self
             .tx
@@ -58,9 +80,9 @@ impl<'a> StateWriter<'a> {
             }
             _ => BTreeMap::new(),
         };
-        for (field, value) in base {
-            merged.insert(field.clone(), value.clone());
-        }
+        base.each_base(&mut |field, value| {
+            merged.insert(field.to_string(), value.clone());
+        });
         let text = serde_json::to_string(&merged).unwrap_or_else(|_| "{}".to_string());
         // Drop any link that would break the one-to-one pairing before inserting this one.
         self.tx
@@ -83,7 +105,7 @@ impl<'a> StateWriter<'a> {
         &mut self,
         sync: &str,
         hs_id: &str,
-        base: &BTreeMap<String, FieldBase>,
+        base: &impl BaseEntries,
     ) -> Result<(), StateError> {
         let existing: Option<String> = self
             .tx
@@ -99,9 +121,9 @@ impl<'a> StateWriter<'a> {
         };
         let mut merged: BTreeMap<String, FieldBase> =
             serde_json::from_str(&text).unwrap_or_default();
-        for (field, value) in base {
-            merged.insert(field.clone(), value.clone());
-        }
+        base.each_base(&mut |field, value| {
+            merged.insert(field.to_string(), value.clone());
+        });
         let text = serde_json::to_string(&merged).unwrap_or_else(|_| "{}".to_string());
         self.tx
             .execute(

@@ -316,11 +316,11 @@ pub fn plan_now<H: Crm, S: Crm>(
 ) -> Plan {
     let state = store.snapshot().expect("snapshot");
     let reads = block_on(runtime::read::read_all(program, &state, hs, sf, false)).expect("read");
-    plan::plan(&PlanInputs {
+    plan::plan(PlanInputs {
         program,
         schema_digest: SCHEMA_DIGEST,
         state: &state,
-        reads: &reads,
+        reads,
         budget: ApiBudget {
             hs_remaining: hs.remaining_budget(),
             sf_remaining: sf.remaining_budget(),

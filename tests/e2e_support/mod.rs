@@ -141,11 +141,11 @@ impl World {
                 incremental,
             ))
             .expect("reads");
-        tandem::plan::plan(&PlanInputs {
+        tandem::plan::plan(PlanInputs {
             program: &self.program,
             schema_digest: &self.schema_digest,
             state: &state,
-            reads: &reads,
+            reads,
             budget: ApiBudget {
                 hs_remaining: self.hs.remaining_budget(),
                 sf_remaining: self.sf.remaining_budget(),
