@@ -130,11 +130,12 @@ fn salesforce_scope_becomes_a_soql_where_clause() {
             Expr::literal(serde_json::json!(1000)),
         ),
     );
-    let Some(Pushdown::Soql { condition }) = pushdown_for(&scope, System::Salesforce) else {
+    let program = revops();
+    let facts = &program.sync("deals").expect("deals").sf.fields;
+    let Some(Pushdown::Soql { condition }) = pushdown_for(&scope, System::Salesforce, facts) else {
         panic!("no SOQL pushdown");
     };
     assert_eq!(condition, "StageName = 'Closed Won' AND Amount > 1000");
-    let program = revops();
     let mut deals = program.sync("deals").expect("deals").sf.clone();
     deals.pushdown = Some(Pushdown::Soql { condition });
     insta::assert_snapshot!(soql_query(&deals));
@@ -147,10 +148,57 @@ fn quotes_in_soql_literals_are_escaped() {
         Expr::field(System::Salesforce, "Name"),
         Expr::literal(serde_json::json!("O'Brien \\ Co")),
     );
-    let Some(Pushdown::Soql { condition }) = pushdown_for(&scope, System::Salesforce) else {
+    let program = revops();
+    let facts = &program.sync("deals").expect("deals").sf.fields;
+    let Some(Pushdown::Soql { condition }) = pushdown_for(&scope, System::Salesforce, facts) else {
         panic!("no SOQL pushdown");
     };
     assert_eq!(condition, r"Name = 'O\'Brien \\ Co'");
+}
+
+/// SOQL spells a literal by its field's type: a date unquoted (Salesforce refuses
+/// `CloseDate >= '2020-01-01'`), a date against a datetime field at midnight UTC; a literal
+/// whose shape does not fit its field is left to the planner instead of failing the read.
+#[test]
+fn soql_literals_follow_the_field_type() {
+    let program = revops();
+    let mut facts = program.sync("deals").expect("deals").sf.fields.clone();
+    facts.insert(
+        "CreatedDate".to_string(),
+        tandem::compile::FieldFacts::of_type(tandem::schema::FieldType::Datetime),
+    );
+    let compare = |field: &str, operator: &str, value: serde_json::Value| {
+        let scope = Expr::binary(
+            operator,
+            Expr::field(System::Salesforce, field),
+            Expr::literal(value),
+        );
+        match pushdown_for(&scope, System::Salesforce, &facts) {
+            Some(Pushdown::Soql { condition }) => Some(condition),
+            _ => None,
+        }
+    };
+    assert_eq!(
+        compare("CloseDate", ">=", serde_json::json!("2020-01-01")).as_deref(),
+        Some("CloseDate >= 2020-01-01")
+    );
+    assert_eq!(
+        compare("CreatedDate", ">=", serde_json::json!("2020-01-01")).as_deref(),
+        Some("CreatedDate >= 2020-01-01T00:00:00Z")
+    );
+    assert_eq!(
+        compare(
+            "CreatedDate",
+            "<",
+            serde_json::json!("2020-01-01T10:00:00.000+02:00")
+        )
+        .as_deref(),
+        Some("CreatedDate < 2020-01-01T08:00:00Z")
+    );
+    assert_eq!(compare("CloseDate", ">=", serde_json::json!("soon")), None);
+    assert_eq!(compare("Name", "=", serde_json::json!(7)), None);
+    assert_eq!(compare("Amount", ">", serde_json::json!("many")), None);
+    assert_eq!(compare("Unread__c", "=", serde_json::json!("x")), None);
 }
 
 #[test]

@@ -399,3 +399,52 @@ async fn describe_converts_into_a_snapshot() {
     assert!(client.stats().quota.daily_max.is_some());
     sandbox.shutdown().await.unwrap();
 }
+
+/// A scoped full read asks Salesforce for the scope's records only, and the next
+/// (unfiltered) change read continues from the watermark it leaves.
+#[tokio::test]
+async fn scoped_soql_read_returns_only_the_records_in_scope() {
+    let sandbox = sandbox(2, &[("Lead", 200)]).await;
+    let client = salesforce(&sandbox);
+    let (all, _) = read_all_pages!(client.query_changed("Lead", &lead_fields(), None).unwrap());
+    let company = all[0].fields["Company"]
+        .as_str()
+        .expect("a company")
+        .to_string();
+    let expected: BTreeSet<&str> = all
+        .iter()
+        .filter(|r| r.fields.get("Company").and_then(|v| v.as_str()) == Some(company.as_str()))
+        .map(|r| r.id.as_str())
+        .collect();
+    assert!(!expected.is_empty() && expected.len() < all.len());
+    let condition = format!("Company = '{}'", company.replace('\'', "\\'"));
+    let (scoped, watermark) = read_all_pages!(
+        client
+            .query_scoped("Lead", &lead_fields(), &condition)
+            .unwrap()
+    );
+    let got: BTreeSet<&str> = scoped.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(got, expected);
+    assert!(watermark.high_ms.is_some());
+    let control = sandbox.control();
+    control.advance_clock_ms(120_000);
+    let target = scoped[0].id.clone();
+    control
+        .act_update(
+            System::Salesforce,
+            "Lead",
+            &target,
+            json!({"Title": "VP"}).as_object().unwrap(),
+        )
+        .unwrap();
+    let (after, _) = read_all_pages!(
+        client
+            .query_changed("Lead", &lead_fields(), Some(&watermark))
+            .unwrap()
+    );
+    assert!(
+        after.iter().any(|r| r.id == target),
+        "the change read continues from the scoped read"
+    );
+    sandbox.shutdown().await.unwrap();
+}

@@ -10,7 +10,7 @@ use super::program::{Expr, SyncProgram};
 use super::pushdown::pushdown_for;
 
 impl Lowering<'_> {
-    /// Sets each side's scope and pushdown from the sync's lowered `only` conditions.
+    /// Sets each side's scope from the sync's lowered `only` conditions.
     pub(super) fn scope(program: &mut SyncProgram, conditions: Vec<Expr>) {
         let mut hs_scope = Vec::new();
         let mut sf_scope = Vec::new();
@@ -27,16 +27,20 @@ impl Lowering<'_> {
         }
         program.hs.scope = join_and(hs_scope);
         program.sf.scope = join_and(sf_scope);
-        program.hs.pushdown = program
-            .hs
-            .scope
-            .as_ref()
-            .and_then(|scope| pushdown_for(scope, System::Hubspot));
-        program.sf.pushdown = program
-            .sf
-            .scope
-            .as_ref()
-            .and_then(|scope| pushdown_for(scope, System::Salesforce));
+    }
+
+    /// Sets each side's pushdown from its scope, once the side's field facts are known
+    /// (a SOQL literal is spelled by the type of its field).
+    pub(super) fn pushdown(program: &mut SyncProgram) {
+        for (system, side) in [
+            (System::Hubspot, &mut program.hs),
+            (System::Salesforce, &mut program.sf),
+        ] {
+            side.pushdown = side
+                .scope
+                .as_ref()
+                .and_then(|scope| pushdown_for(scope, system, &side.fields));
+        }
     }
 }
 

@@ -76,6 +76,7 @@ impl Lowering<'_> {
             .collect();
         Self::scope(&mut program, scope);
         Self::finish_reads(&mut program, &hs.schema, &sf.schema);
+        Self::pushdown(&mut program);
         super::association::association_facts(&hs.schema, &mut program);
         program
     }

@@ -283,10 +283,18 @@ impl Crm for SalesforceCrm {
         let since = watermark_of(request.since);
         let mut records: Vec<RemoteRecord> = Vec::new();
         let cursor = {
-            let mut reader = self
-                .client
-                .query_changed(request.object, request.fields, since.as_ref())
-                .map_err(err)?;
+            // A full read of a scoped side asks Salesforce for the scope's records only;
+            // change reads stay unfiltered (see `SalesforceClient::query_scoped`).
+            let mut reader = match (&since, request.pushdown) {
+                (None, Some(Pushdown::Soql { condition })) => {
+                    self.client
+                        .query_scoped(request.object, request.fields, condition)
+                }
+                _ => self
+                    .client
+                    .query_changed(request.object, request.fields, since.as_ref()),
+            }
+            .map_err(err)?;
             while let Some(page) = reader.next_page().await.map_err(err)? {
                 records.extend(page);
             }

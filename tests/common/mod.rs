@@ -249,7 +249,7 @@ pub fn leads_sync() -> SyncProgram {
         ("hubspotscore", FieldType::Int),
         ("country", FieldType::String),
     ]);
-    let pushdown = pushdown::pushdown_for(&scope, System::Hubspot);
+    let pushdown = pushdown::pushdown_for(&scope, System::Hubspot, &hs_fields);
     SyncProgram {
         name: "leads".to_string(),
         hs: SideProgram {

@@ -62,6 +62,24 @@ impl SalesforceClient {
         Ok(SalesforceReader::new(self, "query", soql, tracker, fields))
     }
 
+    /// Every record of `sobject` within a scope condition (a full read: the watermark it
+    /// leaves starts the next, unfiltered, change read). Incremental reads stay unfiltered
+    /// so a record that left the scope is still seen as changed.
+    pub fn query_scoped(
+        &self,
+        sobject: &str,
+        fields: &[String],
+        condition: &str,
+    ) -> Result<SalesforceReader<'_>, ConnectorError> {
+        let tracker = ChangeTracker::new(None, self.overlap_ms);
+        let soql = soql::scoped_query(sobject, fields, condition)?;
+        let fields = soql::select_list(sobject, fields)
+            .into_iter()
+            .filter(|f| f != "Id")
+            .collect();
+        Ok(SalesforceReader::new(self, "query", soql, tracker, fields))
+    }
+
     /// Soft-deleted records (Recycle Bin, 15 days) via `queryAll`: `deleted: true`, and
     /// `merged_into` = `MasterRecordId` for merge losers (Lead, Contact, Account).
     pub fn query_deleted(

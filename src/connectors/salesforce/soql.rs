@@ -84,6 +84,23 @@ pub fn changed_query(
     Ok(soql)
 }
 
+/// A full read restricted to a sync's scope: `SELECT … FROM X WHERE (condition) ORDER BY
+/// SystemModstamp, Id`. The condition comes from compile's pushdown, whose field names are
+/// checked against the schema and whose literals are escaped; it is parenthesised so its
+/// `OR`s never bind with anything added around it.
+pub fn scoped_query(
+    sobject: &str,
+    fields: &[String],
+    condition: &str,
+) -> Result<String, ConnectorError> {
+    let select = select_list(sobject, fields);
+    check_names(std::iter::once(sobject).chain(select.iter().map(String::as_str)))?;
+    Ok(format!(
+        "SELECT {} FROM {sobject} WHERE ({condition}) ORDER BY SystemModstamp, Id",
+        select.join(", ")
+    ))
+}
+
 /// Soft-deleted rows (for `queryAll`), with `MasterRecordId` for mergeable objects.
 pub fn deleted_query(sobject: &str, since_ms: Option<i64>) -> Result<String, ConnectorError> {
     check_names([sobject])?;
@@ -118,6 +135,20 @@ mod tests {
         assert_eq!(
             soql,
             "SELECT Id, SystemModstamp, Email, LastName FROM Contact WHERE SystemModstamp >= 2025-01-31T23:59:59Z ORDER BY SystemModstamp, Id"
+        );
+    }
+
+    #[test]
+    fn scoped_query_parenthesises_the_pushed_down_condition() {
+        let soql = scoped_query(
+            "Account",
+            &["Name".into()],
+            "Type = 'Customer' AND AnnualRevenue > 1000",
+        )
+        .unwrap();
+        assert_eq!(
+            soql,
+            "SELECT Id, SystemModstamp, Name FROM Account WHERE (Type = 'Customer' AND AnnualRevenue > 1000) ORDER BY SystemModstamp, Id"
         );
     }
 
