@@ -64,11 +64,9 @@ fn stale_saved_plan_is_refused() {
     let spec = spec.to_str().expect("utf-8 path");
     let first = world.dir.path().join("first.plan");
     let second = world.dir.path().join("second.plan");
-    for out in [&first, &second] {
-        let plan = tandem(
-            &world,
-            &["plan", spec, "--out", out.to_str().expect("path")],
-        );
+    // Both spellings: `--out`, and Terraform's `-out` (which clap alone would read as `-o ut`).
+    for (out, flag) in [(&first, "--out"), (&second, "-out")] {
+        let plan = tandem(&world, &["plan", spec, flag, out.to_str().expect("path")]);
         assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
     }
     let apply = tandem(&world, &["apply", first.to_str().expect("path")]);

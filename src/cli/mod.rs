@@ -59,7 +59,7 @@ pub enum Command {
 
 /// Parses the command line, runs the command and returns the process exit code.
 pub fn run() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(terraform_spellings(std::env::args_os()));
     match cli.command {
         Command::Explain(args) => explain::run(args),
         Command::Fmt(args) => fmt::run(args),
@@ -72,5 +72,55 @@ pub fn run() -> ExitCode {
         Command::Demo(args) => demo::run(args),
         Command::Sandbox(args) => sandbox::run(args),
         Command::Validate(args) => validate::run(args),
+    }
+}
+
+/// Terraform users type `tandem plan -out FILE`; clap would read that as `-o ut FILE` and
+/// save the plan to a file named `ut`. The single-dash spelling is taken as `--out`.
+fn terraform_spellings(
+    args: impl IntoIterator<Item = std::ffi::OsString>,
+) -> Vec<std::ffi::OsString> {
+    args.into_iter()
+        .map(|arg| match arg.to_str() {
+            Some("-out") => "--out".into(),
+            Some(text) if text.starts_with("-out=") => format!("-{text}").into(),
+            _ => arg,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::terraform_spellings;
+
+    #[test]
+    fn single_dash_out_is_read_as_the_long_option() {
+        let args = [
+            "tandem",
+            "plan",
+            "specs/revops",
+            "-out",
+            "p.json",
+            "-out=q.json",
+            "-o",
+            "r",
+        ];
+        let spelled: Vec<String> = terraform_spellings(args.iter().map(Into::into))
+            .into_iter()
+            .map(|a| a.into_string().expect("utf-8"))
+            .collect();
+        assert_eq!(
+            spelled,
+            [
+                "tandem",
+                "plan",
+                "specs/revops",
+                "--out",
+                "p.json",
+                "--out=q.json",
+                "-o",
+                "r"
+            ]
+        );
     }
 }
