@@ -89,13 +89,7 @@ pub fn association_field(
 /// Gives every association pseudo-field of the sync's HubSpot side its facts (run after the
 /// read fields are collected, which know nothing of pseudo-fields).
 pub(super) fn association_facts(hs_object: &ObjectSchema, program: &mut SyncProgram) {
-    let pseudo: Vec<String> = program
-        .hs
-        .read_fields
-        .iter()
-        .filter(|name| associated_object(name).is_some())
-        .cloned()
-        .collect();
+    let pseudo: Vec<String> = program.hs.association_fields().cloned().collect();
     for name in pseudo {
         let Some(to_object) = associated_object(&name) else {
             continue;

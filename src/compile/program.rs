@@ -74,6 +74,15 @@ pub struct SyncProgram {
     pub not_synced: Vec<String>,
 }
 
+impl SideProgram {
+    /// The association pseudo-fields this side reads (`companies(associated)`).
+    pub fn association_fields(&self) -> impl Iterator<Item = &String> {
+        self.read_fields
+            .iter()
+            .filter(|name| super::association::associated_object(name).is_some())
+    }
+}
+
 impl SyncProgram {
     pub fn side(&self, system: System) -> &SideProgram {
         match system {
@@ -397,6 +406,22 @@ impl Expr {
                 then_branch.fields(out);
                 else_branch.fields(out);
             }
+        }
+    }
+
+    /// The operands of a chain of `and`s, left to right (the expression itself otherwise).
+    pub fn conjuncts(&self) -> Vec<&Expr> {
+        match self {
+            Expr::Binary {
+                operator,
+                left,
+                right,
+            } if operator == "and" => {
+                let mut parts = left.conjuncts();
+                parts.extend(right.conjuncts());
+                parts
+            }
+            other => vec![other],
         }
     }
 

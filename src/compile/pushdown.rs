@@ -22,8 +22,7 @@ pub fn pushdown_for(
     side: System,
     fields: &BTreeMap<String, FieldFacts>,
 ) -> Option<Pushdown> {
-    let mut conjuncts = Vec::new();
-    flatten_and(scope, &mut conjuncts);
+    let conjuncts = scope.conjuncts();
     match side {
         System::Salesforce => {
             let parts: Vec<String> = conjuncts
@@ -63,20 +62,6 @@ pub fn soql_query(side: &SideProgram) -> String {
         query.push_str(condition);
     }
     query
-}
-
-fn flatten_and<'a>(expr: &'a Expr, out: &mut Vec<&'a Expr>) {
-    match expr {
-        Expr::Binary {
-            operator,
-            left,
-            right,
-        } if operator == "and" => {
-            flatten_and(left, out);
-            flatten_and(right, out);
-        }
-        other => out.push(other),
-    }
 }
 
 fn field_of(expr: &Expr, side: System) -> Option<&str> {

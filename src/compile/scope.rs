@@ -15,9 +15,7 @@ impl Lowering<'_> {
         let mut hs_scope = Vec::new();
         let mut sf_scope = Vec::new();
         for condition in conditions {
-            let mut conjuncts = Vec::new();
-            split_and(condition, &mut conjuncts);
-            for conjunct in conjuncts {
+            for conjunct in condition.conjuncts().into_iter().cloned() {
                 if sides_of(&conjunct).contains(&System::Salesforce) {
                     sf_scope.push(conjunct);
                 } else {
@@ -49,20 +47,6 @@ pub(super) fn sides_of(expr: &Expr) -> BTreeSet<System> {
     let mut fields = Vec::new();
     expr.fields(&mut fields);
     fields.into_iter().map(|(side, _)| side).collect()
-}
-
-fn split_and(expr: Expr, out: &mut Vec<Expr>) {
-    match expr {
-        Expr::Binary {
-            operator,
-            left,
-            right,
-        } if operator == "and" => {
-            split_and(*left, out);
-            split_and(*right, out);
-        }
-        other => out.push(other),
-    }
 }
 
 fn join_and(parts: Vec<Expr>) -> Option<Expr> {

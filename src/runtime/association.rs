@@ -9,10 +9,10 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use serde_json::Value;
 
 use crate::compile::SyncProgram;
-use crate::compile::association::associated_object;
+
 use crate::connectors::RemoteRecord;
 use crate::plan::FieldChange;
-use crate::plan::association::ids_in;
+use crate::plan::association::{ids_in, is_association_field};
 use crate::schema::System;
 use crate::state::StateSnapshot;
 
@@ -23,7 +23,7 @@ pub fn split_fields(fields: &[String]) -> (Vec<String>, Vec<String>) {
     fields
         .iter()
         .cloned()
-        .partition(|name| associated_object(name).is_none())
+        .partition(|name| !is_association_field(name))
 }
 
 /// The payload value of `field` written to `target`: an [`AssociationWrite`] envelope for
@@ -70,13 +70,7 @@ pub async fn refresh_unread_associations<H: Crm>(
     hs: &mut H,
     records: &mut Vec<RemoteRecord>,
 ) -> Result<(), CrmError> {
-    let fields: Vec<String> = sync
-        .hs
-        .read_fields
-        .iter()
-        .filter(|name| associated_object(name).is_some())
-        .cloned()
-        .collect();
+    let fields: Vec<String> = sync.hs.association_fields().cloned().collect();
     let Some(links) = state.links.get(&sync.name) else {
         return Ok(());
     };
@@ -304,7 +298,7 @@ pub async fn moved_since_plan<C: Crm>(
             .precondition
             .keys()
             .map(|k| &**k)
-            .filter(|k| associated_object(k).is_some())
+            .filter(|k| is_association_field(k))
             .collect();
         // A record the changed-since read returned carries fresh association values already.
         if associated.is_empty() || changed_since_plan.contains_key(id) {

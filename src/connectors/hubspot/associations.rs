@@ -144,15 +144,7 @@ impl HubSpotClient {
                         None => serde_json::json!({"id": id}),
                     })
                     .collect();
-                let url = self.url(&[
-                    "crm",
-                    "v4",
-                    "associations",
-                    from_object,
-                    to_object,
-                    "batch",
-                    "read",
-                ]);
+                let url = self.association_batch_url(from_object, to_object, "read");
                 let call = Call::new(Method::POST, url, CallKind::Read)
                     .json(serde_json::json!({ "inputs": inputs }));
                 let reply = self.core.send(call).await?;
@@ -242,15 +234,7 @@ impl HubSpotClient {
                 "from": {"id": input.from_id},
                 "to": input.to_ids.iter().map(|id| serde_json::json!({"id": id})).collect::<Vec<_>>(),
             })).collect::<Vec<_>>()});
-            let url = self.url(&[
-                "crm",
-                "v4",
-                "associations",
-                from_object,
-                to_object,
-                "batch",
-                "archive",
-            ]);
+            let url = self.association_batch_url(from_object, to_object, "archive");
             let call = Call::new(Method::POST, url, CallKind::Write)
                 .json(body)
                 .safety(RetrySafety::Idempotent);

@@ -64,6 +64,19 @@ impl HubSpotClient {
     }
 
     /// `{base}/{path}` with `path` segments appended (each one percent-encoded).
+    /// `…/crm/v4/associations/{from}/{to}/batch/{action}` (`read`, `create`, `archive`).
+    fn association_batch_url(&self, from_object: &str, to_object: &str, action: &str) -> Url {
+        self.url(&[
+            "crm",
+            "v4",
+            "associations",
+            from_object,
+            to_object,
+            "batch",
+            action,
+        ])
+    }
+
     fn url(&self, segments: &[&str]) -> Url {
         let mut url = self.base.clone();
         if let Ok(mut path) = url.path_segments_mut() {

@@ -256,15 +256,7 @@ impl HubSpotClient {
                 "to": {"id": input.to_id},
                 "types": input.types.iter().map(AssociationType::to_json).collect::<Vec<_>>(),
             })).collect::<Vec<_>>()});
-            let url = self.url(&[
-                "crm",
-                "v4",
-                "associations",
-                from_object,
-                to_object,
-                "batch",
-                "create",
-            ]);
+            let url = self.association_batch_url(from_object, to_object, "create");
             let call = Call::new(Method::POST, url, CallKind::Write).json(body);
             match self.core.send(call).await {
                 Ok(reply) => {

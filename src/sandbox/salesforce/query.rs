@@ -164,15 +164,13 @@ fn check_literal_types(
                 return refused("dateTime", "should not be enclosed in quotes");
             }
             (
-                FieldType::String
-                | FieldType::Textarea
-                | FieldType::Email
-                | FieldType::Phone
-                | FieldType::Url
-                | FieldType::Picklist
-                | FieldType::Multipicklist,
+                kind,
                 Literal::Number(_) | Literal::Instant(_) | Literal::Range(..) | Literal::Bool(_),
-            ) => return refused("string", "should be enclosed in quotes"),
+            ) if kind.is_text()
+                || matches!(kind, FieldType::Picklist | FieldType::Multipicklist) =>
+            {
+                return refused("string", "should be enclosed in quotes");
+            }
             _ => {}
         }
     }
