@@ -233,12 +233,6 @@ impl<K, V> FieldMap<K, V> {
         self.entries.iter().map(|(_, v)| v)
     }
 
-    /// The keys, mutably: for swapping a key for an equal one (a shared [`FieldName`]); the
-    /// order must not change.
-    pub fn keys_mut(&mut self) -> impl Iterator<Item = &mut K> {
-        self.entries.iter_mut().map(|(k, _)| k)
-    }
-
     pub fn shrink_to_fit(&mut self) {
         self.entries.shrink_to_fit();
     }

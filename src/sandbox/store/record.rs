@@ -66,10 +66,6 @@ impl Record {
         (0..self.slots.len()).map(|position| (self.slots[position].0, self.value_at(position)))
     }
 
-    pub fn field_count(&self) -> usize {
-        self.slots.len()
-    }
-
     pub fn is_deleted(&self) -> bool {
         self.deleted_ms.is_some()
     }
