@@ -1,5 +1,5 @@
 //! The one place every diagnostic code is registered. Codes are permanent: never renamed,
-//! never reused. `tests/diagnostic_fixtures.rs` fails when a code here has no fixture (and so
+//! never reused. `tests/integration/diagnostic_fixtures.rs` fails when a code here has no fixture (and so
 //! no snapshot of its rendered report), or a fixture expects a code missing here.
 
 /// The stage a code belongs to (its second path segment).

@@ -27,7 +27,7 @@ pub fn salesforce() -> SchemaSnapshot {
 }
 
 fn parse_embedded(text: &str, name: &str) -> SchemaSnapshot {
-    // The embedded text is part of the binary, not user input; `tests/schema_standard.rs`
+    // The embedded text is part of the binary, not user input; `tests/integration/schema_standard.rs`
     // parses both on every test run, so a broken snapshot can never ship.
     match from_yaml(text, Path::new(name)) {
         Ok(snapshot) => snapshot,
