@@ -245,3 +245,54 @@ sync accounts: hs.companies <-> sf.Account {{
 "#
     )
 }
+
+/// Runs the real `tandem` binary in the world's folder with the sandbox's four variables.
+pub fn run_tandem(world: &World, args: &[&str]) -> std::process::Output {
+    run_tandem_with_input(world, args, "")
+}
+
+/// Runs the real `tandem` binary with `input` on its standard input (not a terminal).
+pub fn run_tandem_with_input(world: &World, args: &[&str], input: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tandem"))
+        .args(args)
+        .envs(world.env())
+        .current_dir(world.dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("tandem runs");
+    if let Some(mut stdin) = child.stdin.take() {
+        // A command that never reads its input closes the pipe early; that is not a failure.
+        let _ = stdin.write_all(input.as_bytes());
+    }
+    child.wait_with_output().expect("tandem finishes")
+}
+
+/// Both streams of a finished command, for assertion messages.
+pub fn output_text(output: &std::process::Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// The human view of a plan, for assertion messages.
+pub fn render(plan: &Plan) -> String {
+    tandem::plan::view::render_human(plan, Default::default())
+}
+
+/// Plans `rounds` times in a row and fails if any of them would change anything.
+pub fn assert_quiet(world: &mut World, rounds: usize) {
+    for round in 0..rounds {
+        let (plan, _) = world.cycle();
+        assert!(
+            !plan.has_changes() && !plan.has_state_changes(),
+            "round {round} is not quiet:\n{}",
+            render(&plan)
+        );
+    }
+}
