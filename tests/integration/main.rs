@@ -11,6 +11,7 @@ mod apply_create_guard;
 mod apply_runtime;
 mod apply_stale_cursors;
 mod audit_conflicts;
+mod audit_deletes;
 mod check_examples;
 mod check_never_panics;
 mod check_rules;
