@@ -75,6 +75,27 @@ pub fn run(args: ErrorsArgs) -> ExitCode {
             let Some(mut store) = open_state(&spec) else {
                 return ExitCode::from(1);
             };
+            // A number that is not in the queue is a typo or an already settled record: say
+            // so and change nothing, rather than report "0 will be retried" and exit 0.
+            let queued = match store.queued_errors() {
+                Ok(errors) => errors,
+                Err(error) => {
+                    eprintln!("error: {error}");
+                    return ExitCode::from(1);
+                }
+            };
+            let unknown: Vec<String> = ids
+                .iter()
+                .filter(|id| !queued.iter().any(|e| e.id == **id))
+                .map(|id| format!("#{id}"))
+                .collect();
+            if !unknown.is_empty() {
+                eprintln!(
+                    "error: the error queue has no record {}; nothing was changed\n  help: `tandem errors list` shows the queued numbers",
+                    unknown.join(", ")
+                );
+                return ExitCode::from(1);
+            }
             match store.write(|w| w.request_retry(&ids)) {
                 Ok(count) => {
                     println!("{count} queued records will be retried by the next `tandem apply`.");
