@@ -13,6 +13,7 @@ mod apply_stale_cursors;
 mod audit_cli;
 mod audit_conflicts;
 mod audit_deletes;
+mod audit_secrets;
 mod audit_stale_plans;
 mod check_examples;
 mod check_never_panics;
