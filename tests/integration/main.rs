@@ -12,6 +12,7 @@ mod apply_runtime;
 mod apply_stale_cursors;
 mod audit_cli;
 mod audit_conflicts;
+mod audit_crash;
 mod audit_deletes;
 mod audit_secrets;
 mod audit_stale_plans;
