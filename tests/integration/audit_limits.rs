@@ -1,0 +1,158 @@
+//! The cases `e2e_sandbox` covers only for Salesforce, on the HubSpot side: its daily limit
+//! running out in the middle of an apply (the real binary, then a re-run the next day), and
+//! a HubSpot batch that answers 207 with one input rejected. Over real HTTP.
+
+use crate::e2e_support;
+
+use e2e_support::*;
+use serde_json::json;
+use tandem::schema::System;
+
+#[test]
+fn hubspot_daily_limit_exhausted_mid_apply_then_the_next_day_resumes_exactly() {
+    const ACCOUNTS: usize = 1000;
+    let world = World::new(&accounts_spec("newest", "ignore", 5000));
+    for i in 0..ACCOUNTS {
+        world.create(
+            System::Salesforce,
+            "Account",
+            json!({"Name": format!("Account {i}"), "Website": format!("https://account{i}.example")}),
+        );
+    }
+    let spec = world.spec_dir().to_str().expect("utf-8 path").to_string();
+    let saved = world.dir.path().join("backfill.plan");
+    let saved = saved.to_str().expect("utf-8 path").to_string();
+    let plan = run_tandem(&world, &["plan", &spec, "-out", &saved]);
+    assert_eq!(plan.status.code(), Some(0), "{}", output_text(&plan));
+    // Room for five more HubSpot calls today: ten batches of 100 creates cannot all go.
+    let max = world.control().limits(System::Hubspot).daily_max;
+    world.control().set_daily_used(System::Hubspot, max - 5);
+    let stopped = run_tandem(&world, &["apply", &saved]);
+    assert_eq!(stopped.status.code(), Some(1), "{}", output_text(&stopped));
+    let stdout = String::from_utf8_lossy(&stopped.stdout);
+    assert!(
+        stdout.contains("Apply stopped early"),
+        "{}",
+        output_text(&stopped)
+    );
+    let written = world.count(System::Hubspot, "companies");
+    assert!(
+        written > 0 && written < ACCOUNTS,
+        "stopped part way: {written}"
+    );
+    assert_eq!(
+        written % 100,
+        0,
+        "stopped after the last complete batch of 100: {written}"
+    );
+    assert!(
+        stdout.contains(&format!(": {written} created")),
+        "the summary counts what was written: {}",
+        output_text(&stopped)
+    );
+    assert!(
+        world.store.pending_journal().expect("journal").is_empty(),
+        "a clean stop leaves nothing of unknown outcome"
+    );
+    // The next day: a fresh plan and apply finish the rest and duplicate nothing.
+    world.control().set_daily_used(System::Hubspot, 0);
+    let resumed = run_tandem(&world, &["apply", &spec, "--auto-approve"]);
+    assert_eq!(resumed.status.code(), Some(0), "{}", output_text(&resumed));
+    assert!(
+        String::from_utf8_lossy(&resumed.stdout)
+            .contains(&format!("Apply complete: {} created", ACCOUNTS - written)),
+        "{}",
+        output_text(&resumed)
+    );
+    assert_eq!(world.count(System::Hubspot, "companies"), ACCOUNTS);
+    assert_eq!(world.count(System::Salesforce, "Account"), ACCOUNTS);
+    let quiet = run_tandem(&world, &["plan", &spec, "--detailed-exitcode"]);
+    assert_eq!(quiet.status.code(), Some(0), "{}", output_text(&quiet));
+}
+
+/// HubSpot batch create calls so far.
+fn hubspot_batch_creates(world: &World) -> u64 {
+    world
+        .control()
+        .counters(System::Hubspot)
+        .iter()
+        .filter(|(key, _)| key.contains("batch/create"))
+        .map(|(_, n)| *n)
+        .sum()
+}
+
+#[test]
+fn hubspot_batch_207_queues_only_the_rejected_contact() {
+    let spec = r#"connection hs: hubspot
+connection sf: salesforce
+
+sync contacts: hs.contacts <-> sf.Contact {
+  match hs.salesforcecontactid = sf.Id
+  create in hs
+  conflict prefer sf
+
+  hs.email    <-> sf.Email
+  hs.lastname <-> sf.LastName
+}
+"#;
+    let mut world = World::new(spec);
+    // A HubSpot contact the spec does not match (it has no Salesforce id) holds one email.
+    world.create(
+        System::Hubspot,
+        "contacts",
+        json!({"email": "dup@example.com", "lastname": "Existing"}),
+    );
+    let mut sf_ids = Vec::new();
+    for (i, email) in ["a@example.com", "dup@example.com", "b@example.com"]
+        .iter()
+        .enumerate()
+    {
+        sf_ids.push(world.create(
+            System::Salesforce,
+            "Contact",
+            json!({"Email": email, "LastName": format!("L{i}")}),
+        ));
+    }
+    let (plan, summary) = world.cycle();
+    assert_eq!(plan.totals().hs.creates, 3, "{}", render(&plan));
+    assert_eq!((summary.created, summary.rejected), (2, 1), "{summary:?}");
+    assert_eq!(world.count(System::Hubspot, "contacts"), 3);
+    let errors = world.store.queued_errors().expect("errors");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(
+        (errors[0].target.as_str(), errors[0].source_id.as_str()),
+        ("hs", sf_ids[1].as_str())
+    );
+    assert!(
+        errors[0].reason.contains("already exists") || errors[0].reason.contains("CONFLICT"),
+        "{}",
+        errors[0].reason
+    );
+    // Nothing changed: the next runs leave it waiting and send nothing.
+    let sent_before = hubspot_batch_creates(&world);
+    for round in 0..2 {
+        let (plan, summary) = world.cycle();
+        assert!(!plan.has_changes(), "round {round}: {}", render(&plan));
+        assert_eq!(summary.rejected, 0, "round {round}");
+    }
+    let sent_after = hubspot_batch_creates(&world);
+    assert_eq!(
+        sent_after, sent_before,
+        "the rejected contact was not resent"
+    );
+    let queued = world.store.queued_errors().expect("errors");
+    assert_eq!((queued.len(), queued[0].attempts), (1, 1));
+    assert_eq!(world.count(System::Hubspot, "contacts"), 3);
+    // The data changes (Salesforce fixes the email): the next run retries it by itself.
+    world.update(
+        System::Salesforce,
+        "Contact",
+        &sf_ids[1],
+        json!({"Email": "fixed@example.com"}),
+    );
+    let (_, summary) = world.cycle();
+    assert_eq!((summary.created, summary.rejected), (1, 0), "{summary:?}");
+    assert_eq!(world.count(System::Hubspot, "contacts"), 4);
+    assert!(world.store.queued_errors().expect("errors").is_empty());
+    assert_quiet(&mut world, 2);
+}
