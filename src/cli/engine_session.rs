@@ -23,8 +23,8 @@ pub struct SpecArgs {
     /// The state store (default: `.tandem/state.db` beside the spec).
     #[arg(long, value_name = "PATH")]
     pub state: Option<PathBuf>,
-    /// The schema snapshots folder (default: the nearest `schemas/` above the spec, else the
-    /// shipped standard snapshots).
+    /// The schema snapshots folder (default: the nearest `schemas/` folder at or above the
+    /// spec; without one, the spec is refused with `tandem::check::missing_schema`).
     #[arg(long, value_name = "DIR")]
     pub schemas: Option<PathBuf>,
     /// A named environment from `tandem.toml` (default: the `TANDEM_*` variables).

@@ -356,3 +356,29 @@ fn conflicts_list_and_resolve_over_the_cli() {
         );
     }
 }
+
+#[test]
+fn plan_of_a_spec_with_no_schemas_folder_above_it_names_the_missing_snapshots() {
+    let world = World::new(&accounts_spec("newest", "ignore", 500));
+    // A copy of the spec somewhere with no `schemas/` folder at or above it.
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    std::fs::copy(
+        world.spec_dir().join("spec.tandem"),
+        elsewhere.path().join("spec.tandem"),
+    )
+    .expect("copied");
+    let spec = elsewhere.path().to_str().expect("utf-8 path");
+    let plan = run_tandem(&world, &["plan", spec, "--detailed-exitcode"]);
+    assert_eq!(plan.status.code(), Some(1), "{}", output_text(&plan));
+    assert!(
+        stderr(&plan).contains("tandem::check::missing_schema"),
+        "{}",
+        output_text(&plan)
+    );
+    let help = run_tandem(&world, &["plan", "--help"]);
+    assert!(
+        !stdout(&help).contains("shipped standard snapshots"),
+        "the help promises no fallback that does not exist: {}",
+        output_text(&help)
+    );
+}

@@ -14,6 +14,7 @@ mod audit_cli;
 mod audit_conflicts;
 mod audit_crash;
 mod audit_deletes;
+mod audit_examples;
 mod audit_limits;
 mod audit_secrets;
 mod audit_stale_plans;
