@@ -156,3 +156,49 @@ sync contacts: hs.contacts <-> sf.Contact {
     assert!(world.store.queued_errors().expect("errors").is_empty());
     assert_quiet(&mut world, 2);
 }
+
+#[test]
+#[ignore = "bug: a transient UNABLE_TO_LOCK_ROW that outlasts the connector's retries is queued like a validation error; the next plans say 'No changes' and never resend the update"]
+fn a_row_lock_that_outlasts_the_retries_is_retried_by_the_next_run_without_a_human() {
+    let mut world = World::new(&accounts_spec("newest", "ignore", 500));
+    let hub = world.create(
+        System::Hubspot,
+        "companies",
+        json!({"name": "Acme", "domain": "acme.example"}),
+    );
+    world.cycle();
+    let sf_id = world.link_of_hs("accounts", &hub).expect("linked");
+    world.update(
+        System::Hubspot,
+        "companies",
+        &hub,
+        json!({"name": "Acme Renamed"}),
+    );
+    // Another transaction holds the Account's row through every attempt of this run.
+    world.control().queue_faults(
+        System::Salesforce,
+        &[tandem::sandbox::FaultKind::UnableToLockRow; 20],
+    );
+    let (_, summary) = world.cycle();
+    assert_eq!((summary.updated, summary.rejected), (0, 1), "{summary:?}");
+    let queued = world.store.queued_errors().expect("errors");
+    assert_eq!(queued.len(), 1);
+    assert!(
+        queued[0].reason.contains("UNABLE_TO_LOCK_ROW"),
+        "{}",
+        queued[0].reason
+    );
+    world.control().clear_faults(System::Salesforce);
+    // The lock is gone. A transient failure is not a verdict on the data: the next run
+    // sends the update again without anyone running `tandem errors retry`.
+    let (plan, summary) = world.cycle();
+    assert_eq!(summary.updated, 1, "{summary:?}\n{}", render(&plan));
+    assert_eq!(
+        world
+            .field(System::Salesforce, "Account", &sf_id, "Name")
+            .as_deref(),
+        Some("Acme Renamed")
+    );
+    assert!(world.store.queued_errors().expect("errors").is_empty());
+    assert_quiet(&mut world, 2);
+}
