@@ -202,3 +202,45 @@ fn a_row_lock_that_outlasts_the_retries_is_retried_by_the_next_run_without_a_hum
     assert!(world.store.queued_errors().expect("errors").is_empty());
     assert_quiet(&mut world, 2);
 }
+
+#[test]
+fn hubspot_server_errors_through_every_retry_stop_the_run_and_the_next_run_delivers() {
+    let mut world = World::new(&accounts_spec("newest", "ignore", 500));
+    let hub = world.create(
+        System::Hubspot,
+        "companies",
+        json!({"name": "Acme", "domain": "acme.example"}),
+    );
+    world.cycle();
+    let sf_id = world.link_of_hs("accounts", &hub).expect("linked");
+    world.update(
+        System::Salesforce,
+        "Account",
+        &sf_id,
+        json!({"Name": "Acme Renamed"}),
+    );
+    let plan = world.plan();
+    world.control().set_faults(
+        System::Hubspot,
+        tandem::sandbox::FaultSettings {
+            server_error_rate: 1.0,
+            ..Default::default()
+        },
+    );
+    let summary = world.apply(&plan);
+    // A failure of the whole call is not a verdict on the record: the run stops cleanly
+    // (docs/plan-apply.md, Limits) rather than queue it as rejected.
+    assert!(summary.stopped.is_some(), "{summary:?}");
+    assert_eq!((summary.updated, summary.rejected), (0, 0), "{summary:?}");
+    world.control().clear_faults(System::Hubspot);
+    world.reconnect();
+    let (plan, summary) = world.cycle();
+    assert_eq!(summary.updated, 1, "{summary:?}\n{}", render(&plan));
+    assert_eq!(
+        world
+            .field(System::Hubspot, "companies", &hub, "name")
+            .as_deref(),
+        Some("Acme Renamed")
+    );
+    assert_quiet(&mut world, 2);
+}
