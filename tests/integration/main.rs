@@ -10,6 +10,7 @@ mod sandbox_support;
 mod apply_create_guard;
 mod apply_runtime;
 mod apply_stale_cursors;
+mod audit_api_estimate;
 mod audit_backfill;
 mod audit_cli;
 mod audit_conflicts;
