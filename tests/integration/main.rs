@@ -12,6 +12,7 @@ mod apply_runtime;
 mod apply_stale_cursors;
 mod audit_api_estimate;
 mod audit_backfill;
+mod audit_blast_radius;
 mod audit_cli;
 mod audit_conflicts;
 mod audit_crash;
