@@ -19,6 +19,7 @@ mod audit_crash;
 mod audit_deletes;
 mod audit_examples;
 mod audit_limits;
+mod audit_preconditions;
 mod audit_secrets;
 mod audit_stale_plans;
 mod check_examples;
