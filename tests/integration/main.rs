@@ -17,6 +17,7 @@ mod audit_cli;
 mod audit_conflicts;
 mod audit_crash;
 mod audit_deletes;
+mod audit_error_queue;
 mod audit_examples;
 mod audit_limits;
 mod audit_preconditions;
