@@ -177,3 +177,101 @@ fn a_rejected_token_is_not_echoed_in_the_error() {
         );
     }
 }
+
+#[test]
+fn oauth_refresh_flow_leaves_no_secret_in_output_plan_or_state() {
+    let world = World::new(&accounts_spec("newest", "ignore", 500));
+    let sandbox = world.sandbox.as_ref().expect("sandbox");
+    let env = world.env();
+    let hs_refresh = sandbox.refresh_token(System::Hubspot);
+    let sf_refresh = sandbox.refresh_token(System::Salesforce);
+    let client_secret = "sandbox-client-secret";
+    let oauth: Vec<(&str, String)> = vec![
+        ("TANDEM_HUBSPOT_URL", env["TANDEM_HUBSPOT_URL"].clone()),
+        ("TANDEM_HUBSPOT_CLIENT_ID", "sandbox-client-id".to_string()),
+        ("TANDEM_HUBSPOT_CLIENT_SECRET", client_secret.to_string()),
+        ("TANDEM_HUBSPOT_REFRESH_TOKEN", hs_refresh.clone()),
+        (
+            "TANDEM_SALESFORCE_URL",
+            env["TANDEM_SALESFORCE_URL"].clone(),
+        ),
+        (
+            "TANDEM_SALESFORCE_CLIENT_ID",
+            "sandbox-client-id".to_string(),
+        ),
+        ("TANDEM_SALESFORCE_CLIENT_SECRET", client_secret.to_string()),
+        ("TANDEM_SALESFORCE_REFRESH_TOKEN", sf_refresh.clone()),
+    ];
+    for i in 0..3 {
+        world.create(
+            System::Hubspot,
+            "companies",
+            json!({"name": format!("Co {i}"), "domain": format!("co{i}.example")}),
+        );
+    }
+    let spec = world.spec_dir().to_str().expect("utf-8 path").to_string();
+    let saved = world.dir.path().join("oauth.plan");
+    let saved = saved.to_str().expect("utf-8 path").to_string();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_tandem"))
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .envs(oauth.iter().map(|(k, v)| (k.to_string(), v.clone())))
+            .current_dir(world.dir.path())
+            .output()
+            .expect("tandem runs")
+    };
+    let mut outputs = Vec::new();
+    let plan = run(&["plan", &spec, "-out", &saved]);
+    assert_eq!(plan.status.code(), Some(0), "{}", output_text(&plan));
+    outputs.push(plan);
+    // Every access token expires: the apply must refresh on both sides.
+    world.control().expire_tokens(System::Hubspot);
+    world.control().expire_tokens(System::Salesforce);
+    let apply = run(&["apply", &saved]);
+    assert_eq!(apply.status.code(), Some(0), "{}", output_text(&apply));
+    outputs.push(apply);
+    assert_eq!(world.count(System::Salesforce, "Account"), 3);
+    // A wrong client secret: the refusal must not echo it either.
+    let wrong_secret = "wrong-client-secret-0123456789";
+    let refused = std::process::Command::new(env!("CARGO_BIN_EXE_tandem"))
+        .args(["plan", &spec])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(oauth.iter().map(|(k, v)| (k.to_string(), v.clone())))
+        .env("TANDEM_SALESFORCE_CLIENT_SECRET", wrong_secret)
+        .env("TANDEM_HUBSPOT_CLIENT_SECRET", wrong_secret)
+        .current_dir(world.dir.path())
+        .output()
+        .expect("tandem runs");
+    assert_eq!(refused.status.code(), Some(1), "{}", output_text(&refused));
+    outputs.push(refused);
+    let secrets = [
+        client_secret.to_string(),
+        wrong_secret.to_string(),
+        hs_refresh,
+        sf_refresh,
+        world.sandbox.as_ref().expect("sandbox").hubspot_token(),
+        world.sandbox.as_ref().expect("sandbox").salesforce_token(),
+    ];
+    for output in &outputs {
+        for secret in &secrets {
+            assert!(
+                !contains(&output.stdout, secret) && !contains(&output.stderr, secret),
+                "a secret was printed:\n{}",
+                output_text(output)
+            );
+        }
+    }
+    for file in files_under(world.dir.path()) {
+        let bytes = std::fs::read(&file).expect("readable");
+        for secret in &secrets {
+            assert!(
+                !contains(&bytes, secret),
+                "{} holds a secret",
+                file.display()
+            );
+        }
+    }
+}
