@@ -239,7 +239,16 @@ pub fn run(args: ApplyArgs) -> ExitCode {
         &plan, &compiled, &mut store, &mut hs, &mut sf, args.json,
     )) {
         Ok(summary) => {
-            if !args.json {
+            if args.json {
+                // The last line of the JSON view says how the run ended, as the human view's
+                // summary does; without it a reader sees batches but not "complete".
+                let mut line = serde_json::to_value(&summary).unwrap_or_default();
+                if let Some(object) = line.as_object_mut() {
+                    object.insert("event".into(), "summary".into());
+                    object.insert("complete".into(), summary.complete().into());
+                }
+                println!("{line}");
+            } else {
                 println!("{}", summary_line(&summary));
             }
             if summary.complete() {

@@ -139,6 +139,22 @@ fn apply_json_prints_one_event_per_line() {
     assert_eq!(batches.len(), 1, "{events:?}");
     assert_eq!(batches[0]["written"], 3);
     assert_eq!(batches[0]["action"], "create");
+    let last = events.last().expect("events");
+    assert_eq!(
+        (
+            &last["event"],
+            &last["complete"],
+            &last["created"],
+            &last["stopped"]
+        ),
+        (
+            &json!("summary"),
+            &json!(true),
+            &json!(3),
+            &serde_json::Value::Null
+        ),
+        "the last line says how the run ended: {events:?}"
+    );
     assert_eq!(world.count(System::Salesforce, "Account"), 3);
 }
 
