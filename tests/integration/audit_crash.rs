@@ -1,6 +1,6 @@
 //! `kill -9` of the real `tandem apply` in the cases `e2e_cli` leaves open: in the middle of
-//! updates (no lost update) and in the middle of creates into HubSpot (no duplicate company).
-//! The re-run must leave exact counts on both sides and a quiet plan.
+//! updates (no lost update), of creates into HubSpot (no duplicate company) and of
+//! propagated deletes (each partner deleted once, no error). The re-run must leave exact counts on both sides and a quiet plan.
 
 use crate::e2e_support;
 
@@ -176,6 +176,63 @@ fn kill_9_during_hubspot_creates_then_rerun_creates_each_company_once() {
         world.count(System::Salesforce, "Account"),
         ACCOUNTS,
         "nothing created back"
+    );
+    let plan = run_tandem(&world, &["plan", &spec, "--detailed-exitcode"]);
+    assert_eq!(plan.status.code(), Some(0), "{}", output_text(&plan));
+}
+
+#[test]
+fn kill_9_during_propagated_deletes_then_rerun_deletes_each_partner_once() {
+    const COMPANIES: usize = 1000;
+    let mut world = World::new(&accounts_spec("newest", "propagate", 5000));
+    let hs_ids: Vec<String> = (0..COMPANIES)
+        .map(|i| {
+            world.create(
+                System::Hubspot,
+                "companies",
+                json!({"name": format!("Company {i}"), "domain": format!("company{i}.example")}),
+            )
+        })
+        .collect();
+    let (_, summary) = world.cycle();
+    assert_eq!(summary.created as usize, COMPANIES, "{summary:?}");
+    for id in &hs_ids {
+        world
+            .control()
+            .act_delete(System::Hubspot, "companies", id)
+            .expect("user deletes");
+    }
+    world.control().set_faults(
+        System::Salesforce,
+        FaultSettings {
+            latency_ms: 300,
+            endpoint_filter: Some("composite/sobjects".to_string()),
+            ..Default::default()
+        },
+    );
+    let spec = world.spec_dir().to_str().expect("utf-8 path").to_string();
+    let mut child = spawn_apply(&world, &spec);
+    // Five collections of 200 deletes: kill once the second has been sent.
+    kill_when(&world, &mut child, |w| {
+        calls(w, System::Salesforce, "DELETE", "composite/sobjects") >= 2
+    });
+    world.control().clear_faults(System::Salesforce);
+    let left_at_kill = world.count(System::Salesforce, "Account");
+    assert!(
+        (1..COMPANIES).contains(&left_at_kill),
+        "killed mid-run ({left_at_kill} accounts left)"
+    );
+    let rerun = run_tandem(&world, &["apply", &spec, "--auto-approve"]);
+    assert_eq!(rerun.status.code(), Some(0), "{}", output_text(&rerun));
+    assert_eq!(world.count(System::Salesforce, "Account"), 0);
+    assert_eq!(
+        world.count(System::Hubspot, "companies"),
+        0,
+        "nothing restored"
+    );
+    assert!(
+        world.store.queued_errors().expect("errors").is_empty(),
+        "a delete the killed run already made is not an error"
     );
     let plan = run_tandem(&world, &["plan", &spec, "--detailed-exitcode"]);
     assert_eq!(plan.status.code(), Some(0), "{}", output_text(&plan));
