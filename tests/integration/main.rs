@@ -34,6 +34,7 @@ mod plan_associations;
 mod plan_associations_crash;
 mod plan_associations_merge;
 mod plan_create_defaults;
+mod plan_create_defaults_one_way;
 mod plan_matching_identity;
 mod plan_merge;
 mod plan_stand_in;
