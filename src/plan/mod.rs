@@ -16,6 +16,7 @@ pub mod matching;
 pub mod merge;
 pub mod model;
 pub mod planner;
+pub mod recovery;
 pub mod stand_in;
 pub mod value;
 pub mod view;

@@ -159,8 +159,20 @@ pub async fn apply<H: Crm, S: Crm>(
         summary.stopped = Some(stop.to_string());
         return Ok(summary);
     }
-    let recovered = store.write(|w| {
+    // The records the crashed run's creates made, found by the plan, are linked in the same
+    // transaction that marks its entries recovered: a crash between the two would forget the
+    // entries while the records stay unlinked, and the next plan would create them again.
+    let recovered = store.write(|w| -> Result<usize, StateError> {
         w.run_started(&run_id, &digest)?;
+        for sync_plan in &plan.syncs {
+            for link in sync_plan
+                .links
+                .iter()
+                .filter(|l| l.recovered_create.is_some())
+            {
+                w.link(&sync_plan.name, &link.hs_id, &link.sf_id, &link.base)?;
+            }
+        }
         w.journal_recover_pending()
     })?;
     if recovered > 0 {
@@ -292,7 +304,12 @@ fn apply_state_only(
         return Ok(());
     }
     store.write(|w| -> Result<(), StateError> {
-        for link in &sync_plan.links {
+        // Links to records an interrupted run created were stored when the run started.
+        for link in sync_plan
+            .links
+            .iter()
+            .filter(|l| l.recovered_create.is_none())
+        {
             w.link(name, &link.hs_id, &link.sf_id, &link.base)?;
         }
         for refresh in &sync_plan.base_refresh {
