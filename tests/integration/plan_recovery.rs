@@ -145,3 +145,67 @@ fn the_crm_clock_may_run_a_little_behind() {
         recover_pending_creates(&sync, &entries, &hs, &sf, &HashSet::new(), &HashSet::new());
     assert_eq!(found.len(), 1);
 }
+
+/// `accounts` with only its id-link rule: nothing in a new Account points back at its company.
+fn link_only_accounts() -> SyncProgram {
+    let mut sync = common::accounts_sync();
+    sync.matches.truncate(1);
+    sync.create_in_hs = false;
+    sync
+}
+
+#[test]
+fn lost_answers_to_creates_in_a_link_only_sync_are_linked_not_created_again() {
+    let program = common::program(vec![link_only_accounts()]);
+    let mut store = tandem::state::StateStore::open_in_memory().expect("state");
+    let (mut hs, mut sf) = common::crms();
+    for i in 0..300 {
+        hs.put(
+            "companies",
+            &format!("{}", 5000 + i),
+            &[
+                ("name", json!(format!("Company {}", i % 150))),
+                ("domain", json!(format!("c{i}.example"))),
+            ],
+        );
+    }
+    // The second collection reaches Salesforce but its answer never comes back.
+    sf.lose_responses_after = Some(1);
+    let (_, summary) = common::cycle(&program, &mut store, &mut hs, &mut sf);
+    assert_eq!(summary.created, 200);
+    assert_eq!(store.pending_journal().expect("journal").len(), 100);
+    assert_eq!(sf.live("Account").len(), 300, "Salesforce did write it");
+    sf.lose_responses_after = None;
+    let plan = common::plan_now(&program, &store, &mut hs, &mut sf);
+    let recovered = plan.syncs[0]
+        .links
+        .iter()
+        .filter(|l| l.recovered_create.is_some())
+        .count();
+    assert_eq!(recovered, 100);
+    assert_eq!(plan.totals().creates(), 0);
+    let (summary, _) = common::apply_now(&plan, &program, &mut store, &mut hs, &mut sf);
+    assert!(summary.complete(), "{summary:?}");
+    assert_eq!(summary.recovered, 100);
+    assert_eq!(sf.live("Account").len(), 300, "no duplicate");
+    // Each company is linked to an Account with its own values, one to one.
+    let snapshot = store.snapshot().expect("snapshot");
+    let links = &snapshot.links["accounts"];
+    assert_eq!(links.len(), 300);
+    let mut accounts: Vec<&str> = links.iter().map(|l| l.sf_id.as_str()).collect();
+    accounts.sort();
+    accounts.dedup();
+    assert_eq!(accounts.len(), 300);
+    for link in links {
+        assert_eq!(
+            common::value(&hs, "companies", &link.hs_id, "domain"),
+            &json!(
+                common::value(&sf, "Account", &link.sf_id, "Website")
+                    .as_str()
+                    .unwrap_or_default()
+            )
+        );
+    }
+    let next = common::plan_now(&program, &store, &mut hs, &mut sf);
+    assert!(!next.has_changes());
+}
