@@ -296,3 +296,66 @@ fn kill_9_between_creating_companies_and_linking_them_then_rerun_creates_none_tw
     let last = tandem(&world, &["plan", spec, "--detailed-exitcode"]);
     assert_eq!(last.status.code(), Some(0), "{}", text(&last));
 }
+
+#[test]
+fn rerun_after_a_crash_lists_a_scoped_hubspot_side_instead_of_searching_it() {
+    // HubSpot search may not show a record created seconds before the crash yet; the list
+    // endpoint does. So while creates in HubSpot are pending, the scoped side is listed.
+    let world = World::new(&COMPANIES_SPEC.replace(
+        "  create in hs\n",
+        "  create in hs\n  only hs.name != \"Nobody\"\n",
+    ));
+    let accounts: Vec<String> = ["Initech", "Umbrella"]
+        .iter()
+        .map(|name| {
+            world.create(
+                System::Salesforce,
+                "Account",
+                json!({"Name": name, "Website": format!("https://{}.example", name.to_lowercase())}),
+            )
+        })
+        .collect();
+    let spec = world.spec_dir();
+    let spec = spec.to_str().expect("utf-8 path");
+    let search = "POST /crm/v3/objects/{object_type}/search";
+    let list = "GET /crm/v3/objects/{object_type}";
+    let before = world.control().counters(System::Hubspot);
+    let plan = tandem(&world, &["plan", spec]);
+    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+    let after = world.control().counters(System::Hubspot);
+    let spent = |endpoint: &str,
+                 from: &std::collections::BTreeMap<String, u64>,
+                 to: &std::collections::BTreeMap<String, u64>| {
+        to.get(endpoint).copied().unwrap_or(0) - from.get(endpoint).copied().unwrap_or(0)
+    };
+    assert!(
+        spent(search, &before, &after) >= 1,
+        "a clean run searches the scoped side: {after:?}"
+    );
+    kill_between_create_and_link(&world, System::Hubspot, "companies", 2);
+    let before = world.control().counters(System::Hubspot);
+    let rerun = tandem(&world, &["apply", spec, "--auto-approve"]);
+    assert_eq!(rerun.status.code(), Some(0), "{}", text(&rerun));
+    let after = world.control().counters(System::Hubspot);
+    assert_eq!(spent(search, &before, &after), 0, "{after:?}");
+    assert!(spent(list, &before, &after) >= 1, "{after:?}");
+    assert_eq!(
+        world.count(System::Hubspot, "companies"),
+        2,
+        "no duplicate company: {}",
+        text(&rerun)
+    );
+    for account in &accounts {
+        assert!(
+            world
+                .field(
+                    System::Salesforce,
+                    "Account",
+                    account,
+                    "HubSpot_Company_Id__c"
+                )
+                .is_some(),
+            "linked and written back"
+        );
+    }
+}
