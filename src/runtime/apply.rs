@@ -4,9 +4,10 @@
 //!
 //! Every batch is journaled before it is sent and settled after, in one transaction with the
 //! links, merge bases and audit lines it produces. A crash leaves at most one batch with an
-//! unknown outcome; the next plan re-reads both sides, and its matching finds records that
-//! batch created (creates carry their match keys), so a re-run neither duplicates nor loses
-//! anything. Updates are guarded by their plan-time preconditions: a target that changed
+//! unknown outcome; the next plan re-reads both sides and finds the records that batch
+//! created, by their match keys (creates carry them) or, for a sync that has none the new
+//! record can hold, by the values its journal entry sent ([`crate::plan::recovery`]), so a
+//! re-run neither duplicates nor loses anything. Updates are guarded by their plan-time preconditions: a target that changed
 //! since the plan is skipped as stale and re-planned on the next run. Creates are guarded by
 //! their match keys ([`super::create_guard`]): one a record made on the target since the plan
 //! already holds is skipped as stale too, so the next plan links the two.
