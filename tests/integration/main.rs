@@ -7,6 +7,7 @@ mod connectors_support;
 mod e2e_support;
 mod sandbox_support;
 
+mod apply_crash_link_only;
 mod apply_create_guard;
 mod apply_runtime;
 mod apply_stale_cursors;
@@ -47,8 +48,10 @@ mod plan_associations;
 mod plan_associations_crash;
 mod plan_associations_merge;
 mod plan_create_defaults;
+mod plan_create_defaults_one_way;
 mod plan_matching_identity;
 mod plan_merge;
+mod plan_recovery;
 mod plan_stand_in;
 mod sandbox_cli;
 mod sandbox_control;
