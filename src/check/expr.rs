@@ -87,11 +87,14 @@ impl Checker<'_> {
                 list,
                 negated,
             } => {
+                let written_value = value;
                 let value = self.expr(value, scope);
+                let written_list = list;
                 let list: Vec<TypedExpr> = list.iter().map(|item| self.expr(item, scope)).collect();
                 for item in &list {
                     self.compare(&value, item, "`in`");
                 }
+                self.check_in_list_literals(written_value, *negated, written_list, &list);
                 typed(
                     TypedExprKind::In {
                         value: Box::new(value),

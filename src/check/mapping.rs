@@ -110,6 +110,7 @@ impl Checker<'_> {
             });
             flows.push(flow);
         }
+        self.check_default_literal(mapping, &flows);
 
         Some(CheckedMapping {
             direction: mapping.direction,
