@@ -77,6 +77,19 @@ pub enum CheckError {
         span: SourceSpan,
     },
 
+    #[error("`{path}` reads a field of a related {object} record, which a sync cannot do yet")]
+    #[diagnostic(code(tandem::check::related_path))]
+    RelatedPath {
+        /// The path as written (`sf.Account.Name`).
+        path: String,
+        /// The object the last relationship leads to.
+        object: String,
+        #[label("a field of {object}, not of the synced record")]
+        span: SourceSpan,
+        #[help]
+        help: Option<String>,
+    },
+
     #[error("unknown selector `({selector})`")]
     #[diagnostic(
         code(tandem::check::unknown_selector),

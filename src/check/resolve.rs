@@ -60,6 +60,7 @@ impl<'a> Checker<'a> {
                 let mut field =
                     self.walk(system, connection, &base.schema, &path.segments, path)?;
                 field.side = Some(side);
+                self.reject_related_in_sync(&field, path);
                 Some(field)
             }
             PathScope::Trigger { watched } if connection == watched.connection => {
@@ -121,6 +122,29 @@ impl<'a> Checker<'a> {
                 Some(field)
             }
         }
+    }
+
+    /// A sync reads and writes the fields of its two objects only: a path through a
+    /// relationship (`sf.Account.Name` in a Contact sync) resolves, and keeps its type for the
+    /// other rules, but is reported, since compile cannot read it. Triggers may follow
+    /// relationships.
+    fn reject_related_in_sync(&mut self, field: &FieldRef, path: &FieldPath) {
+        if field.hops.is_empty() {
+            return;
+        }
+        let related = &field.object;
+        self.report(
+            path.span,
+            CheckError::RelatedPath {
+                path: path.display(),
+                object: related.clone(),
+                help: Some(format!(
+                    "read a field of {base} itself; to sync {related} data, give {related} records a sync of their own, linked to this one with a `through` mapping (an association)",
+                    base = field.base_object,
+                )),
+                span: path.span.into(),
+            },
+        );
     }
 
     fn reject_selectors(&mut self, segments: &[PathSegment]) -> Option<()> {

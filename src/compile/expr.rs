@@ -8,7 +8,6 @@ use crate::check::functions::Function;
 use crate::check::{FieldRef, RecordSelector, TypedExpr, TypedExprKind, WrittenLiteral};
 use crate::syntax::ast::{self, BinaryOp, UnaryOp};
 
-use super::errors::CompileError;
 use super::from_checked::Lowering;
 use super::program::Expr;
 
@@ -116,7 +115,8 @@ impl Lowering<'_> {
         })
     }
 
-    /// A field of the record in context. Fields of related records cannot be synced yet.
+    /// A field of the record in context. Fields of related records cannot be synced yet (the
+    /// checker reports them).
     fn field(&mut self, field: &FieldRef) -> Option<Expr> {
         if !field.hops.is_empty() {
             self.related_path(field);
@@ -133,13 +133,12 @@ impl Lowering<'_> {
         Some(Expr::field(field.system, &field.field.name))
     }
 
+    /// A field read through a relationship, which the checker reports (related_path).
     pub(super) fn related_path(&mut self, field: &FieldRef) {
-        self.error(
+        self.internal(
             field.span,
-            CompileError::RelatedPath {
-                path: written_path(field),
-                at: field.span.into(),
-            },
+            "field",
+            format!("`{}` reads through a related record", written_path(field)),
         );
     }
 

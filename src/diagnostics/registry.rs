@@ -409,11 +409,17 @@ pub const REGISTRY: &[RegisteredCode] = &[
         Stage::Check,
         "a mapping's `default` is a field or computation instead of a literal value",
     ),
-    // compile: checked spec -> Program
     code(
+        "tandem::check::related_path",
+        Stage::Check,
+        "a sync mapping, match key or scope reads a field of a related record, which is not synced yet",
+    ),
+    // compile: checked spec -> Program
+    retired(
         "tandem::compile::related_path",
         Stage::Compile,
-        "a sync mapping, match key or scope reads a field of a related record, which is not synced yet",
+        "retired: `tandem validate` reports a sync reading a field of a related record as tandem::check::related_path",
+        "tandem::check::related_path",
     ),
     code(
         "tandem::compile::internal",

@@ -1,13 +1,13 @@
-//! Compile's own behaviour on small specs: what it reports (the codes a clean spec can still
-//! raise, rendered on their spans; the mistakes it used to be first to notice, which the
-//! checker now refuses), and lowering rules that are easy to break: a sync written
+//! Compile's own behaviour on small specs: what it reports (only `internal`, on a forged
+//! checked spec; the mistakes it used to be first to notice, which the checker now refuses),
+//! and lowering rules that are easy to break: a sync written
 //! Salesforce first, value maps whose values are numbers or booleans, a one-way mapping with
 //! its own conflict rule.
 
 use std::path::PathBuf;
 
 use serde_json::json;
-use tandem::check::{CheckedSpec, TypedExpr, TypedExprKind};
+use tandem::check::{CheckedSpec, RelationshipHop, TypedExpr, TypedExprKind};
 use tandem::compile::{ConflictRule, Direction, Expr, Program, compile};
 use tandem::diagnostics::{Diag, REGISTRY, SourceMap, Stage, render_human};
 use tandem::project::Validation;
@@ -65,34 +65,6 @@ fn codes(diags: &[Diag]) -> Vec<String> {
     diags.iter().map(Diag::code).collect()
 }
 
-const RELATED_PATH: &str = r#"sync people: hs.contacts <- sf.Contact {
-  match hs.email = sf.Email
-  hs.company <- sf.Account.Name
-}
-"#;
-
-#[test]
-fn related_record_field_in_a_mapping_is_reported_on_its_path() {
-    let (checked, sources) = checked(RELATED_PATH);
-    let diags = compile(&checked).expect_err("a related path cannot be synced yet");
-    assert_eq!(codes(&diags), ["tandem::compile::related_path"]);
-    insta::assert_snapshot!(redact_dir(&render_human(&diags, &sources, false, 100)));
-}
-
-#[test]
-fn related_record_field_in_a_scope_is_reported_too() {
-    let (checked, _) = checked(
-        r#"sync people: hs.contacts <- sf.Contact {
-  match hs.email = sf.Email
-  only sf.Account.Name = "Acme"
-  hs.jobtitle <- sf.Title
-}
-"#,
-    );
-    let diags = compile(&checked).expect_err("a related path cannot be synced yet");
-    assert_eq!(codes(&diags), ["tandem::compile::related_path"]);
-}
-
 /// The report `tandem validate` gives for `body` (after the two connections): the spec must
 /// not check clean.
 fn refused(body: &str) -> (Vec<String>, String) {
@@ -117,6 +89,78 @@ const COMPUTED_DEFAULT: &str = r#"sync accounts: hs.companies <- sf.Account {
   hs.name <- sf.Name default sf.Site
 }
 "#;
+
+/// Compile used to be the first to notice (`tandem::compile::related_path`, now retired):
+/// `tandem validate` reports it, offline, on the path, wherever it is in the sync.
+#[test]
+fn related_record_field_is_refused_by_the_checker_not_compile() {
+    for (body, path) in [
+        (
+            r#"sync people: hs.contacts <- sf.Contact {
+  match hs.email = sf.Email
+  hs.company <- sf.Account.Name
+}
+"#,
+            "sf.Account.Name",
+        ),
+        (
+            r#"sync people: hs.contacts <- sf.Contact {
+  match hs.email = sf.Email
+  only sf.Account.Industry = "Energy"
+  hs.jobtitle <- sf.Title
+}
+"#,
+            "sf.Account.Industry",
+        ),
+    ] {
+        let (codes, report) = refused(body);
+        assert_eq!(codes, ["tandem::check::related_path"], "{report}");
+        assert!(
+            report.contains(&format!("`{path}` reads a field")),
+            "{report}"
+        );
+    }
+}
+
+/// A checked spec whose mapping or scope reads through a relationship (which the checker
+/// never lets through in a sync) is a bug in tandem when it reaches compile.
+#[test]
+fn related_record_field_the_checker_refuses_is_internal_if_it_reaches_compile() {
+    let body = r#"sync people: hs.contacts <- sf.Contact {
+  match hs.email = sf.Email
+  only sf.Title = "CEO"
+  hs.jobtitle <- sf.Title
+}
+"#;
+    let hop = RelationshipHop {
+        reference_field: "AccountId".to_string(),
+        relationship: "Account".to_string(),
+        object: "Account".to_string(),
+    };
+    let (mut in_mapping, _) = checked(body);
+    in_mapping.syncs[0].mappings[0]
+        .right
+        .as_mut()
+        .expect("a field")
+        .hops
+        .push(hop.clone());
+    let (mut in_scope, _) = checked(body);
+    let Some(TypedExprKind::Binary { left, .. }) = in_scope.syncs[0]
+        .scope
+        .first_mut()
+        .map(|scope| &mut scope.kind)
+    else {
+        panic!("expected a comparison scope");
+    };
+    let TypedExprKind::Field(field) = &mut left.kind else {
+        panic!("expected a field, got {left:?}");
+    };
+    field.hops.push(hop);
+    for forged in [in_mapping, in_scope] {
+        let diags = compile(&forged).expect_err("not a program");
+        assert_eq!(codes(&diags), ["tandem::compile::internal"]);
+    }
+}
 
 /// Compile used to be the first to notice (`tandem::compile::in_list_not_literal`, now
 /// retired): `tandem validate` reports it, offline, on the item.
@@ -218,12 +262,12 @@ fn negative_numbers_are_literals() {
     );
 }
 
-/// Every live compile code a spec can raise has a case above; `internal` is the one a spec
-/// cannot raise (the tests above and below forge checked specs for it). Retired compile codes
-/// stay registered, never emitted, each naming the checker code that replaced it.
+/// `internal` is the one live compile code, and no spec can raise it (the tests above and
+/// below forge checked specs for it). Retired compile codes stay registered, never emitted,
+/// each naming the checker code that replaced it.
 #[test]
 fn every_compile_code_has_a_case() {
-    let covered = ["tandem::compile::related_path", "tandem::compile::internal"];
+    let covered = ["tandem::compile::internal"];
     let live: Vec<&str> = REGISTRY
         .iter()
         .filter(|code| code.stage == Stage::Compile && !code.is_retired())
@@ -238,6 +282,10 @@ fn every_compile_code_has_a_case() {
     assert_eq!(
         retired,
         [
+            (
+                "tandem::compile::related_path",
+                Some("tandem::check::related_path")
+            ),
             (
                 "tandem::compile::in_list_not_literal",
                 Some("tandem::check::in_list_not_literal")
@@ -264,8 +312,9 @@ fn a_checked_spec_the_checker_never_produces_is_an_internal_error() {
     flow.value = TypedExpr::invalid(flow.value.span);
     let diags = compile(&checked).expect_err("not a program");
     assert_eq!(codes(&diags), ["tandem::compile::internal"]);
-    let report = render_human(&diags, &sources, false, 100);
+    let report = redact_dir(&render_human(&diags, &sources, false, 100));
     assert!(report.contains("bug in tandem"), "{report}");
+    insta::assert_snapshot!(report);
 }
 
 #[test]
