@@ -5,7 +5,7 @@ use crate::schema::{FieldSchema, FieldType, ObjectSchema, System};
 use crate::syntax::ast::{FieldPath, PathSegment};
 
 use super::checked::{BoundObject, FieldRef, RecordSelector, RelationshipHop, Side};
-use super::context::Checker;
+use super::context::{Checker, pull_help};
 use super::errors::{CheckError, did_you_mean};
 use super::suggest::closest;
 
@@ -201,14 +201,38 @@ impl<'a> Checker<'a> {
                     .values()
                     .filter_map(|field| field.relationship_name.as_deref())
                     .collect();
-                let suggestion = closest(name, candidates);
+                let suggestion = closest(name, candidates.iter().copied());
+                // Without a close name, the relationships there are to follow.
+                let listed = || {
+                    const SHOWN: usize = 8;
+                    let mut names: Vec<&str> = candidates.clone();
+                    names.sort_unstable();
+                    names.dedup();
+                    if names.is_empty() {
+                        return Some(format!("{} has no relationships to follow", object.name));
+                    }
+                    let mut text = format!(
+                        "relationships of {}: {}",
+                        object.name,
+                        names
+                            .iter()
+                            .take(SHOWN)
+                            .map(|name| format!("`{name}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                    if names.len() > SHOWN {
+                        text.push_str(&format!(" (and {} more)", names.len() - SHOWN));
+                    }
+                    Some(text)
+                };
                 self.report(
                     segment.name.span,
                     CheckError::UnknownField {
                         system: system.display_name(),
                         object: object.name.clone(),
                         field: name.clone(),
-                        help: help.or_else(|| did_you_mean(&suggestion)),
+                        help: help.or_else(|| did_you_mean(&suggestion)).or_else(listed),
                         suggestion,
                         span: segment.name.span.into(),
                     },
@@ -271,8 +295,12 @@ impl<'a> Checker<'a> {
         }
         let suggestion = closest(&name.name, object.fields.keys().map(String::as_str));
         let help = did_you_mean(&suggestion).or_else(|| {
-            (system == System::Hubspot).then(|| {
-                "HubSpot properties are written by internal name (lowercase, e.g. `firstname`), not by label".to_string()
+            Some(match system {
+                System::Hubspot => "HubSpot properties are written by internal name (lowercase, e.g. `firstname`), not by label".to_string(),
+                System::Salesforce => format!(
+                    "Salesforce fields are written by API name (custom ones end in `__c`); {}",
+                    pull_help(system, "field")
+                ),
             })
         });
         self.report(

@@ -11,6 +11,7 @@ mod apply_create_guard;
 mod apply_runtime;
 mod apply_stale_cursors;
 mod check_examples;
+mod check_help;
 mod check_never_panics;
 mod check_rules;
 mod compile_examples;
