@@ -244,7 +244,27 @@ impl<'a> Checker<'a> {
                 .reference_to
                 .iter()
                 .find(|target| target.as_str() == "User")
-                .or_else(|| reference.reference_to.first())?;
+                .or_else(|| reference.reference_to.first());
+            let Some(target) = target else {
+                // A hand-edited or partial snapshot: a relationship that leads nowhere. Said
+                // here, so no expression is left untyped without a diagnostic.
+                self.report(
+                    segment.name.span,
+                    CheckError::UnknownField {
+                        system: system.display_name(),
+                        object: object.name.clone(),
+                        field: name.clone(),
+                        suggestion: None,
+                        help: Some(format!(
+                            "the snapshot lists no object that `{}` refers to, so `{name}` leads nowhere; {}",
+                            reference.name,
+                            pull_help(system, "reference")
+                        )),
+                        span: segment.name.span.into(),
+                    },
+                );
+                return None;
+            };
             let next = snapshot_objects.and_then(|objects| objects.get(target));
             let Some(next) = next else {
                 self.report(

@@ -195,3 +195,38 @@ fn reference_to_the_wrong_object_names_the_right_reference() {
     );
     assert_eq!(help, "the reference to Account is `AccountId`");
 }
+
+/// A hand-edited snapshot whose reference lists no target: following it is reported (and
+/// helped), never left as an untyped expression that compile would have to refuse.
+#[test]
+fn relationship_whose_reference_lists_no_target_is_reported() {
+    let mut schemas = Schemas::standard();
+    let contact = schemas
+        .by_system
+        .get_mut(&tandem::schema::System::Salesforce)
+        .and_then(|snapshot| snapshot.objects.get_mut("Contact"))
+        .expect("the standard Contact");
+    contact
+        .fields
+        .get_mut("AccountId")
+        .expect("Contact.AccountId")
+        .reference_to
+        .clear();
+    let mut sources = SourceMap::new();
+    sources.add(
+        "test.tandem",
+        format!(
+            "{CONNECTIONS}sync x: hs.contacts <- sf.Contact {{\n  match hs.email = sf.Email\n  hs.company <- sf.Account.Name\n}}"
+        ),
+    );
+    let (spec, _) = parse_spec(&sources);
+    let diags = check(&spec, &schemas, &Tables::new()).1;
+    let codes: Vec<String> = diags.iter().map(Diag::code).collect();
+    assert_eq!(codes, ["tandem::check::unknown_field"]);
+    let help = diags[0].inner.help().map(|help| help.to_string());
+    assert!(
+        help.as_deref()
+            .is_some_and(|help| help.contains("`AccountId` refers to")),
+        "{help:?}"
+    );
+}
