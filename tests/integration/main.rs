@@ -15,6 +15,7 @@ mod check_help;
 mod check_never_panics;
 mod check_rules;
 mod compile_examples;
+mod compile_literals;
 mod compile_lowering;
 mod compile_never_internal;
 mod compile_program;
