@@ -27,6 +27,8 @@ pub(crate) struct Checker<'a> {
     pub maps: BTreeMap<String, CheckedMap>,
     /// Tables that loaded.
     pub checked_tables: BTreeMap<String, CheckedTable>,
+    /// Where the snapshots came from, for `missing_schema`.
+    pub schema_origin: super::errors::SchemaOrigin,
     pub used_maps: BTreeSet<String>,
     pub used_tables: BTreeSet<String>,
     /// Every target written so far: each writer's span and sync (`None` for a triggered
@@ -57,6 +59,7 @@ impl<'a> Checker<'a> {
             connections: BTreeMap::new(),
             maps: BTreeMap::new(),
             checked_tables: BTreeMap::new(),
+            schema_origin: super::errors::SchemaOrigin::Unknown,
             used_maps: BTreeSet::new(),
             used_tables: BTreeSet::new(),
             writers: BTreeMap::new(),

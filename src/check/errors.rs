@@ -10,17 +10,13 @@ use thiserror::Error;
 pub enum CheckError {
     // ---------------------------------------------------------------- 1. names
     #[error("there is no {system} schema snapshot for connection `{connection}`")]
-    #[diagnostic(
-        code(tandem::check::missing_schema),
-        help(
-            "add {file} to the schemas folder (`tandem schema pull` writes it), or pass --schemas DIR"
-        )
-    )]
+    #[diagnostic(code(tandem::check::missing_schema), help("{}", origin.help(file)))]
     MissingSchema {
         connection: String,
         system: &'static str,
         file: &'static str,
-        #[label("no {file} for this system")]
+        origin: SchemaOrigin,
+        #[label("{}", origin.where_looked(file))]
         span: SourceSpan,
     },
 
@@ -508,4 +504,56 @@ pub(crate) fn did_you_mean(suggestion: &Option<String>) -> Option<String> {
     suggestion
         .as_ref()
         .map(|candidate| format!("did you mean `{candidate}`?"))
+}
+
+/// Where the schema snapshots were looked for, so `missing_schema` can say where the file
+/// should be. Paths are as the user would type them (relative to the working directory).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum SchemaOrigin {
+    /// The snapshots folder that was read (found beside or above the spec, or `--schemas`).
+    Folder(String),
+    /// No `schemas/` folder in the spec's folder (this one) or any folder above it.
+    NoFolderAbove(String),
+    /// The caller passed schemas as values; there is no folder to name.
+    #[default]
+    Unknown,
+}
+
+impl SchemaOrigin {
+    fn where_looked(&self, file: &str) -> String {
+        match self {
+            SchemaOrigin::Folder(dir) => format!("no {file} in {dir}/"),
+            SchemaOrigin::NoFolderAbove(root) if root == "." => {
+                "no `schemas/` folder here or in any folder above".to_string()
+            }
+            SchemaOrigin::NoFolderAbove(root) => {
+                format!("no `schemas/` folder in {root} or any folder above it")
+            }
+            SchemaOrigin::Unknown => format!("no {file} for this system"),
+        }
+    }
+
+    fn help(&self, file: &str) -> String {
+        match self {
+            SchemaOrigin::Folder(dir) => format!(
+                "run `tandem schema pull --schemas {dir}` to write {file} there, or pass \
+                 `--schemas DIR` to read the snapshots from another folder"
+            ),
+            SchemaOrigin::NoFolderAbove(root) => {
+                let dir = if root == "." {
+                    "schemas".to_string()
+                } else {
+                    format!("{root}/schemas")
+                };
+                format!(
+                    "run `tandem schema pull --schemas {dir}` to write the snapshots beside the \
+                     spec, or pass `--schemas DIR` if they are kept elsewhere"
+                )
+            }
+            SchemaOrigin::Unknown => format!(
+                "add {file} to the schemas folder (`tandem schema pull` writes it), or pass \
+                 `--schemas DIR`"
+            ),
+        }
+    }
 }

@@ -35,7 +35,7 @@ mod triggers;
 pub mod types;
 
 pub use checked::*;
-pub use errors::CheckError;
+pub use errors::{CheckError, SchemaOrigin};
 
 use crate::diagnostics::Diag;
 use crate::project::Tables;
@@ -46,7 +46,19 @@ use crate::syntax::ast;
 /// spec allows) and every diagnostic found, in a deterministic order (source order of the
 /// checks; the renderers sort by position).
 pub fn check(spec: &ast::Spec, schemas: &Schemas, tables: &Tables) -> (CheckedSpec, Vec<Diag>) {
+    check_from(spec, schemas, tables, SchemaOrigin::Unknown)
+}
+
+/// [`check`], told where the snapshots were looked for, so a missing one is reported with
+/// the folder it should be in.
+pub fn check_from(
+    spec: &ast::Spec,
+    schemas: &Schemas,
+    tables: &Tables,
+    origin: SchemaOrigin,
+) -> (CheckedSpec, Vec<Diag>) {
     let mut checker = context::Checker::new(spec, schemas, tables);
+    checker.schema_origin = origin;
     checker.check_connections();
     checker.check_tables();
     checker.check_maps();

@@ -37,6 +37,7 @@ impl Checker<'_> {
                         connection: name,
                         system: connection.system.display_name(),
                         file: file_name(connection.system),
+                        origin: self.schema_origin.clone(),
                         span: connection.system_span.into(),
                     },
                 );
@@ -67,8 +68,19 @@ impl Checker<'_> {
         self.out.tables = self.checked_tables.clone();
     }
 
+    /// Rule 10's unused maps and tables. Uses are recorded as syncs and triggers resolve, so
+    /// when one could not be resolved (its connection has no snapshot, an object is unknown)
+    /// its uses are unknown and "never used" would be a guess; nothing is said then.
     pub(crate) fn check_unused(&mut self) {
         let spec = self.spec;
+        let every_connection_resolved = spec
+            .connections()
+            .all(|connection| self.connections.contains_key(&connection.name.name));
+        let every_item_resolved = self.out.syncs.len() == spec.syncs().count()
+            && self.out.triggers.len() == spec.triggers().count();
+        if !every_connection_resolved || !every_item_resolved {
+            return;
+        }
         for map in spec.maps() {
             if !self.used_maps.contains(&map.name.name) {
                 self.report(

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::load::{LoadError, LoadedSpec, find_schemas_dir, load_spec};
 use super::tables::{Tables, load_tables};
-use crate::check::{CheckError, CheckedSpec};
+use crate::check::{CheckError, CheckedSpec, SchemaOrigin};
 use crate::diagnostics::{Diag, SourceMap, has_errors, sort_for_output};
 use crate::schema::Schemas;
 use crate::schema::snapshot::{SnapshotError, load_dir};
@@ -98,7 +98,12 @@ pub fn validate_sources(loaded: LoadedSpec, options: &ValidateOptions) -> Valida
             }
         }
         if !has_errors(&diags) {
-            let (checked_spec, check_diags) = crate::check::check(&spec, &schemas, &tables);
+            let origin = match &schemas_dir {
+                Some(dir) => SchemaOrigin::Folder(display_relative(dir)),
+                None => SchemaOrigin::NoFolderAbove(display_relative(&loaded.root)),
+            };
+            let (checked_spec, check_diags) =
+                crate::check::check_from(&spec, &schemas, &tables, origin);
             diags.extend(check_diags);
             checked = Some(checked_spec);
         }
