@@ -8,6 +8,7 @@
 use std::collections::BTreeSet;
 
 use super::errors::{ArrowPlace, SyntaxError};
+use super::help::{HelpContext, MODIFIER_KEYWORDS, closest_keyword, unexpected_token_help};
 use super::lex;
 use super::parser::Rule;
 use crate::diagnostics::{Diag, FileId, Span};
@@ -76,11 +77,19 @@ fn classify(
         // When the arrow was due at the end of the previous line, point there: the next
         // line's first word is not where the mistake is.
         let line_start = text[..position].rfind('\n').map(|i| i + 1).unwrap_or(0);
-        let span = if text[line_start..position].trim().is_empty() && line_start > 0 {
+        let at_line_end = text[line_start..position].trim().is_empty() && line_start > 0;
+        let (span, stray) = if at_line_end {
             let code_end = code_end_before(text, line_start);
-            Span::new(file, code_end, code_end)
+            let code_line_start = text[..code_end].rfind('\n').map(|i| i + 1).unwrap_or(0);
+            let last_word = text[code_line_start..code_end]
+                .rsplit(char::is_whitespace)
+                .next()
+                .unwrap_or("");
+            let stray = (place == ArrowPlace::Mapping && !last_word.is_empty())
+                .then(|| Span::new(file, code_end - last_word.len(), code_end).into());
+            (Span::new(file, code_end, code_end), stray)
         } else {
-            found_span
+            (found_span, None)
         };
         // Past a complete mapping, the stray word that began a new one is what matters.
         let has_arrow = ["->", "<-"].iter().any(|arrow| after.contains(arrow));
@@ -88,11 +97,21 @@ fn classify(
             Some(last) if has_arrow && place == ArrowPlace::Mapping => last.to_string(),
             _ => after,
         };
+        // A stray word past a complete mapping is most often a misspelt modifier.
+        let past_mapping = has_arrow && place == ArrowPlace::Mapping;
+        let suggestion = if past_mapping {
+            closest_keyword(&after, MODIFIER_KEYWORDS.iter().copied())
+        } else {
+            None
+        };
         return SyntaxError::ExpectedArrow {
             place,
             after,
             found,
+            past_mapping,
+            suggestion,
             span: span.into(),
+            stray,
         };
     }
     let top_level = [
@@ -126,19 +145,19 @@ fn classify(
         }
         None => describe_expected(&rules, &tokens, &after),
     };
-    let word = token_at(&text[position..]);
-    let help = match word {
-        "connection" | "map" | "table" | "sync" => Some(format!(
-            "`{word}` starts a top-level item: if the block above should end here, add its \
-             closing `}}`; otherwise move this item out of the block"
-        )),
-        _ => None,
-    };
+    let help = unexpected_token_help(&HelpContext {
+        text,
+        position,
+        found: token_at(&text[position..]),
+        rules: &rules,
+        tokens: &tokens,
+    });
     SyntaxError::UnexpectedToken {
         expected,
         after,
         found,
         span: found_span.into(),
+        label: "unexpected here",
         help,
     }
 }
@@ -155,7 +174,8 @@ fn missing_name_at_line_end(file: FileId, text: &str, position: usize) -> Option
     }
     let code_end = code_end_before(text, line_start);
     let previous = text[..code_end].rsplit('\n').next().unwrap_or("").trim();
-    let expected = match previous.rsplit(char::is_whitespace).next()? {
+    let last_word = previous.rsplit(char::is_whitespace).next()?;
+    let expected = match last_word {
         "prefer" | "in" => "a connection name such as `hs` or `sf`",
         "through" => "the name of a sync",
         "via" => "the name of a value map, or an inline map `{ ... }`",
@@ -165,10 +185,9 @@ fn missing_name_at_line_end(file: FileId, text: &str, position: usize) -> Option
         expected: expected.to_string(),
         after: previous.to_string(),
         found: "the end of the line".to_string(),
-        span: Span::new(file, code_end, code_end).into(),
-        help: Some(format!(
-            "`{word}` on the next line was read as that name; complete this line"
-        )),
+        span: Span::new(file, code_end - last_word.len(), code_end).into(),
+        label: "needs a name after it, on this line",
+        help: format!("`{word}` on the next line was read as that name; complete this line"),
     })
 }
 

@@ -7,13 +7,24 @@ use thiserror::Error;
 #[derive(Debug, Error, Diagnostic)]
 pub enum SyntaxError {
     #[error("expected {} after `{after}`, found {found}", place.expected())]
-    #[diagnostic(code(tandem::syntax::expected_arrow), help("{}", place.help()))]
+    #[diagnostic(
+        code(tandem::syntax::expected_arrow),
+        help("{}", arrow_help(*place, after, *past_mapping, suggestion))
+    )]
     ExpectedArrow {
         place: ArrowPlace,
         after: String,
         found: String,
+        /// Whether `after` is a word past a complete mapping on the same line.
+        past_mapping: bool,
+        /// A modifier keyword that word is a likely misspelling of (`truncat`).
+        suggestion: Option<String>,
         #[label("expected an arrow here")]
         span: SourceSpan,
+        /// When the arrow was due at the end of a line: the word that was read as the start
+        /// of a new mapping.
+        #[label("read as the start of a new mapping")]
+        stray: Option<SourceSpan>,
     },
 
     #[error(
@@ -50,10 +61,14 @@ pub enum SyntaxError {
         expected: String,
         after: String,
         found: String,
-        #[label("unexpected here")]
+        /// What the label says: "unexpected here", or for a name missing at the end of a
+        /// line, on the word before it, that it needs one.
+        #[label("{label}")]
         span: SourceSpan,
+        label: &'static str,
+        /// Derived from what was expected and the line being written; never empty.
         #[help]
-        help: Option<String>,
+        help: String,
     },
 
     #[error("this string is never closed")]
@@ -160,6 +175,23 @@ fn system_help(suggestion: &Option<&'static str>) -> String {
     match suggestion {
         Some(system) => format!("did you mean `{system}`?"),
         None => "write `connection hs: hubspot` or `connection sf: salesforce`".to_string(),
+    }
+}
+
+fn arrow_help(
+    place: ArrowPlace,
+    after: &str,
+    past_mapping: bool,
+    suggestion: &Option<String>,
+) -> String {
+    match suggestion {
+        Some(keyword) => format!("did you mean the modifier `{keyword}`?"),
+        None if past_mapping => format!(
+            "only modifiers (`truncate 128`, `default \"x\"`, `prefer sf`, `via stages`, ...) \
+             may follow a mapping's fields on its line: remove `{after}`, or start the next \
+             mapping on a new line"
+        ),
+        None => place.help().to_string(),
     }
 }
 

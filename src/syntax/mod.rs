@@ -12,6 +12,7 @@ mod build_expr;
 mod classify;
 mod errors;
 mod format;
+mod help;
 mod lex;
 mod parser;
 

@@ -75,5 +75,6 @@ mod schema_snapshot_io;
 mod schema_standard;
 mod state_store;
 mod syntax_docs;
+mod syntax_help;
 mod syntax_parse;
 mod syntax_proptest;
