@@ -250,7 +250,9 @@ impl Checker<'_> {
                 .map(|f| format!("the reference to {expected} is `{}`", f.name))
                 .unwrap_or_else(|| {
                     format!(
-                        "{} has no writable reference to {expected}",
+                        "{} has no writable reference to {expected}, so its records cannot be \
+                         linked this way: remove this mapping, or sync a field of {expected} as \
+                         plain text instead",
                         base.schema.name
                     )
                 })

@@ -447,7 +447,7 @@ pub enum CheckError {
     #[diagnostic(
         code(tandem::check::unused_table),
         severity(Warning),
-        help("use it with `lookup({table}, ...)`, or delete it")
+        help("use it in a mapping with `transform lookup({table}, <key>)`, or delete it")
     )]
     UnusedTable {
         table: String,

@@ -332,7 +332,7 @@ impl Checker<'_> {
                         context: format!("`{}`", function.name()),
                         expected: param.describe().to_string(),
                         found: typed.ty.kind.describe().to_string(),
-                        help: Some(format!("`{}`", signature.text)),
+                        help: Some(argument_help(param, signature.text)),
                         span: typed.span.into(),
                     },
                 );
@@ -383,4 +383,16 @@ pub(crate) fn conversion_help(from: ValueKind, to: ValueKind) -> Option<String> 
         _ => return None,
     };
     Some(format!("convert it with `{function}`"))
+}
+
+/// What to do about an argument of the wrong kind: the conversion that makes it fit, then
+/// the function's signature.
+fn argument_help(param: super::functions::Param, signature: &str) -> String {
+    use super::functions::Param;
+    let conversion = match param {
+        Param::Textual => "convert the argument with `text(...)`; ",
+        Param::Number => "convert the argument with `number(...)`; ",
+        _ => "",
+    };
+    format!("{conversion}the signature is `{signature}`")
 }

@@ -11,10 +11,16 @@ fn did_you_mean(suggestion: &Option<String>) -> String {
     }
 }
 
-/// "did you mean `x`? the value maps defined are `a`, `x`" (or without the first part).
-fn defined_names(suggestion: &Option<String>, kind: &str, known: &[String]) -> String {
+/// "did you mean `x`? the value maps defined are `a`, `x`" (or without the first part), or,
+/// when none are defined, how to declare the one named.
+fn defined_names(name: &str, suggestion: &Option<String>, kind: &str, known: &[String]) -> String {
     let listing = if known.is_empty() {
-        format!("this spec defines no {kind}s")
+        let declaration = match kind {
+            "value map" => format!("map {name} {{ \"a\" <=> \"b\" }}"),
+            "table" => format!("table {name} from \"{name}.csv\""),
+            _ => format!("sync {name}: hs.<object> <-> sf.<Object> {{ ... }}"),
+        };
+        format!("this spec defines no {kind}s; declare it with `{declaration}`")
     } else {
         let list: Vec<String> = known.iter().map(|name| format!("`{name}`")).collect();
         format!("the {kind}s defined are {}", list.join(", "))
@@ -29,7 +35,7 @@ fn map_help(name: &str, suggestion: &Option<String>, known: &[String], is_table:
     if is_table {
         format!("`{name}` is a lookup table; read it with `transform lookup({name}, <key>)`")
     } else {
-        defined_names(suggestion, "value map", known)
+        defined_names(name, suggestion, "value map", known)
     }
 }
 
@@ -80,7 +86,7 @@ pub enum NamesError {
     #[error("unknown lookup table `{name}`")]
     #[diagnostic(
         code(tandem::names::undefined_table),
-        help("{}", defined_names(suggestion, "table", known))
+        help("{}", defined_names(name, suggestion, "table", known))
     )]
     UndefinedTable {
         name: String,
@@ -93,7 +99,7 @@ pub enum NamesError {
     #[error("unknown sync `{name}`")]
     #[diagnostic(
         code(tandem::names::undefined_sync),
-        help("{}", defined_names(suggestion, "sync", known))
+        help("{}", defined_names(name, suggestion, "sync", known))
     )]
     UndefinedSync {
         name: String,
