@@ -104,6 +104,12 @@ fn classify(
         } else {
             None
         };
+        // Mid-line, the stray word sits just before the token found; mark it too.
+        let stray = stray.or_else(|| {
+            let before = text[..position].trim_end();
+            (past_mapping && !at_line_end && before.ends_with(after.as_str()))
+                .then(|| Span::new(file, before.len() - after.len(), before.len()).into())
+        });
         return SyntaxError::ExpectedArrow {
             place,
             after,
@@ -122,8 +128,13 @@ fn classify(
         Rule::EOI,
     ];
     if top_level.iter().any(|rule| rules.contains(rule)) || tokens.contains("connection") {
+        let suggestion = closest_keyword(
+            token_at(&text[position..]),
+            ["connection", "map", "table", "sync", "on"].into_iter(),
+        );
         return SyntaxError::ExpectedItem {
             found,
+            suggestion,
             span: found_span.into(),
         };
     }
@@ -324,7 +335,13 @@ fn describe_expected(rules: &BTreeSet<Rule>, tokens: &BTreeSet<String>, after: &
         if let Some(phrase) = phrase {
             push(&mut phrases, phrase.to_string());
         } else if let Some(keyword) = format!("{rule:?}").strip_prefix("k_") {
-            push(&mut phrases, format!("`{keyword}`"));
+            // `prefer` is already named by "a conflict rule (`prefer hs`, ...)".
+            let named = phrases
+                .iter()
+                .any(|phrase| phrase.contains(&format!("`{keyword} ")));
+            if !named {
+                push(&mut phrases, format!("`{keyword}`"));
+            }
         }
     }
     // Keywords and punctuation tried here. Operators are left out while there is anything
@@ -333,7 +350,10 @@ fn describe_expected(rules: &BTreeSet<Rule>, tokens: &BTreeSet<String>, after: &
     let mut operators = Vec::new();
     for token in tokens {
         let quoted = format!("`{token}`");
-        let already_said = phrases.iter().any(|phrase| phrase.contains(&quoted))
+        let quoted_with_argument = format!("`{token} ");
+        let already_said = phrases
+            .iter()
+            .any(|phrase| phrase.contains(&quoted) || phrase.contains(&quoted_with_argument))
             || (token == "{" && name_phrase.contains("inline map"));
         if !is_meaningful_token(token) && !is_operator(token) || already_said {
             continue;

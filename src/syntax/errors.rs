@@ -30,12 +30,11 @@ pub enum SyntaxError {
     #[error(
         "expected `connection`, `map`, `table`, `sync` or `on` to start a top-level item, found {found}"
     )]
-    #[diagnostic(
-        code(tandem::syntax::expected_item),
-        help("every top-level item starts with one of those words at the start of a line")
-    )]
+    #[diagnostic(code(tandem::syntax::expected_item), help("{}", item_help(suggestion)))]
     ExpectedItem {
         found: String,
+        /// The item keyword the word found is a likely misspelling of (`sycn`).
+        suggestion: Option<String>,
         #[label("not the start of an item")]
         span: SourceSpan,
     },
@@ -175,6 +174,15 @@ fn system_help(suggestion: &Option<&'static str>) -> String {
     match suggestion {
         Some(system) => format!("did you mean `{system}`?"),
         None => "write `connection hs: hubspot` or `connection sf: salesforce`".to_string(),
+    }
+}
+
+fn item_help(suggestion: &Option<String>) -> String {
+    match suggestion {
+        Some(keyword) => format!("did you mean `{keyword}`?"),
+        None => {
+            "every top-level item starts with one of those words at the start of a line".to_string()
+        }
     }
 }
 

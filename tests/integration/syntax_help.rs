@@ -215,3 +215,23 @@ fn stray_word_after_a_mapping_is_named_in_the_help() {
     assert_eq!(code, "tandem::syntax::expected_arrow");
     assert!(help.contains("remove `chars`"), "{help}");
 }
+
+#[test]
+fn misspelt_item_keyword_at_top_level_suggests_the_keyword() {
+    let (code, help) =
+        only_diag("sycn a: hs.companies <-> sf.Account {\n  hs.name <-> sf.Name\n}\n");
+    assert_eq!(code, "tandem::syntax::expected_item");
+    assert_eq!(help, "did you mean `sync`?");
+}
+
+#[test]
+fn conflict_rule_expectation_names_prefer_once() {
+    let mut sources = SourceMap::new();
+    sources.add(
+        "test.tandem",
+        format!("{CONNECTIONS}sync a: hs.companies <-> sf.Account {{\n  conflict prefr sf\n}}\n"),
+    );
+    let (_, diags) = parse_spec(&sources);
+    let message = diags.first().map(Diag::message).unwrap_or_default();
+    assert_eq!(message.matches("`prefer").count(), 1, "{message}");
+}
