@@ -148,10 +148,27 @@ fn classify(
     let expected = match sync_body_expectation(&rules, &tokens) {
         Some(expected) => expected.to_string(),
         None if expects_value(&rules) && !tokens.contains("}") => {
+            // A value missing at the end of a line is missing there, after the operator or
+            // arrow that wants it, not on the next line's first token.
+            let line_start = text[..position].rfind('\n').map(|i| i + 1).unwrap_or(0);
+            let at_line_start = text[line_start..position].trim().is_empty() && line_start > 0;
+            let code_end = code_end_before(text, line_start);
+            let code_line_start = text[..code_end].rfind('\n').map(|i| i + 1).unwrap_or(0);
+            let last_token = text[code_line_start..code_end]
+                .rsplit(char::is_whitespace)
+                .next()
+                .unwrap_or("");
+            let (span, label) = if at_line_start && !last_token.is_empty() {
+                let start = code_end - last_token.len();
+                (Span::new(file, start, code_end), "needs a value after it")
+            } else {
+                (found_span, "expected a value here")
+            };
             return SyntaxError::ExpectedExpression {
                 after,
                 found,
-                span: found_span.into(),
+                span: span.into(),
+                label,
             };
         }
         None => describe_expected(&rules, &tokens, &after),

@@ -42,16 +42,15 @@ pub enum SyntaxError {
     #[error("expected a value{}, found {found}", after_phrase(after))]
     #[diagnostic(
         code(tandem::syntax::expected_expression),
-        help(
-            "a value is a literal (`\"text\"`, `42`, `true`, `@2024-01-31`), a field such as \
-             `hs.email`, a function call such as `lower(hs.email)`, or a combination of them"
-        )
+        help("{}", expression_help(after))
     )]
     ExpectedExpression {
         after: String,
         found: String,
-        #[label("expected a value here")]
+        /// "expected a value here", or on the operator at the end of a line, that it needs one.
+        #[label("{label}")]
         span: SourceSpan,
+        label: &'static str,
     },
 
     #[error("expected {expected}{}, found {found}", after_phrase(after))]
@@ -174,6 +173,41 @@ fn system_help(suggestion: &Option<&'static str>) -> String {
     match suggestion {
         Some(system) => format!("did you mean `{system}`?"),
         None => "write `connection hs: hubspot` or `connection sf: salesforce`".to_string(),
+    }
+}
+
+/// What goes after the word that wanted a value: the last word of `after`.
+fn expression_help(after: &str) -> String {
+    let last = after.rsplit(char::is_whitespace).next().unwrap_or("");
+    match last {
+        "and" | "or" => format!(
+            "write a condition after `{last}` (such as `hs.email is not blank`), or remove the \
+             `{last}`"
+        ),
+        "not" => {
+            "write the condition to negate after `not`, such as `not hs.unsubscribed`".to_string()
+        }
+        "->" | "<-" | "<->" => {
+            format!("write the field on the other side of `{last}`, as in `hs.name {last} sf.Name`")
+        }
+        "=" | "!=" | "<" | "<=" | ">" | ">=" => format!(
+            "write what to compare with after `{last}`, as in `hs.lifecyclestage {last} \
+             \"customer\"`"
+        ),
+        "+" | "-" | "*" | "/" | "??" => {
+            format!("write the value after `{last}`, or remove the `{last}`")
+        }
+        "default" => "`default` takes a fixed value, such as `default \"Unknown\"`".to_string(),
+        "transform" | "reverse" => format!(
+            "`{last}` takes the value to write, computed from the source side, such as \
+             `{last} lower(hs.email)`"
+        ),
+        "only" | "when" => {
+            format!("`{last}` takes a condition, such as `{last} hs.email is not blank`")
+        }
+        _ => "a value is a literal (`\"text\"`, `42`, `true`, `@2024-01-31`), a field such as \
+              `hs.email`, a function call such as `lower(hs.email)`, or a combination of them"
+            .to_string(),
     }
 }
 

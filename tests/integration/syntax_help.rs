@@ -235,3 +235,38 @@ fn conflict_rule_expectation_names_prefer_once() {
     let message = diags.first().map(Diag::message).unwrap_or_default();
     assert_eq!(message.matches("`prefer").count(), 1, "{message}");
 }
+
+#[test]
+fn value_missing_at_the_end_of_a_line_is_reported_on_the_operator_that_wants_it() {
+    let mut sources = SourceMap::new();
+    let text = format!(
+        "{CONNECTIONS}sync a: hs.companies <-> sf.Account {{\n  only hs.numberofemployees > 10 or\n}}\n"
+    );
+    sources.add("test.tandem", text.clone());
+    let (_, diags) = parse_spec(&sources);
+    let [diag] = diags.as_slice() else {
+        panic!("expected one diagnostic: {diags:?}");
+    };
+    assert_eq!(diag.code(), "tandem::syntax::expected_expression");
+    let labels: Vec<_> = diag.inner.labels().into_iter().flatten().collect();
+    let [label] = labels.as_slice() else {
+        panic!("expected one label");
+    };
+    assert_eq!(&text[label.offset()..label.offset() + label.len()], "or");
+    let help = diag
+        .inner
+        .help()
+        .map(|help| help.to_string())
+        .unwrap_or_default();
+    assert!(help.contains("remove the `or`"), "{help}");
+}
+
+#[test]
+fn mapping_missing_its_other_side_says_which_side() {
+    let (code, help) = only_diag("sync a: hs.companies <-> sf.Account {\n  hs.name ->\n}\n");
+    assert_eq!(code, "tandem::syntax::expected_expression");
+    assert_eq!(
+        help,
+        "write the field on the other side of `->`, as in `hs.name -> sf.Name`"
+    );
+}
