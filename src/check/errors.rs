@@ -24,7 +24,7 @@ pub enum CheckError {
     #[diagnostic(
         code(tandem::check::unreadable_schema),
         help(
-            "fix or re-create the file (`tandem schema pull` rewrites it), or point --schemas at another folder"
+            "re-create the snapshots with `tandem schema pull --schemas {dir}` (or fix the file by hand), or point `--schemas DIR` at the folder that holds them"
         )
     )]
     UnreadableSchema {
