@@ -132,9 +132,14 @@ fn classify(
             token_at(&text[position..]),
             ["connection", "map", "table", "sync", "on"].into_iter(),
         );
+        let rest_of_line = &text[position..line_end(text, position)];
+        let looks_like_mapping = ["<->", "->", "<-"]
+            .iter()
+            .any(|arrow| rest_of_line.contains(arrow));
         return SyntaxError::ExpectedItem {
             found,
             suggestion,
+            looks_like_mapping,
             span: found_span.into(),
         };
     }

@@ -30,11 +30,16 @@ pub enum SyntaxError {
     #[error(
         "expected `connection`, `map`, `table`, `sync` or `on` to start a top-level item, found {found}"
     )]
-    #[diagnostic(code(tandem::syntax::expected_item), help("{}", item_help(suggestion)))]
+    #[diagnostic(
+        code(tandem::syntax::expected_item),
+        help("{}", item_help(suggestion, *looks_like_mapping))
+    )]
     ExpectedItem {
         found: String,
         /// The item keyword the word found is a likely misspelling of (`sycn`).
         suggestion: Option<String>,
+        /// The line holds an arrow: a mapping written outside any sync.
+        looks_like_mapping: bool,
         #[label("not the start of an item")]
         span: SourceSpan,
     },
@@ -211,9 +216,12 @@ fn expression_help(after: &str) -> String {
     }
 }
 
-fn item_help(suggestion: &Option<String>) -> String {
+fn item_help(suggestion: &Option<String>, looks_like_mapping: bool) -> String {
     match suggestion {
         Some(keyword) => format!("did you mean `{keyword}`?"),
+        None if looks_like_mapping => "this mapping is outside any sync: move it above the `}` \
+             that closes its sync"
+            .to_string(),
         None => {
             "every top-level item starts with one of those words at the start of a line".to_string()
         }
