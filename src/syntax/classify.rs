@@ -133,14 +133,22 @@ fn classify(
             ["connection", "map", "table", "sync", "on"].into_iter(),
         );
         let rest_of_line = &text[position..line_end(text, position)];
-        let looks_like_mapping = ["<->", "->", "<-"]
-            .iter()
-            .any(|arrow| rest_of_line.contains(arrow));
+        let looks_like_mapping = suggestion.is_none()
+            && ["<->", "->", "<-"]
+                .iter()
+                .any(|arrow| rest_of_line.contains(arrow));
+        // A stray mapping is marked whole: the line is what has to move.
+        let span = if looks_like_mapping {
+            let code = strip_comment(rest_of_line).trim_end();
+            Span::new(file, position, position + code.len())
+        } else {
+            found_span
+        };
         return SyntaxError::ExpectedItem {
             found,
             suggestion,
             looks_like_mapping,
-            span: found_span.into(),
+            span: span.into(),
         };
     }
     // `conflict prefer` at the end of a line takes the next line's first word as its side;
