@@ -386,6 +386,8 @@ fn plan_sync(
             will_fail: Vec::new(),
             ambiguous: Vec::new(),
             waiting_in_error_queue: 0,
+            queued_errors: errors.len() as u64,
+            open_conflicts: conflicts.iter().filter(|c| c.resolution.is_none()).count() as u64,
             unchanged: 0,
         },
         errors: errors

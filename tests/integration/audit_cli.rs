@@ -400,7 +400,6 @@ fn plan_of_a_spec_with_no_schemas_folder_above_it_names_the_missing_snapshots() 
 }
 
 #[test]
-#[ignore = "bug: with a review conflict already queued and nothing changed, `plan --detailed-exitcode` exits 0 but `plan --full --detailed-exitcode` exits 2"]
 fn a_queued_conflict_gives_the_same_exit_code_whether_the_plan_reads_all_or_changes() {
     let world = World::new(&accounts_spec("review", "ignore", 500));
     let hs_id = world.create(
@@ -439,7 +438,6 @@ fn a_queued_conflict_gives_the_same_exit_code_whether_the_plan_reads_all_or_chan
 }
 
 #[test]
-#[ignore = "bug: with a record waiting in the error queue, the next (incremental) plan says 'No changes. HubSpot and Salesforce agree with the spec.' and does not mention the queue"]
 fn plan_does_not_claim_agreement_while_a_record_waits_in_the_error_queue() {
     let world = World::new(LEADS_SPEC);
     world.control().set_duplicate_rule("Lead", true);
