@@ -113,7 +113,6 @@ fn subscriptions_example_plans_applies_and_settles_on_a_default_sandbox() {
 }
 
 #[test]
-#[ignore = "bug: a will-fail create whose association points at a record created in the same plan is re-listed on every full plan instead of waiting unchanged"]
 fn revops_records_that_would_fail_wait_unchanged_on_a_full_plan() {
     let example = Example::new("revops");
     example.run_the_user_flow(0);
