@@ -158,7 +158,6 @@ sync contacts: hs.contacts <-> sf.Contact {
 }
 
 #[test]
-#[ignore = "bug: a transient UNABLE_TO_LOCK_ROW that outlasts the connector's retries is queued like a validation error; the next plans say 'No changes' and never resend the update"]
 fn a_row_lock_that_outlasts_the_retries_is_retried_by_the_next_run_without_a_human() {
     let mut world = World::new(&accounts_spec("newest", "ignore", 500));
     let hub = world.create(
