@@ -54,7 +54,7 @@ pub fn plan(inputs: PlanInputs<'_>) -> Plan {
         budget,
     } = inputs;
     let program_digest = program.digest();
-    let read_cursors = reads
+    let read_cursors: BTreeMap<String, ReadCursors> = reads
         .iter()
         .map(|(name, read)| {
             (
@@ -78,7 +78,7 @@ pub fn plan(inputs: PlanInputs<'_>) -> Plan {
         syncs.push(sync_plan);
     }
     let limit_violations = limit_violations(program, &syncs);
-    let api = estimate(&syncs, budget);
+    let api = estimate(program, &syncs, &read_cursors, budget);
     Plan {
         format_version: PLAN_FORMAT_VERSION,
         program_digest,
