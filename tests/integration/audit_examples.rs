@@ -107,7 +107,6 @@ fn revops_example_plans_applies_and_settles_on_a_default_sandbox() {
 }
 
 #[test]
-#[ignore = "bug: specs/subscriptions' first plan on a default sandbox exceeds its own `limit creates 100` (115 creates) and exits 1"]
 fn subscriptions_example_plans_applies_and_settles_on_a_default_sandbox() {
     Example::new("subscriptions").run_the_user_flow(2);
 }
