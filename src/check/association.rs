@@ -155,7 +155,13 @@ impl Checker<'_> {
             let [segment] = path.segments.as_slice() else {
                 self.report(
                     path.span,
-                    bad("name the association as one word".to_string(), None),
+                    bad(
+                        "name the association as one word".to_string(),
+                        Some(format!(
+                            "`through {}` links {expected} records: write `{connection}.{expected}(associated)`",
+                            through.name
+                        )),
+                    ),
                 );
                 return None;
             };
@@ -190,6 +196,19 @@ impl Checker<'_> {
                 return None;
             };
             if association.to_object != expected {
+                let can_link = base
+                    .schema
+                    .associations
+                    .iter()
+                    .any(|a| a.to_object == expected);
+                let help = if can_link {
+                    format!("write `{connection}.{expected}(associated)`")
+                } else {
+                    format!(
+                        "{} records cannot be associated with {expected}; link them through a sync of {} records instead",
+                        base.schema.name, association.to_object
+                    )
+                };
                 self.report(
                     path.span,
                     bad(
@@ -197,7 +216,7 @@ impl Checker<'_> {
                             "this links {} records, but `{}` links {}",
                             association.to_object, through.name, expected
                         ),
-                        None,
+                        Some(help),
                     ),
                 );
                 return None;
@@ -222,6 +241,20 @@ impl Checker<'_> {
             });
         }
         let field = self.resolve_path(path, scope)?;
+        // The Salesforce field that does hold a reference to the linked object.
+        let reference_help = || {
+            base.schema
+                .fields
+                .values()
+                .find(|f| f.reference_to.contains(&expected) && f.writable_on_update())
+                .map(|f| format!("the reference to {expected} is `{}`", f.name))
+                .unwrap_or_else(|| {
+                    format!(
+                        "{} has no writable reference to {expected}",
+                        base.schema.name
+                    )
+                })
+        };
         if field.field.field_type != FieldType::Reference {
             self.report(
                 path.span,
@@ -230,19 +263,7 @@ impl Checker<'_> {
                         "`{}` is {}, not a reference to {expected}",
                         field.field.name, field.field.field_type
                     ),
-                    Some(
-                        base.schema
-                            .fields
-                            .values()
-                            .find(|f| f.reference_to.contains(&expected) && f.writable_on_update())
-                            .map(|f| format!("the reference to {expected} is `{}`", f.name))
-                            .unwrap_or_else(|| {
-                                format!(
-                                    "{} has no writable reference to {expected}",
-                                    base.schema.name
-                                )
-                            }),
-                    ),
+                    Some(reference_help()),
                 ),
             );
             return None;
@@ -257,7 +278,7 @@ impl Checker<'_> {
                         field.field.reference_to.join(", "),
                         through.name
                     ),
-                    None,
+                    Some(reference_help()),
                 ),
             );
             return None;

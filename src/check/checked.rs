@@ -241,6 +241,38 @@ impl TypedExpr {
             _ => None,
         }
     }
+
+    /// The value when the expression is written as one rather than computed per record: a
+    /// literal, or `-` directly before a number literal (`-1.5`). Items of `in [...]` and
+    /// `default` must be one (the checker reports anything else), and compile lowers exactly
+    /// these to fixed values, so the two stages agree on what a literal is.
+    pub fn as_literal(&self) -> Option<WrittenLiteral<'_>> {
+        match &self.kind {
+            TypedExprKind::Literal(value) => Some(WrittenLiteral {
+                value,
+                negated: false,
+            }),
+            TypedExprKind::Unary {
+                op: UnaryOp::Neg,
+                operand,
+            } => match &operand.kind {
+                TypedExprKind::Literal(value @ LiteralValue::Number(_)) => Some(WrittenLiteral {
+                    value,
+                    negated: true,
+                }),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+/// A literal as written in the spec: the literal, and whether a `-` precedes it (only ever a
+/// number's).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WrittenLiteral<'a> {
+    pub value: &'a LiteralValue,
+    pub negated: bool,
 }
 
 /// A named value map, as declared.

@@ -117,13 +117,22 @@ impl<'a> Checker<'a> {
             CheckError::UnknownObject {
                 system: system.display_name(),
                 object: object.name.clone(),
-                help: did_you_mean(&suggestion),
+                help: did_you_mean(&suggestion).or_else(|| Some(pull_help(system, "object"))),
                 suggestion,
                 span: object.span.into(),
             },
         );
         None
     }
+}
+
+/// The fix for a name the snapshot does not have and nothing close to it: the snapshot may
+/// predate it.
+pub(crate) fn pull_help(system: System, what: &str) -> String {
+    format!(
+        "if the {what} was added in {} after the snapshot was taken, refresh it with `tandem schema pull`",
+        system.display_name()
+    )
 }
 
 impl Checker<'_> {

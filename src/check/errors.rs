@@ -77,6 +77,19 @@ pub enum CheckError {
         span: SourceSpan,
     },
 
+    #[error("`{path}` reads a field of a related {object} record, which a sync cannot do yet")]
+    #[diagnostic(code(tandem::check::related_path))]
+    RelatedPath {
+        /// The path as written (`sf.Account.Name`).
+        path: String,
+        /// The object the last relationship leads to.
+        object: String,
+        #[label("a field of {object}, not of the synced record")]
+        span: SourceSpan,
+        #[help]
+        help: Option<String>,
+    },
+
     #[error("unknown selector `({selector})`")]
     #[diagnostic(
         code(tandem::check::unknown_selector),
@@ -139,6 +152,36 @@ pub enum CheckError {
         target: String,
         #[label("this can hold several values")]
         span: SourceSpan,
+    },
+
+    #[error("an `in [...]` list holds fixed values, but this is {found}")]
+    #[diagnostic(code(tandem::check::in_list_not_literal))]
+    InListNotLiteral {
+        /// What the item is, as written (`the field `sf.Site``, `a call to `lower``).
+        found: String,
+        /// Whether it reads a field of the record (rather than only computing).
+        reads_record: bool,
+        #[label("{}", not_fixed_label(*reads_record))]
+        span: SourceSpan,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error(
+        "`default` is the fixed value written into {targets} when the mapped value is blank, but this is {found}"
+    )]
+    #[diagnostic(code(tandem::check::default_not_literal))]
+    DefaultNotLiteral {
+        /// The fields the mapping writes (both, for a two-way mapping).
+        targets: String,
+        /// What the default is, as written (`the field `sf.Site``, `a call to `upper``).
+        found: String,
+        /// Whether it reads a field of the record (rather than only computing).
+        reads_record: bool,
+        #[label("{}", not_fixed_label(*reads_record))]
+        span: SourceSpan,
+        #[help]
+        help: Option<String>,
     },
 
     // ---------------------------------------------------------------- 3. writability
@@ -442,6 +485,14 @@ fn not_covered(count: usize, source: &str, target: &str, kind: &str) -> String {
         format!("free text from {source} is written into {kind} {target} without a translation")
     } else {
         format!("{count} value(s) of {source} have no match in {kind} {target}")
+    }
+}
+
+fn not_fixed_label(reads_record: bool) -> &'static str {
+    if reads_record {
+        "read from each record, not a fixed value"
+    } else {
+        "computed, not a fixed value"
     }
 }
 

@@ -87,11 +87,14 @@ impl Checker<'_> {
                 list,
                 negated,
             } => {
+                let written_value = value;
                 let value = self.expr(value, scope);
+                let written_list = list;
                 let list: Vec<TypedExpr> = list.iter().map(|item| self.expr(item, scope)).collect();
                 for item in &list {
                     self.compare(&value, item, "`in`");
                 }
+                self.check_in_list_literals(written_value, *negated, written_list, &list);
                 typed(
                     TypedExprKind::In {
                         value: Box::new(value),
@@ -361,6 +364,22 @@ pub(crate) fn conversion_help(from: ValueKind, to: ValueKind) -> Option<String> 
         (ValueKind::Datetime, ValueKind::Date) => "date(...)",
         (ValueKind::Text | ValueKind::Date, ValueKind::Datetime) => "datetime(...)",
         (ValueKind::Text, ValueKind::Date) => "date(...)",
+        (ValueKind::Unknown, _) | (_, ValueKind::Unknown) => return None,
+        (_, ValueKind::Bool) => {
+            return Some(
+                "make it a condition: compare it (`... = \"value\"`, `... > 0`) or test it with `is blank` / `is not blank`"
+                    .to_string(),
+            );
+        }
+        (ValueKind::Bool, _) => {
+            return Some("choose a value with `if ... then ... else ...`".to_string());
+        }
+        (ValueKind::Multipicklist, _) => {
+            return Some(
+                "take one of the selected values with `split(..., \";\", <index>)` (text), then convert it"
+                    .to_string(),
+            );
+        }
         _ => return None,
     };
     Some(format!("convert it with `{function}`"))

@@ -55,6 +55,7 @@ impl Checker<'_> {
             );
         }
 
+        let default = mapping.default_value().map(|expr| self.expr(expr, scope));
         let mut flows = Vec::new();
         let mut against_direction_reported = false;
         let directions: &[bool] = match mapping.direction {
@@ -102,6 +103,7 @@ impl Checker<'_> {
                 mapping,
                 target,
                 value,
+                default: default.as_ref(),
                 from,
                 to,
                 backward,
@@ -110,6 +112,7 @@ impl Checker<'_> {
             });
             flows.push(flow);
         }
+        self.check_default_literal(mapping, &flows);
 
         Some(CheckedMapping {
             direction: mapping.direction,
@@ -129,6 +132,7 @@ impl Checker<'_> {
             mapping,
             target,
             value,
+            default,
             from,
             to,
             backward,
@@ -255,10 +259,9 @@ impl Checker<'_> {
             }
         }
 
-        // `default ...`: typed like the value, checked against the target's picklist.
-        let default = mapping.default_value().map(|expr| {
-            let typed = self.expr(expr, scope);
-            self.check_assignable(typed.ty, &typed, &target);
+        // `default ...`: assignable like the value, checked against the target's picklist.
+        let default = default.map(|typed| {
+            self.check_assignable(typed.ty, typed, &target);
             if let (TypedExprKind::Literal(literal), Some(domain)) =
                 (&typed.kind, self.domain_of(&target))
             {
@@ -271,7 +274,7 @@ impl Checker<'_> {
                     true,
                 );
             }
-            typed
+            typed.clone()
         });
 
         // Rule 9: text that can be longer than the target.
@@ -350,6 +353,11 @@ impl Checker<'_> {
 
     /// Rule 3: the target accepts writes (`for_update`: the writer also updates records).
     pub(crate) fn check_writable(&mut self, target: &FieldRef, for_update: bool) {
+        // In a sync, a field of a related record is already reported as related_path; one
+        // mistake, one diagnostic.
+        if !target.hops.is_empty() && target.side.is_some() {
+            return;
+        }
         let field = &target.field;
         let system = target.system.display_name();
         let reason_and_help: Option<(&'static str, Option<String>)> = if !target.hops.is_empty() {
@@ -489,6 +497,9 @@ struct FlowInput<'m, 's> {
     mapping: &'m Mapping,
     target: FieldRef,
     value: TypedExpr,
+    /// The mapping's `default`, typed once for both flows (so a mistake inside it is
+    /// reported once).
+    default: Option<&'m TypedExpr>,
     from: Side,
     to: Side,
     /// Data flows right to left (against the written arrow's default reading).

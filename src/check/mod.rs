@@ -10,11 +10,11 @@
 //! job; this stage stays silent about them to avoid reporting one mistake twice.
 //!
 //! The rules, by the number used in the docs (docs/checker.md):
-//! 1 names against the snapshots (`resolve.rs`), 2 types (`expr.rs`, `types.rs`),
-//! 3 writability, 7 one writer, 9 lengths (`mapping.rs`), 4 required fields and 8 match keys
-//! (`sync.rs`), 5 picklists (`picklists.rs`, `maps.rs`), 6 two-way rules (`mapping.rs`,
-//! `maps.rs`), 10 filters, links, actions and unused items (`sync.rs`, `association.rs`,
-//! `triggers.rs`, `spec_rules.rs`), 11 Lead vs Contact (`spec_rules.rs`).
+//! 1 names against the snapshots (`resolve.rs`), 2 types (`expr.rs`, `types.rs`) and fixed
+//! values (`literals.rs`), 3 writability, 7 one writer, 9 lengths (`mapping.rs`), 4 required
+//! fields and 8 match keys (`sync.rs`), 5 picklists (`picklists.rs`, `maps.rs`), 6 two-way
+//! rules (`mapping.rs`, `maps.rs`), 10 filters, links, actions and unused items (`sync.rs`,
+//! `association.rs`, `triggers.rs`, `spec_rules.rs`), 11 Lead vs Contact (`spec_rules.rs`).
 
 mod association;
 pub mod checked;
@@ -22,6 +22,7 @@ mod context;
 pub mod errors;
 mod expr;
 pub mod functions;
+mod literals;
 mod mapping;
 mod maps;
 pub mod names;

@@ -5,7 +5,7 @@ use crate::schema::{FieldSchema, FieldType, ObjectSchema, System};
 use crate::syntax::ast::{FieldPath, PathSegment};
 
 use super::checked::{BoundObject, FieldRef, RecordSelector, RelationshipHop, Side};
-use super::context::Checker;
+use super::context::{Checker, pull_help};
 use super::errors::{CheckError, did_you_mean};
 use super::suggest::closest;
 
@@ -60,6 +60,7 @@ impl<'a> Checker<'a> {
                 let mut field =
                     self.walk(system, connection, &base.schema, &path.segments, path)?;
                 field.side = Some(side);
+                self.reject_related_in_sync(&field, path);
                 Some(field)
             }
             PathScope::Trigger { watched } if connection == watched.connection => {
@@ -123,6 +124,29 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// A sync reads and writes the fields of its two objects only: a path through a
+    /// relationship (`sf.Account.Name` in a Contact sync) resolves, and keeps its type for the
+    /// other rules, but is reported, since compile cannot read it. Triggers may follow
+    /// relationships.
+    fn reject_related_in_sync(&mut self, field: &FieldRef, path: &FieldPath) {
+        if field.hops.is_empty() {
+            return;
+        }
+        let related = &field.object;
+        self.report(
+            path.span,
+            CheckError::RelatedPath {
+                path: path.display(),
+                object: related.clone(),
+                help: Some(format!(
+                    "read a field of {base} itself; to sync {related} data, give {related} records a sync of their own, linked to this one with a `through` mapping (an association)",
+                    base = field.base_object,
+                )),
+                span: path.span.into(),
+            },
+        );
+    }
+
     fn reject_selectors(&mut self, segments: &[PathSegment]) -> Option<()> {
         for segment in segments {
             if let Some(selector) = &segment.selector {
@@ -177,14 +201,38 @@ impl<'a> Checker<'a> {
                     .values()
                     .filter_map(|field| field.relationship_name.as_deref())
                     .collect();
-                let suggestion = closest(name, candidates);
+                let suggestion = closest(name, candidates.iter().copied());
+                // Without a close name, the relationships there are to follow.
+                let listed = || {
+                    const SHOWN: usize = 8;
+                    let mut names: Vec<&str> = candidates.clone();
+                    names.sort_unstable();
+                    names.dedup();
+                    if names.is_empty() {
+                        return Some(format!("{} has no relationships to follow", object.name));
+                    }
+                    let mut text = format!(
+                        "relationships of {}: {}",
+                        object.name,
+                        names
+                            .iter()
+                            .take(SHOWN)
+                            .map(|name| format!("`{name}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                    if names.len() > SHOWN {
+                        text.push_str(&format!(" (and {} more)", names.len() - SHOWN));
+                    }
+                    Some(text)
+                };
                 self.report(
                     segment.name.span,
                     CheckError::UnknownField {
                         system: system.display_name(),
                         object: object.name.clone(),
                         field: name.clone(),
-                        help: help.or_else(|| did_you_mean(&suggestion)),
+                        help: help.or_else(|| did_you_mean(&suggestion)).or_else(listed),
                         suggestion,
                         span: segment.name.span.into(),
                     },
@@ -196,7 +244,27 @@ impl<'a> Checker<'a> {
                 .reference_to
                 .iter()
                 .find(|target| target.as_str() == "User")
-                .or_else(|| reference.reference_to.first())?;
+                .or_else(|| reference.reference_to.first());
+            let Some(target) = target else {
+                // A hand-edited or partial snapshot: a relationship that leads nowhere. Said
+                // here, so no expression is left untyped without a diagnostic.
+                self.report(
+                    segment.name.span,
+                    CheckError::UnknownField {
+                        system: system.display_name(),
+                        object: object.name.clone(),
+                        field: name.clone(),
+                        suggestion: None,
+                        help: Some(format!(
+                            "the snapshot lists no object that `{}` refers to, so `{name}` leads nowhere; {}",
+                            reference.name,
+                            pull_help(system, "reference")
+                        )),
+                        span: segment.name.span.into(),
+                    },
+                );
+                return None;
+            };
             let next = snapshot_objects.and_then(|objects| objects.get(target));
             let Some(next) = next else {
                 self.report(
@@ -247,8 +315,12 @@ impl<'a> Checker<'a> {
         }
         let suggestion = closest(&name.name, object.fields.keys().map(String::as_str));
         let help = did_you_mean(&suggestion).or_else(|| {
-            (system == System::Hubspot).then(|| {
-                "HubSpot properties are written by internal name (lowercase, e.g. `firstname`), not by label".to_string()
+            Some(match system {
+                System::Hubspot => "HubSpot properties are written by internal name (lowercase, e.g. `firstname`), not by label".to_string(),
+                System::Salesforce => format!(
+                    "Salesforce fields are written by API name (custom ones end in `__c`); {}",
+                    pull_help(system, "field")
+                ),
             })
         });
         self.report(

@@ -199,6 +199,12 @@ pub fn assignable(source: Ty, target: &FieldSchema) -> Result<(), Incompatibilit
             Some("a comparison such as `... = \"yes\"`")
         }
         (K::Multipicklist, _) => Some("text(...)"),
+        (K::Bool, K::Number | K::Date | K::Datetime | K::Time | K::Picklist | K::Id) => {
+            Some("`if ... then ... else ...` to choose a value")
+        }
+        (K::Number | K::Date | K::Datetime | K::Time | K::Id, K::Picklist | K::Multipicklist) => {
+            Some("text(...) (the text must be one of the picklist's values)")
+        }
         _ => None,
     };
     Err(Incompatibility::Mismatch { conversion })

@@ -1,45 +1,17 @@
 //! The compile stage's diagnostics.
 //!
-//! Compile runs only on a spec the checker accepted, so almost nothing can fail here: what
-//! remains is what the language accepts but this version cannot sync yet (a field read
-//! through a related record, an `in` list or a `default` computed per record), and `internal`, which means the checked spec broke a promise
-//! the checker makes and is a bug in tandem, never in the spec.
+//! Compile runs only on a spec the checker accepted, so nothing a spec says can fail here:
+//! the one code left is `internal`, which means the checked spec broke a promise the checker
+//! makes and is a bug in tandem, never in the spec. What compile used to be first to notice
+//! (a field read through a related record, an `in` list or a `default` computed per record:
+//! `tandem::compile::related_path`, `in_list_not_literal`, `default_not_literal`, now
+//! retired) the checker reports.
 
 use miette::{Diagnostic, SourceSpan};
 use thiserror::Error;
 
 #[derive(Debug, Error, Diagnostic)]
 pub enum CompileError {
-    #[error("`{path}` reaches through a related record, which a sync mapping cannot do yet")]
-    #[diagnostic(
-        code(tandem::compile::related_path),
-        help("map a field of the synced object itself")
-    )]
-    RelatedPath {
-        path: String,
-        #[label("a field of another object")]
-        at: SourceSpan,
-    },
-    #[error("an `in` list holds values, not expressions computed per record")]
-    #[diagnostic(
-        code(tandem::compile::in_list_not_literal),
-        help("list literal values (`in [\"a\", \"b\"]`), or compare with `=` and join with `or`")
-    )]
-    InListNotLiteral {
-        #[label("computed per record")]
-        at: SourceSpan,
-    },
-    #[error("a `default` is a value written when the mapped value is blank, not a computation")]
-    #[diagnostic(
-        code(tandem::compile::default_not_literal),
-        help(
-            "write a literal (`default \"Unknown\"`), or put the fallback in the mapped value with `??` (`a ?? b` is `b` where `a` is blank)"
-        )
-    )]
-    DefaultNotLiteral {
-        #[label("computed per record")]
-        at: SourceSpan,
-    },
     #[error("tandem cannot compile this {construct}: {problem}")]
     #[diagnostic(
         code(tandem::compile::internal),

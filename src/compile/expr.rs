@@ -5,10 +5,9 @@
 use serde_json::{Value, json};
 
 use crate::check::functions::Function;
-use crate::check::{FieldRef, RecordSelector, TypedExpr, TypedExprKind};
+use crate::check::{FieldRef, RecordSelector, TypedExpr, TypedExprKind, WrittenLiteral};
 use crate::syntax::ast::{self, BinaryOp, UnaryOp};
 
-use super::errors::CompileError;
 use super::from_checked::Lowering;
 use super::program::Expr;
 
@@ -26,12 +25,11 @@ impl Lowering<'_> {
                 );
                 return None;
             }
-            // `-1` is a negative number, not an operation: a literal can be a `default`, an
-            // `in` value or a pushed-down comparison.
+            // `-1` is a negative number, not an operation: like any literal it can be a
+            // `default`, an `in` value or a pushed-down comparison.
             TypedExprKind::Unary {
-                op: UnaryOp::Neg,
-                operand,
-            } if let Some(negative) = negative_literal(operand) => Expr::literal(negative),
+                op: UnaryOp::Neg, ..
+            } if let Some(written) = expr.as_literal() => Expr::literal(written_literal(written)),
             TypedExprKind::Unary { op, operand } => {
                 let operand = self.expr(operand)?;
                 match op {
@@ -56,18 +54,16 @@ impl Lowering<'_> {
                 let operand = Box::new(self.expr(value)?);
                 let mut values = Vec::new();
                 for item in list {
-                    match self.expr(item)? {
-                        Expr::Literal { value } => values.push(value),
-                        _ => {
-                            self.error(
-                                item.span,
-                                CompileError::InListNotLiteral {
-                                    at: item.span.into(),
-                                },
-                            );
-                            return None;
-                        }
-                    }
+                    // The checker reports an item that is not a literal (in_list_not_literal).
+                    let Some(written) = item.as_literal() else {
+                        self.internal(
+                            item.span,
+                            "`in` list",
+                            "an item is not a literal".to_string(),
+                        );
+                        return None;
+                    };
+                    values.push(written_literal(written));
                 }
                 let test = Expr::In { operand, values };
                 if *negated {
@@ -119,7 +115,8 @@ impl Lowering<'_> {
         })
     }
 
-    /// A field of the record in context. Fields of related records cannot be synced yet.
+    /// A field of the record in context. Fields of related records cannot be synced yet (the
+    /// checker reports them).
     fn field(&mut self, field: &FieldRef) -> Option<Expr> {
         if !field.hops.is_empty() {
             self.related_path(field);
@@ -136,13 +133,12 @@ impl Lowering<'_> {
         Some(Expr::field(field.system, &field.field.name))
     }
 
+    /// A field read through a relationship, which the checker reports (related_path).
     pub(super) fn related_path(&mut self, field: &FieldRef) {
-        self.error(
+        self.internal(
             field.span,
-            CompileError::RelatedPath {
-                path: written_path(field),
-                at: field.span.into(),
-            },
+            "field",
+            format!("`{}` reads through a related record", written_path(field)),
         );
     }
 
@@ -186,16 +182,30 @@ impl Lowering<'_> {
     }
 }
 
-/// A literal as the planner's JSON value: numbers as JSON numbers (integers when whole),
-/// dates as `YYYY-MM-DD`, datetimes as UTC RFC 3339 with milliseconds.
+/// A literal as the planner's JSON value (see [`written_literal`]).
 pub(super) fn literal(value: &ast::LiteralValue) -> Value {
-    match value {
+    written_literal(WrittenLiteral {
+        value,
+        negated: false,
+    })
+}
+
+/// A literal as the planner's JSON value: numbers as JSON numbers (integers when whole),
+/// dates as `YYYY-MM-DD`, datetimes as UTC RFC 3339 with milliseconds. A number JSON cannot
+/// hold (beyond `f64`) stays the text written, sign included.
+pub(super) fn written_literal(written: WrittenLiteral<'_>) -> Value {
+    match written.value {
         ast::LiteralValue::String(text) => Value::String(text.clone()),
-        ast::LiteralValue::Number(text) => text
-            .parse::<f64>()
-            .ok()
-            .and_then(crate::plan::value::number_value)
-            .unwrap_or_else(|| Value::String(text.clone())),
+        ast::LiteralValue::Number(text) => {
+            let sign = if written.negated { -1.0 } else { 1.0 };
+            text.parse::<f64>()
+                .ok()
+                .and_then(|number| crate::plan::value::number_value(sign * number))
+                .unwrap_or_else(|| {
+                    let minus = if written.negated { "-" } else { "" };
+                    Value::String(format!("{minus}{text}"))
+                })
+        }
         ast::LiteralValue::Bool(flag) => Value::Bool(*flag),
         ast::LiteralValue::Date(date) => Value::String(date.format("%Y-%m-%d").to_string()),
         ast::LiteralValue::DateTime(datetime) => Value::String(
@@ -204,16 +214,6 @@ pub(super) fn literal(value: &ast::LiteralValue) -> Value {
                 .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         ),
     }
-}
-
-/// `-N` for a number literal `N`.
-fn negative_literal(operand: &TypedExpr) -> Option<serde_json::Value> {
-    let TypedExprKind::Literal(ast::LiteralValue::Number(text)) = &operand.kind else {
-        return None;
-    };
-    text.parse::<f64>()
-        .ok()
-        .and_then(|number| crate::plan::value::number_value(-number))
 }
 
 /// The path as written in a sync (`sf.Account.Name`): the connection, the relationships

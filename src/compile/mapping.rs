@@ -8,7 +8,7 @@ use crate::schema::System;
 use crate::syntax::ast;
 
 use super::association::{AssociationMapping, association_field};
-use super::errors::CompileError;
+use super::expr::written_literal;
 use super::from_checked::Lowering;
 use super::program::{Direction, Expr, FieldProgram, SyncProgram};
 use super::sync::{conflict_rule, is_flipped};
@@ -120,21 +120,16 @@ impl Lowering<'_> {
             );
             return;
         }
-        // `default V` is written when the computed value is blank: a value, not a computation.
+        // `default V` is written when the computed value is blank: a value, not a computation
+        // (the checker reports anything else as default_not_literal).
         let default = match mapping.flows.first().and_then(|flow| flow.default.as_ref()) {
             None => None,
-            Some(written) => match self.expr(written) {
-                Some(Expr::Literal { value }) => Some(value),
-                Some(_) => {
-                    self.error(
-                        written.span,
-                        CompileError::DefaultNotLiteral {
-                            at: written.span.into(),
-                        },
-                    );
+            Some(written) => match written.as_literal() {
+                Some(value) => Some(written_literal(value)),
+                None => {
+                    self.internal(written.span, "default", "it is not a literal".to_string());
                     return;
                 }
-                None => return,
             },
         };
         let key = if !hs_field.is_empty() && !sf_field.is_empty() {

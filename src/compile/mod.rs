@@ -6,8 +6,7 @@
 //! filters pushed down into SOQL `WHERE` clauses and HubSpot search filters where they can be
 //! expressed, the match rules, the field programs and the write strategy. Never: IO, reading
 //! the syntax tree or the schema snapshots again, or second-guessing the checker (an
-//! error-free spec compiles, save what this version cannot sync yet; anything else is a bug
-//! reported as `tandem::compile::internal`).
+//! error-free spec compiles; anything else is a bug reported as `tandem::compile::internal`).
 
 pub mod association;
 mod errors;

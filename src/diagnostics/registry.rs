@@ -1,6 +1,9 @@
 //! The one place every diagnostic code is registered. Codes are permanent: never renamed,
-//! never reused. `tests/integration/diagnostic_fixtures.rs` fails when a code here has no fixture (and so
-//! no snapshot of its rendered report), or a fixture expects a code missing here.
+//! never reused. A code tandem no longer emits stays listed as retired (with the code that
+//! reports the same mistake now), so its name is never given to another meaning and
+//! `tandem explain` still answers for it. `tests/integration/diagnostic_fixtures.rs` fails
+//! when a live code here has no fixture (and so no snapshot of its rendered report), or a
+//! fixture expects a code missing here or retired.
 
 /// The stage a code belongs to (its second path segment).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +25,14 @@ pub struct RegisteredCode {
     pub stage: Stage,
     /// One line on what the code means, for `tandem explain` and the docs.
     pub summary: &'static str,
+    /// For a retired code: the code that reports the same mistake now. Never emitted.
+    pub retired_for: Option<&'static str>,
+}
+
+impl RegisteredCode {
+    pub fn is_retired(&self) -> bool {
+        self.retired_for.is_some()
+    }
 }
 
 const fn code(code: &'static str, stage: Stage, summary: &'static str) -> RegisteredCode {
@@ -29,6 +40,22 @@ const fn code(code: &'static str, stage: Stage, summary: &'static str) -> Regist
         code,
         stage,
         summary,
+        retired_for: None,
+    }
+}
+
+/// A code no longer emitted; `summary` says where the mistake is reported now.
+const fn retired(
+    code: &'static str,
+    stage: Stage,
+    summary: &'static str,
+    replaced_by: &'static str,
+) -> RegisteredCode {
+    RegisteredCode {
+        code,
+        stage,
+        summary,
+        retired_for: Some(replaced_by),
     }
 }
 
@@ -372,26 +399,44 @@ pub const REGISTRY: &[RegisteredCode] = &[
         Stage::Check,
         "HubSpot contacts could be created as both Salesforce Leads and Contacts",
     ),
-    // compile: checked spec -> Program
     code(
+        "tandem::check::in_list_not_literal",
+        Stage::Check,
+        "an `in [...]` list names a field or computation instead of literal values",
+    ),
+    code(
+        "tandem::check::default_not_literal",
+        Stage::Check,
+        "a mapping's `default` is a field or computation instead of a literal value",
+    ),
+    code(
+        "tandem::check::related_path",
+        Stage::Check,
+        "a sync mapping, match key or scope reads a field of a related record, which is not synced yet",
+    ),
+    // compile: checked spec -> Program
+    retired(
         "tandem::compile::related_path",
         Stage::Compile,
-        "a sync mapping, match key or scope reads a field of a related record, which is not synced yet",
+        "retired: `tandem validate` reports a sync reading a field of a related record as tandem::check::related_path",
+        "tandem::check::related_path",
     ),
     code(
         "tandem::compile::internal",
         Stage::Compile,
         "the checked spec broke a promise of the checker: a bug in tandem, not in the spec",
     ),
-    code(
+    retired(
         "tandem::compile::in_list_not_literal",
         Stage::Compile,
-        "an `in [...]` list names a field or computation instead of literal values",
+        "retired: `tandem validate` reports an `in [...]` list naming a field or computation as tandem::check::in_list_not_literal",
+        "tandem::check::in_list_not_literal",
     ),
-    code(
+    retired(
         "tandem::compile::default_not_literal",
         Stage::Compile,
-        "a mapping's `default` is a field or computation instead of a literal value",
+        "retired: `tandem validate` reports a computed `default` as tandem::check::default_not_literal",
+        "tandem::check::default_not_literal",
     ),
     // state: the SQLite state store
     code(

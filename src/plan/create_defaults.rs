@@ -8,6 +8,11 @@
 //! value the default maps back to; both are shown with the rule `default on create in X`.
 //! Apply sends that update after the creates, once the new record's id is known, and skips
 //! it when the create did not happen.
+//!
+//! A one-way field into the target (`hs.x -> sf.Y`) that the source leaves blank gets the
+//! default written explicitly too, with a merge base recording the blank source beside the
+//! target's default: the target keeps its default until the source sets a value (see
+//! [`super::merge::merge_pair`]), instead of the next plan clearing what the create made.
 
 use std::collections::BTreeMap;
 
@@ -142,8 +147,8 @@ pub fn fill_create_defaults(
     (!update.fields.is_empty()).then_some(update)
 }
 
-/// Mapped fields that flow back to the source, that the create leaves blank, and that the
-/// target fills with a known default; with that default in canonical form.
+/// Mapped fields that the create leaves blank and that the target fills with a known
+/// default; with that default in canonical form.
 fn defaulted_fields<'s>(
     sync: &'s SyncProgram,
     target: System,
@@ -153,11 +158,9 @@ fn defaulted_fields<'s>(
     let mut out: Vec<(&FieldProgram, Value)> = Vec::new();
     for field in &sync.fields {
         let target_field = field.field_on(target);
-        if target_field.is_empty()
-            || field.field_on(source).is_empty()
-            || field.through.is_some()
-            || !field.direction.flows_to(source)
-        {
+        // A field that flows back to the source would carry the default there on the next
+        // plan; a one-way field into the target would clear it there. Both are predicted.
+        if target_field.is_empty() || field.field_on(source).is_empty() || field.through.is_some() {
             continue;
         }
         let Some(facts) = sync.side(target).fields.get(target_field) else {

@@ -230,6 +230,18 @@ pub fn merge_pair(input: &PairInput<'_>) -> PairOutcome {
         }
         let hs_changed = base.is_none_or(|b| b.hs != hs_current);
         let sf_changed = base.is_none_or(|b| b.sf != sf_current);
+        // A one-way field whose source is blank, with both sides as the base recorded them: the
+        // target holds the default it filled in on create (or a `keep when blank` value). It
+        // keeps it until the source sets a value; clearing it would undo the create's own
+        // default, and a checkbox (never blank in Salesforce) would flip on every run.
+        let source_blank = match field.direction {
+            Direction::HsToSf => matches!(&want_sf, Ok(Some((v, _))) if is_blank(v)),
+            Direction::SfToHs => matches!(&want_hs, Ok(Some((v, _))) if is_blank(v)),
+            Direction::Both => false,
+        };
+        if source_blank && base.is_some() && !hs_changed && !sf_changed {
+            continue;
+        }
         let decision: Option<(System, Rule)> = match field.direction {
             Direction::HsToSf => Some((
                 System::Hubspot,

@@ -353,10 +353,14 @@ pub struct FieldChange {
 pub struct NewLink {
     pub hs_id: String,
     pub sf_id: String,
-    /// Which `match` rule (1-based, in spec order) paired them.
+    /// Which `match` rule (1-based, in spec order) paired them; 0 when `recovered_create`.
     pub match_rule: usize,
     /// Bases for fields that already agree.
     pub base: FieldBases,
+    /// The journal entry of an interrupted run's create that made this pair's target record
+    /// (found by its sent values, see [`super::recovery`]); apply settles it with the link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovered_create: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use crate::compile::{DeletePolicy, Program, SyncProgram, hex_digest};
 use crate::connectors::{FieldMap, FieldNames, RemoteRecord};
 use crate::schema::System;
-use crate::state::{FieldBase, Link, OpenConflict, QueuedError, StateSnapshot};
+use crate::state::{FieldBase, Link, OpenConflict, PendingCreate, QueuedError, StateSnapshot};
 
 use super::budget::{ApiBudget, estimate};
 use super::checks::rejection_reasons;
@@ -97,6 +97,8 @@ struct SyncState<'a> {
     links: &'a [Link],
     conflicts: &'a [OpenConflict],
     errors: &'a [QueuedError],
+    /// Creates an interrupted run may have made (see [`super::recovery`]).
+    pending_creates: &'a [PendingCreate],
 }
 
 impl<'a> SyncState<'a> {
@@ -105,6 +107,11 @@ impl<'a> SyncState<'a> {
             links: state.links.get(sync).map(Vec::as_slice).unwrap_or(&[]),
             conflicts: state.conflicts.get(sync).map(Vec::as_slice).unwrap_or(&[]),
             errors: state.errors.get(sync).map(Vec::as_slice).unwrap_or(&[]),
+            pending_creates: state
+                .pending_creates
+                .get(sync)
+                .map(Vec::as_slice)
+                .unwrap_or(&[]),
         }
     }
 }
@@ -426,6 +433,7 @@ fn plan_sync(
         links,
         conflicts,
         errors,
+        pending_creates,
     } = *known;
     let mut collector = Collector {
         names,
@@ -492,6 +500,34 @@ fn plan_sync(
             through,
         );
     }
+    // Records an interrupted run created are linked to their source before any rule runs:
+    // for a sync whose only rule is an id link, nothing else can find them.
+    let recovered = super::recovery::recover_pending_creates(
+        sync,
+        pending_creates,
+        &read.hs.records,
+        &read.sf.records,
+        &hs_linked,
+        &sf_linked,
+    );
+    for found in &recovered {
+        hs_linked.insert(found.hs_index);
+        sf_linked.insert(found.sf_index);
+        let (hs_record, sf_record) = (
+            &read.hs.records[found.hs_index],
+            &read.sf.records[found.sf_index],
+        );
+        link_new_pair(
+            &mut collector,
+            hs_record,
+            sf_record,
+            NewLinkReason::Recovered(found.journal_id),
+            &conflict_index,
+            through,
+        );
+        release(&mut read.hs.records[found.hs_index]);
+        release(&mut read.sf.records[found.sf_index]);
+    }
     let hs_unlinked: Vec<usize> = (0..read.hs.records.len())
         .filter(|i| !hs_linked.contains(i))
         .filter(|&i| {
@@ -520,29 +556,14 @@ fn plan_sync(
         sf_paired.insert(sf_index);
         let hs_record = &read.hs.records[hs_index];
         let sf_record = &read.sf.records[sf_index];
-        let ctx = EvalContext {
-            hs: Some(hs_record),
-            sf: Some(sf_record),
-            hs_side: &sync.hs,
-            sf_side: &sync.sf,
-        };
-        let mut outcome = merge_pair(&PairInput {
-            sync,
-            ctx,
-            hs_id: &hs_record.id,
-            sf_id: &sf_record.id,
-            base: None,
-            conflicts: &conflict_index,
+        link_new_pair(
+            &mut collector,
+            hs_record,
+            sf_record,
+            NewLinkReason::MatchRule(rule),
+            &conflict_index,
             through,
-        });
-        let base = collector.bases(std::mem::take(&mut outcome.refresh));
-        collector.plan.links.push(NewLink {
-            hs_id: hs_record.id.clone(),
-            sf_id: sf_record.id.clone(),
-            match_rule: rule,
-            base,
-        });
-        collector.push_pair(&hs_record.id, &sf_record.id, outcome);
+        );
         release(&mut read.hs.records[hs_index]);
         release(&mut read.sf.records[sf_index]);
     }
@@ -653,6 +674,53 @@ fn plan_sync(
     plan.base_refresh.shrink_to_fit();
     plan.will_fail.shrink_to_fit();
     plan
+}
+
+/// Why two unlinked records are linked by this plan.
+enum NewLinkReason {
+    /// The 1-based match rule (identity keys after the spec's rules).
+    MatchRule(usize),
+    /// The journal entry of the create, by an interrupted run, that made the target record.
+    Recovered(i64),
+}
+
+/// Links a pair found in this plan and merges it (no merge base yet).
+fn link_new_pair(
+    collector: &mut Collector<'_>,
+    hs_record: &RemoteRecord,
+    sf_record: &RemoteRecord,
+    reason: NewLinkReason,
+    conflicts: &HashMap<(String, String), &OpenConflict>,
+    through: &BTreeMap<String, ThroughIndex>,
+) {
+    let sync = collector.sync;
+    let mut outcome = merge_pair(&PairInput {
+        sync,
+        ctx: EvalContext {
+            hs: Some(hs_record),
+            sf: Some(sf_record),
+            hs_side: &sync.hs,
+            sf_side: &sync.sf,
+        },
+        hs_id: &hs_record.id,
+        sf_id: &sf_record.id,
+        base: None,
+        conflicts,
+        through,
+    });
+    let base = collector.bases(std::mem::take(&mut outcome.refresh));
+    let (match_rule, recovered_create) = match reason {
+        NewLinkReason::MatchRule(rule) => (rule, None),
+        NewLinkReason::Recovered(journal_id) => (0, Some(journal_id)),
+    };
+    collector.plan.links.push(NewLink {
+        hs_id: hs_record.id.clone(),
+        sf_id: sf_record.id.clone(),
+        match_rule,
+        base,
+        recovered_create,
+    });
+    collector.push_pair(&hs_record.id, &sf_record.id, outcome);
 }
 
 /// Frees the values of a record once its pair or create is planned: the Plan's entries then

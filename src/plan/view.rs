@@ -155,11 +155,24 @@ pub fn render_human(plan: &Plan, options: HumanViewOptions) -> String {
                 ambiguous.match_rule
             );
         }
-        if !sync.links.is_empty() {
+        let recovered = sync
+            .links
+            .iter()
+            .filter(|l| l.recovered_create.is_some())
+            .count() as u64;
+        let matched = sync.links.len() as u64 - recovered;
+        if matched > 0 {
             let _ = writeln!(
                 out,
                 "  = {} matched by key and linked",
-                plural(sync.links.len() as u64, "pair", "pairs")
+                plural(matched, "pair", "pairs")
+            );
+        }
+        if recovered > 0 {
+            let _ = writeln!(
+                out,
+                "  = {} created by an interrupted apply found by their values and linked",
+                plural(recovered, "record", "records")
             );
         }
         for unlink in &sync.unlinks {

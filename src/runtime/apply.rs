@@ -4,9 +4,10 @@
 //!
 //! Every batch is journaled before it is sent and settled after, in one transaction with the
 //! links, merge bases and audit lines it produces. A crash leaves at most one batch with an
-//! unknown outcome; the next plan re-reads both sides, and its matching finds records that
-//! batch created (creates carry their match keys), so a re-run neither duplicates nor loses
-//! anything. Updates are guarded by their plan-time preconditions: a target that changed
+//! unknown outcome; the next plan re-reads both sides and finds the records that batch
+//! created, by their match keys (creates carry them) or, for a sync that has none the new
+//! record can hold, by the values its journal entry sent ([`crate::plan::recovery`]), so a
+//! re-run neither duplicates nor loses anything. Updates are guarded by their plan-time preconditions: a target that changed
 //! since the plan is skipped as stale and re-planned on the next run. Creates are guarded by
 //! their match keys ([`super::create_guard`]): one a record made on the target since the plan
 //! already holds is skipped as stale too, so the next plan links the two.
@@ -159,8 +160,20 @@ pub async fn apply<H: Crm, S: Crm>(
         summary.stopped = Some(stop.to_string());
         return Ok(summary);
     }
-    let recovered = store.write(|w| {
+    // The records the crashed run's creates made, found by the plan, are linked in the same
+    // transaction that marks its entries recovered: a crash between the two would forget the
+    // entries while the records stay unlinked, and the next plan would create them again.
+    let recovered = store.write(|w| -> Result<usize, StateError> {
         w.run_started(&run_id, &digest)?;
+        for sync_plan in &plan.syncs {
+            for link in sync_plan
+                .links
+                .iter()
+                .filter(|l| l.recovered_create.is_some())
+            {
+                w.link(&sync_plan.name, &link.hs_id, &link.sf_id, &link.base)?;
+            }
+        }
         w.journal_recover_pending()
     })?;
     if recovered > 0 {
@@ -312,7 +325,12 @@ fn apply_state_only(
         return Ok(());
     }
     store.write(|w| -> Result<(), StateError> {
-        for link in &sync_plan.links {
+        // Links to records an interrupted run created were stored when the run started.
+        for link in sync_plan
+            .links
+            .iter()
+            .filter(|l| l.recovered_create.is_none())
+        {
             w.link(name, &link.hs_id, &link.sf_id, &link.base)?;
         }
         for refresh in &sync_plan.base_refresh {

@@ -6,7 +6,10 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use crate::compile::Program;
+use crate::compile::{Pushdown, SyncProgram};
+use crate::plan::recovery::created_fields;
 use crate::plan::{SideRead, SyncRead};
+use crate::schema::System;
 use crate::state::StateSnapshot;
 
 use super::crm::{Crm, CrmError, ReadRequest};
@@ -52,11 +55,12 @@ pub async fn read_all<H: Crm, S: Crm>(
             }
         };
         let hs_since = cursor("hs");
+        let (hs_fields, hs_pushdown) = side_request(sync, state, System::Hubspot);
         let mut hs_result = hs
             .read(&ReadRequest {
                 object: &sync.hs.object,
-                fields: &sync.hs.read_fields,
-                pushdown: sync.hs.pushdown.as_ref(),
+                fields: &hs_fields,
+                pushdown: hs_pushdown,
                 since: hs_since.as_ref(),
                 include_deleted: true,
             })
@@ -71,11 +75,12 @@ pub async fn read_all<H: Crm, S: Crm>(
             .await?;
         }
         let sf_since = cursor("sf");
+        let (sf_fields, sf_pushdown) = side_request(sync, state, System::Salesforce);
         let sf_result = sf
             .read(&ReadRequest {
                 object: &sync.sf.object,
-                fields: &sync.sf.read_fields,
-                pushdown: sync.sf.pushdown.as_ref(),
+                fields: &sf_fields,
+                pushdown: sf_pushdown,
                 since: sf_since.as_ref(),
                 include_deleted: true,
             })
@@ -97,4 +102,36 @@ pub async fn read_all<H: Crm, S: Crm>(
         );
     }
     Ok(reads)
+}
+
+/// The fields and pushdown to read `side` of `sync` with. While creates an interrupted run
+/// sent to that side are pending, the read also asks when each record was created (so the
+/// planner can find the records those creates made, [`crate::plan::recovery`]) and a HubSpot
+/// side is listed rather than searched: CRM search is eventually consistent and may not show
+/// a record created seconds before the crash yet, while the list endpoint does. The planner
+/// still evaluates the whole scope on what comes back.
+fn side_request<'p>(
+    sync: &'p SyncProgram,
+    state: &StateSnapshot,
+    side: System,
+) -> (Vec<String>, Option<&'p Pushdown>) {
+    let program = sync.side(side);
+    let recovering = state
+        .pending_creates
+        .get(&sync.name)
+        .is_some_and(|pending| pending.iter().any(|p| p.target == side.short_name()));
+    if !recovering {
+        return (program.read_fields.clone(), program.pushdown.as_ref());
+    }
+    let mut fields = program.read_fields.clone();
+    for name in created_fields(side) {
+        if !fields.iter().any(|f| f == name) {
+            fields.push(name.to_string());
+        }
+    }
+    let pushdown = match side {
+        System::Hubspot => None,
+        System::Salesforce => program.pushdown.as_ref(),
+    };
+    (fields, pushdown)
 }

@@ -257,6 +257,13 @@ impl StateStore {
                 .or_default()
                 .insert(side, value);
         }
+        for pending in self.pending_creates()? {
+            snapshot
+                .pending_creates
+                .entry(pending.0)
+                .or_default()
+                .push(pending.1);
+        }
         Ok(snapshot)
     }
 
@@ -323,6 +330,38 @@ impl StateStore {
     /// Journal entries whose outcome is unknown: written before a crash, never confirmed.
     pub fn pending_journal(&self) -> Result<Vec<JournalEntry>, StateError> {
         self.journal_where("status = 'pending'")
+    }
+
+    /// Pending creates with their sync, oldest first.
+    fn pending_creates(&self) -> Result<Vec<(String, PendingCreate)>, StateError> {
+        let rows = self.select_rows(
+            "SELECT id, sync, target, record_key, payload, created_at FROM journal \
+             WHERE status = 'pending' AND action = 'create' ORDER BY id",
+            |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, String>(4)?,
+                    row.get::<_, String>(5)?,
+                ))
+            },
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|(journal_id, sync, target, source_id, payload, sent_at)| {
+                let payload = serde_json::from_str(&payload).unwrap_or_default();
+                let pending = PendingCreate {
+                    journal_id,
+                    target,
+                    source_id,
+                    payload,
+                    sent_at,
+                };
+                (sync, pending)
+            })
+            .collect())
     }
 
     pub fn journal(&self) -> Result<Vec<JournalEntry>, StateError> {

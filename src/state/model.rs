@@ -75,6 +75,26 @@ pub struct StateSnapshot {
     pub errors: BTreeMap<String, Vec<QueuedError>>,
     /// Read watermarks per sync name and side (`hs` / `sf`), RFC 3339.
     pub watermarks: BTreeMap<String, BTreeMap<String, String>>,
+    /// Creates a crashed (or cut off) run sent without learning their outcome, per sync name,
+    /// oldest first: the planner looks for the records they made before creating again.
+    #[serde(default)]
+    pub pending_creates: BTreeMap<String, Vec<PendingCreate>>,
+}
+
+/// A create whose outcome is unknown: journaled, maybe sent, never settled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PendingCreate {
+    /// The journal entry's id.
+    pub journal_id: i64,
+    /// `hs` / `sf`: the side the record was created in.
+    pub target: String,
+    /// The record it was created from, on the other side.
+    pub source_id: String,
+    /// The field values sent, as the target's wire payload (by target field name).
+    pub payload: BTreeMap<String, serde_json::Value>,
+    /// When the intent was journaled, just before the call (RFC 3339, whole seconds, floored):
+    /// the record, if it was made, was created at or after it.
+    pub sent_at: String,
 }
 
 /// A write-ahead journal entry: one intended record write, recorded before it is sent.

@@ -153,7 +153,11 @@ fn relationship_paths_read_related_salesforce_fields() {
     let (checked, diags) = run(r#"sync deals: hs.deals <- sf.Opportunity {
   hs.description <- sf.Account.Owner.Email
 }"#);
-    assert!(diags.is_empty(), "{diags:?}");
+    // A sync cannot read it yet (compile could not lower it), but the path resolves and
+    // keeps its type, so the mapping's other rules still run.
+    let codes: Vec<String> = diags.iter().map(Diag::code).collect();
+    assert_eq!(codes, ["tandem::check::related_path"], "{diags:?}");
+    assert!(diags[0].message().contains("related User record"));
     let flow = &checked.syncs[0].mappings[0].flows[0];
     let source = flow.value.as_field().expect("a field");
     let hops: Vec<&str> = source.hops.iter().map(|hop| hop.object.as_str()).collect();
@@ -186,11 +190,36 @@ fn hubspot_properties_cannot_be_followed() {
 
 #[test]
 fn related_fields_are_never_written() {
+    // In a sync, the related path is the one mistake reported.
     expect(
         r#"sync deals: hs.deals -> sf.Opportunity {
   hs.dealname -> sf.Account.Name truncate 255
 }"#,
+        &["related_path"],
+    );
+    // A trigger may read through a relationship, but never write through one.
+    let diags = expect(
+        r#"sync deals: hs.deals -> sf.Opportunity {
+  hs.dealname -> sf.Name truncate 120
+}
+on sf.Opportunity.StageName changes {
+  set sf.Opportunity.Account.Name = "Won"
+}"#,
         &["read_only_target"],
+    );
+    assert!(diags[0].message().contains("a field of a related record"));
+}
+
+#[test]
+fn triggers_may_read_through_relationships() {
+    expect(
+        r#"sync deals: hs.deals -> sf.Opportunity {
+  hs.dealname -> sf.Name truncate 120
+}
+on sf.Opportunity.StageName changes {
+  set sf.Opportunity.NextStep = left(sf.Account.Owner.Email, 255)
+}"#,
+        &[],
     );
 }
 

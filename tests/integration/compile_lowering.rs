@@ -1,31 +1,37 @@
-//! Compile's own behaviour on small specs: what it reports (the codes a clean spec can still
-//! raise, rendered on their spans), and lowering rules that are easy to break: a sync written
+//! Compile's own behaviour on small specs: what it reports (only `internal`, on a forged
+//! checked spec; the mistakes it used to be first to notice, which the checker now refuses),
+//! and lowering rules that are easy to break: a sync written
 //! Salesforce first, value maps whose values are numbers or booleans, a one-way mapping with
 //! its own conflict rule.
 
 use std::path::PathBuf;
 
 use serde_json::json;
-use tandem::check::{CheckedSpec, TypedExpr};
+use tandem::check::{CheckedSpec, RelationshipHop, TypedExpr, TypedExprKind};
 use tandem::compile::{ConflictRule, Direction, Expr, Program, compile};
 use tandem::diagnostics::{Diag, REGISTRY, SourceMap, Stage, render_human};
+use tandem::project::Validation;
 use tandem::schema::System;
 
 const HEADER: &str = "connection hs: hubspot\nconnection sf: salesforce\n\n";
 
-/// Validates `body` (after the two connections) against the repository's snapshots; the
-/// spec must check without errors.
-fn checked(body: &str) -> (CheckedSpec, SourceMap) {
+/// Validates `body` (after the two connections) against the repository's snapshots.
+fn validation(body: &str) -> Validation {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(dir.path().join("spec.tandem"), format!("{HEADER}{body}")).expect("spec");
-    let validation = tandem::project::validate(
+    tandem::project::validate(
         dir.path(),
         &tandem::project::ValidateOptions {
             schemas_dir: Some(root.join("schemas")),
         },
     )
-    .expect("loads");
+    .expect("loads")
+}
+
+/// The checked spec of `body`, which must check without errors.
+fn checked(body: &str) -> (CheckedSpec, SourceMap) {
+    let validation = validation(body);
     assert!(
         !tandem::diagnostics::has_errors(&validation.diags),
         "{}",
@@ -59,61 +65,164 @@ fn codes(diags: &[Diag]) -> Vec<String> {
     diags.iter().map(Diag::code).collect()
 }
 
-const RELATED_PATH: &str = r#"sync people: hs.contacts <- sf.Contact {
-  match hs.email = sf.Email
-  hs.company <- sf.Account.Name
-}
-"#;
-
-#[test]
-fn related_record_field_in_a_mapping_is_reported_on_its_path() {
-    let (checked, sources) = checked(RELATED_PATH);
-    let diags = compile(&checked).expect_err("a related path cannot be synced yet");
-    assert_eq!(codes(&diags), ["tandem::compile::related_path"]);
-    insta::assert_snapshot!(redact_dir(&render_human(&diags, &sources, false, 100)));
-}
-
-#[test]
-fn related_record_field_in_a_scope_is_reported_too() {
-    let (checked, _) = checked(
-        r#"sync people: hs.contacts <- sf.Contact {
-  match hs.email = sf.Email
-  only sf.Account.Name = "Acme"
-  hs.jobtitle <- sf.Title
-}
-"#,
+/// The report `tandem validate` gives for `body` (after the two connections): the spec must
+/// not check clean.
+fn refused(body: &str) -> (Vec<String>, String) {
+    let validation = validation(body);
+    assert!(
+        tandem::diagnostics::has_errors(&validation.diags),
+        "the checker accepted it"
     );
-    let diags = compile(&checked).expect_err("a related path cannot be synced yet");
-    assert_eq!(codes(&diags), ["tandem::compile::related_path"]);
+    let report = render_human(&validation.diags, validation.sources(), false, 100);
+    (codes(&validation.diags), report)
 }
 
-#[test]
-fn in_list_naming_a_field_is_reported_not_dropped() {
-    let (checked, sources) = checked(
-        r#"sync accounts: hs.companies <- sf.Account {
+const IN_LIST_NAMING_A_FIELD: &str = r#"sync accounts: hs.companies <- sf.Account {
   match hs.salesforceaccountid = sf.Id
   only sf.Name in [sf.Site, "Acme"]
   hs.name <- sf.Name
 }
-"#,
-    );
-    let diags = compile(&checked).expect_err("an `in` list of fields has no fixed values");
-    assert_eq!(codes(&diags), ["tandem::compile::in_list_not_literal"]);
-    insta::assert_snapshot!(redact_dir(&render_human(&diags, &sources, false, 100)));
-}
+"#;
 
-#[test]
-fn computed_default_is_reported_not_dropped() {
-    let (checked, sources) = checked(
-        r#"sync accounts: hs.companies <- sf.Account {
+const COMPUTED_DEFAULT: &str = r#"sync accounts: hs.companies <- sf.Account {
   match hs.salesforceaccountid = sf.Id
   hs.name <- sf.Name default sf.Site
 }
+"#;
+
+/// Compile used to be the first to notice (`tandem::compile::related_path`, now retired):
+/// `tandem validate` reports it, offline, on the path, wherever it is in the sync.
+#[test]
+fn related_record_field_is_refused_by_the_checker_not_compile() {
+    for (body, path) in [
+        (
+            r#"sync people: hs.contacts <- sf.Contact {
+  match hs.email = sf.Email
+  hs.company <- sf.Account.Name
+}
+"#,
+            "sf.Account.Name",
+        ),
+        (
+            r#"sync people: hs.contacts <- sf.Contact {
+  match hs.email = sf.Email
+  only sf.Account.Industry = "Energy"
+  hs.jobtitle <- sf.Title
+}
+"#,
+            "sf.Account.Industry",
+        ),
+    ] {
+        let (codes, report) = refused(body);
+        assert_eq!(codes, ["tandem::check::related_path"], "{report}");
+        assert!(
+            report.contains(&format!("`{path}` reads a field")),
+            "{report}"
+        );
+    }
+}
+
+/// A checked spec whose mapping or scope reads through a relationship (which the checker
+/// never lets through in a sync) is a bug in tandem when it reaches compile.
+#[test]
+fn related_record_field_the_checker_refuses_is_internal_if_it_reaches_compile() {
+    let body = r#"sync people: hs.contacts <- sf.Contact {
+  match hs.email = sf.Email
+  only sf.Title = "CEO"
+  hs.jobtitle <- sf.Title
+}
+"#;
+    let hop = RelationshipHop {
+        reference_field: "AccountId".to_string(),
+        relationship: "Account".to_string(),
+        object: "Account".to_string(),
+    };
+    let (mut in_mapping, _) = checked(body);
+    in_mapping.syncs[0].mappings[0]
+        .right
+        .as_mut()
+        .expect("a field")
+        .hops
+        .push(hop.clone());
+    let (mut in_scope, _) = checked(body);
+    let Some(TypedExprKind::Binary { left, .. }) = in_scope.syncs[0]
+        .scope
+        .first_mut()
+        .map(|scope| &mut scope.kind)
+    else {
+        panic!("expected a comparison scope");
+    };
+    let TypedExprKind::Field(field) = &mut left.kind else {
+        panic!("expected a field, got {left:?}");
+    };
+    field.hops.push(hop);
+    for forged in [in_mapping, in_scope] {
+        let diags = compile(&forged).expect_err("not a program");
+        assert_eq!(codes(&diags), ["tandem::compile::internal"]);
+    }
+}
+
+/// Compile used to be the first to notice (`tandem::compile::in_list_not_literal`, now
+/// retired): `tandem validate` reports it, offline, on the item.
+#[test]
+fn in_list_naming_a_field_is_refused_by_the_checker_not_compile() {
+    let (codes, report) = refused(IN_LIST_NAMING_A_FIELD);
+    assert_eq!(codes, ["tandem::check::in_list_not_literal"]);
+    assert!(report.contains("the field `sf.Site`"), "{report}");
+}
+
+/// As above for `tandem::compile::default_not_literal`.
+#[test]
+fn computed_default_is_refused_by_the_checker_not_compile() {
+    let (codes, report) = refused(COMPUTED_DEFAULT);
+    assert_eq!(codes, ["tandem::check::default_not_literal"]);
+    assert!(report.contains("the field `sf.Site`"), "{report}");
+}
+
+/// A checked spec whose `in` list holds a field (which the checker never lets through) is a
+/// bug in tandem when it reaches compile, not a spec error.
+#[test]
+fn in_list_item_the_checker_refuses_is_internal_if_it_reaches_compile() {
+    let (mut checked, _) = checked(
+        r#"sync accounts: hs.companies <- sf.Account {
+  match hs.salesforceaccountid = sf.Id
+  only sf.Name in ["Acme", "Globex"]
+  hs.name <- sf.Name
+}
 "#,
     );
-    let diags = compile(&checked).expect_err("a default is a literal");
-    assert_eq!(codes(&diags), ["tandem::compile::default_not_literal"]);
-    insta::assert_snapshot!(redact_dir(&render_human(&diags, &sources, false, 100)));
+    let sync = &mut checked.syncs[0];
+    let field = sync.mappings[0].flows[0].value.clone();
+    let Some(TypedExprKind::In { list, .. }) = sync.scope.first_mut().map(|scope| &mut scope.kind)
+    else {
+        panic!("expected an `in` scope, got {:?}", sync.scope);
+    };
+    list[1] = TypedExpr {
+        span: list[1].span,
+        ..field
+    };
+    let diags = compile(&checked).expect_err("not a program");
+    assert_eq!(codes(&diags), ["tandem::compile::internal"]);
+}
+
+/// As above for a `default` that is a field.
+#[test]
+fn computed_default_the_checker_refuses_is_internal_if_it_reaches_compile() {
+    let (mut checked, _) = checked(
+        r#"sync accounts: hs.companies <- sf.Account {
+  match hs.salesforceaccountid = sf.Id
+  hs.name <- sf.Name default "Unknown"
+}
+"#,
+    );
+    let flow = &mut checked.syncs[0].mappings[0].flows[0];
+    let span = flow.default.as_ref().expect("a default").span;
+    flow.default = Some(TypedExpr {
+        span,
+        ..flow.value.clone()
+    });
+    let diags = compile(&checked).expect_err("not a program");
+    assert_eq!(codes(&diags), ["tandem::compile::internal"]);
 }
 
 /// `-1` is a number: it is a default, an `in` value and a pushed-down comparison like any
@@ -153,22 +262,40 @@ fn negative_numbers_are_literals() {
     );
 }
 
-/// Every registered compile code a spec can raise has a case above; `internal` is the one a
-/// spec cannot raise (the next test forges a checked spec for it).
+/// `internal` is the one live compile code, and no spec can raise it (the tests above and
+/// below forge checked specs for it). Retired compile codes stay registered, never emitted,
+/// each naming the checker code that replaced it.
 #[test]
 fn every_compile_code_has_a_case() {
-    let covered = [
-        "tandem::compile::related_path",
-        "tandem::compile::internal",
-        "tandem::compile::in_list_not_literal",
-        "tandem::compile::default_not_literal",
-    ];
-    let registered: Vec<&str> = REGISTRY
+    let covered = ["tandem::compile::internal"];
+    let live: Vec<&str> = REGISTRY
         .iter()
-        .filter(|code| code.stage == Stage::Compile)
+        .filter(|code| code.stage == Stage::Compile && !code.is_retired())
         .map(|code| code.code)
         .collect();
-    assert_eq!(registered, covered);
+    assert_eq!(live, covered);
+    let retired: Vec<(&str, Option<&str>)> = REGISTRY
+        .iter()
+        .filter(|code| code.stage == Stage::Compile && code.is_retired())
+        .map(|code| (code.code, code.retired_for))
+        .collect();
+    assert_eq!(
+        retired,
+        [
+            (
+                "tandem::compile::related_path",
+                Some("tandem::check::related_path")
+            ),
+            (
+                "tandem::compile::in_list_not_literal",
+                Some("tandem::check::in_list_not_literal")
+            ),
+            (
+                "tandem::compile::default_not_literal",
+                Some("tandem::check::default_not_literal")
+            ),
+        ]
+    );
 }
 
 #[test]
@@ -185,8 +312,9 @@ fn a_checked_spec_the_checker_never_produces_is_an_internal_error() {
     flow.value = TypedExpr::invalid(flow.value.span);
     let diags = compile(&checked).expect_err("not a program");
     assert_eq!(codes(&diags), ["tandem::compile::internal"]);
-    let report = render_human(&diags, &sources, false, 100);
+    let report = redact_dir(&render_human(&diags, &sources, false, 100));
     assert!(report.contains("bug in tandem"), "{report}");
+    insta::assert_snapshot!(report);
 }
 
 #[test]

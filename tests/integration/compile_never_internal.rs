@@ -1,13 +1,14 @@
 //! Compile never second-guesses the checker: the example specs with lines removed, mapping
 //! arrows rewritten, and field names and values swapped for other plausible ones go through
-//! the whole validate pipeline, and every mutant the checker accepts must compile, or be
-//! refused only with a code for what this version cannot sync yet; never
-//! `tandem::compile::internal`, never a panic.
+//! the whole validate pipeline, and every mutant the checker accepts must compile: no
+//! compile diagnostic (the only live one is `tandem::compile::internal`), never a panic. The values the language wants written
+//! literally (`in [...]` items, `default`) are also turned into fields and computations one at
+//! a time: the checker must refuse each, so compile never meets one.
 
 use std::path::PathBuf;
 
 use proptest::prelude::*;
-use tandem::project::{ValidateOptions, validate};
+use tandem::project::{ValidateOptions, Validation, validate};
 
 /// Field names of the standard snapshots' objects, and values, to swap in.
 const NAMES: &[&str] = &[
@@ -68,12 +69,6 @@ const VALUES: &[&str] = &[
     "marketingqualifiedlead",
     "Open - Not Contacted",
     "12",
-];
-/// Codes compile may still raise on a spec the checker accepts.
-const NOT_YET: &[&str] = &[
-    "tandem::compile::related_path",
-    "tandem::compile::in_list_not_literal",
-    "tandem::compile::default_not_literal",
 ];
 
 fn seeds() -> Vec<(String, String)> {
@@ -182,10 +177,8 @@ fn mutate(text: &str, swaps: &[(usize, usize)]) -> String {
     out
 }
 
-/// Validates `mutant` (laid out like the example `name`), and for a spec the checker
-/// accepts, compiles it: `Some` of the codes compile should never raise, `None` when the
-/// checker refused the spec.
-fn compile_unexpected(name: &str, mutant: &str) -> Option<Vec<String>> {
+/// Validates `mutant`, laid out like the example `name` (beside its lookup tables).
+fn validate_mutant(name: &str, mutant: &str) -> Validation {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(dir.path().join("spec.tandem"), mutant).expect("spec");
     if name.ends_with("revops") {
@@ -200,13 +193,20 @@ fn compile_unexpected(name: &str, mutant: &str) -> Option<Vec<String>> {
             .expect("table copied");
         }
     }
-    let validation = validate(
+    validate(
         dir.path(),
         &ValidateOptions {
             schemas_dir: Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("schemas")),
         },
     )
-    .expect("loads");
+    .expect("loads")
+}
+
+/// Validates `mutant` (laid out like the example `name`), and for a spec the checker
+/// accepts, compiles it: `Some` of the codes compile should never raise, `None` when the
+/// checker refused the spec.
+fn compile_unexpected(name: &str, mutant: &str) -> Option<Vec<String>> {
+    let validation = validate_mutant(name, mutant);
     if tandem::diagnostics::has_errors(&validation.diags) {
         return None;
     }
@@ -216,11 +216,7 @@ fn compile_unexpected(name: &str, mutant: &str) -> Option<Vec<String>> {
         .expect("a clean spec was checked");
     let unexpected = match tandem::compile::compile(checked) {
         Ok(_) => Vec::new(),
-        Err(diags) => diags
-            .iter()
-            .map(|diag| diag.code())
-            .filter(|code| !NOT_YET.contains(&code.as_str()))
-            .collect(),
+        Err(diags) => diags.iter().map(|diag| diag.code()).collect(),
     };
     Some(unexpected)
 }
@@ -245,6 +241,105 @@ fn every_one_line_deletion_of_the_examples_that_checks_compiles() {
         }
     }
     assert!(clean >= 100, "only {clean} mutants checked clean");
+}
+
+/// A value the language wants written literally (an `in [...]` item, a `default`) in the
+/// example `seed`: its byte range, the code the checker gives a non-literal there, and a
+/// field of the same line with the literal's type (the compared value, the mapped source).
+struct LiteralSlot {
+    range: std::ops::Range<usize>,
+    code: &'static str,
+    field: String,
+}
+
+fn literal_slots(text: &str) -> Vec<LiteralSlot> {
+    let mut slots = Vec::new();
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if let Some(open) = line.find(" in [") {
+            let before = line[..open].trim_end_matches(" not");
+            let value = before.split_whitespace().last().unwrap_or_default();
+            let start = open + " in [".len();
+            let end = start + line[start..].find([',', ']']).unwrap_or(0);
+            slots.push(LiteralSlot {
+                range: line_start + start..line_start + end,
+                code: "tandem::check::in_list_not_literal",
+                field: value.to_string(),
+            });
+        }
+        if let Some(at) = line.find(" default ") {
+            let start = at + " default ".len();
+            let end = start + line[start..].find(char::is_whitespace).unwrap_or(0);
+            let arrow = words
+                .iter()
+                .position(|word| ["<->", "->", "<-"].contains(word));
+            if let Some(source) = arrow.and_then(|arrow| words.get(arrow + 1)) {
+                slots.push(LiteralSlot {
+                    range: line_start + start..line_start + end,
+                    code: "tandem::check::default_not_literal",
+                    field: source.to_string(),
+                });
+            }
+        }
+        line_start += line.len();
+    }
+    slots
+}
+
+/// Every literal `in [...]` item and `default` of the examples, one at a time, turned into a
+/// field of the record or a computation of the same type: the checker refuses each mutant
+/// with exactly the code for it (so compile, which would have to refuse it, never sees one),
+/// and a negative number in its place is a literal the whole pipeline accepts.
+#[test]
+fn literal_values_of_the_examples_turned_into_computations_are_the_checkers_to_refuse() {
+    let (mut refused, mut negated) = (0, 0);
+    for (name, text) in seeds() {
+        let slots = literal_slots(&text);
+        assert!(
+            slots.len() >= 3,
+            "{name}: the slot finder found {}",
+            slots.len()
+        );
+        for slot in slots {
+            let literal = &text[slot.range.clone()];
+            assert!(
+                !literal.is_empty(),
+                "{name}: an empty slot at {:?}",
+                slot.range
+            );
+            let computed = format!("if true then {literal} else {literal}");
+            for replacement in [slot.field.as_str(), computed.as_str()] {
+                let mut mutant = text.clone();
+                mutant.replace_range(slot.range.clone(), replacement);
+                let validation = validate_mutant(&name, &mutant);
+                let errors: Vec<String> = validation
+                    .diags
+                    .iter()
+                    .filter(|diag| diag.is_error())
+                    .map(|diag| diag.code())
+                    .collect();
+                assert_eq!(
+                    errors,
+                    [slot.code],
+                    "`{literal}` -> `{replacement}` in {name}:\n{mutant}"
+                );
+                refused += 1;
+            }
+            if literal.parse::<f64>().is_ok() {
+                let mut mutant = text.clone();
+                mutant.replace_range(slot.range.clone(), &format!("-{literal}"));
+                assert_eq!(
+                    compile_unexpected(&name, &mutant),
+                    Some(Vec::new()),
+                    "`-{literal}` in {name} does not check and compile clean:\n{mutant}"
+                );
+                negated += 1;
+            }
+        }
+    }
+    assert!(refused >= 16, "only {refused} mutants");
+    assert!(negated >= 1, "no number literal slot to negate");
 }
 
 proptest! {

@@ -11,7 +11,8 @@
 //! same pipeline as `tandem validate`, asserts that the set of emitted codes equals the
 //! expectation, and snapshots the fully rendered human report (no colour, width 100) under
 //! `tests/integration/snapshots/`, named after the fixture's path. A second test fails when a registered
-//! spec-level code has no fixture expecting it.
+//! spec-level code has no fixture expecting it, or a fixture expects a retired code; a third
+//! keeps the registry's codes unique and each retired code pointing at a live one.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -145,14 +146,46 @@ fn every_spec_level_code_has_a_fixture_and_every_expected_code_is_registered() {
         unregistered.is_empty(),
         "fixtures expect codes missing from the registry: {unregistered:?}"
     );
+    let retired: Vec<&String> = expected
+        .iter()
+        .filter(|code| lookup_code(code).is_some_and(|registered| registered.is_retired()))
+        .collect();
+    assert!(
+        retired.is_empty(),
+        "fixtures expect retired codes, which are never emitted: {retired:?}"
+    );
     let without_fixture: Vec<&str> = REGISTRY
         .iter()
-        .filter(|registered| SPEC_STAGES.contains(&registered.stage))
+        .filter(|registered| SPEC_STAGES.contains(&registered.stage) && !registered.is_retired())
         .map(|registered| registered.code)
         .filter(|code| !expected.contains(*code))
         .collect();
     assert!(
         without_fixture.is_empty(),
         "registered codes with no fixture expecting them: {without_fixture:?}"
+    );
+}
+
+/// Codes are permanent: each is registered once, and a retired code names the live code that
+/// reports the same mistake now.
+#[test]
+fn codes_are_registered_once_and_retired_codes_name_a_live_replacement() {
+    let mut seen = BTreeSet::new();
+    let twice: Vec<&str> = REGISTRY
+        .iter()
+        .map(|registered| registered.code)
+        .filter(|code| !seen.insert(*code))
+        .collect();
+    assert!(twice.is_empty(), "codes registered twice: {twice:?}");
+    let dangling: Vec<(&str, &str)> = REGISTRY
+        .iter()
+        .filter_map(|registered| Some((registered.code, registered.retired_for?)))
+        .filter(|(_, replacement)| {
+            lookup_code(replacement).is_none_or(|replacement| replacement.is_retired())
+        })
+        .collect();
+    assert!(
+        dangling.is_empty(),
+        "retired codes whose replacement is not a live registered code: {dangling:?}"
     );
 }
