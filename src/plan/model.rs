@@ -47,13 +47,11 @@ pub struct ReadCursors {
 }
 
 impl Plan {
-    /// Whether applying would write anything to a CRM or queue a conflict.
+    /// Whether applying would write anything to a CRM or queue a new conflict.
     pub fn has_changes(&self) -> bool {
         self.syncs.iter().any(SyncPlan::has_changes)
     }
 
-    /// Whether applying would change the state store even with no CRM write (new links,
-    /// refreshed merge bases, unlinks).
     /// Records waiting in the error queue and unresolved conflicts, over every sync.
     pub fn waiting_for_a_human(&self) -> (u64, u64) {
         self.syncs.iter().fold((0, 0), |(errors, conflicts), s| {
@@ -61,6 +59,8 @@ impl Plan {
         })
     }
 
+    /// Whether applying would change the state store even with no CRM write (new links,
+    /// refreshed merge bases, unlinks).
     pub fn has_state_changes(&self) -> bool {
         self.syncs
             .iter()
@@ -241,7 +241,6 @@ impl SyncPlan {
             }
         }
         totals.conflicts = self.conflicts.iter().filter(|c| !c.already_queued).count() as u64;
-        totals.conflicts_waiting = self.conflicts.len() as u64 - totals.conflicts;
         totals.will_fail = self.will_fail.len() as u64;
         totals.ambiguous = self.ambiguous.len() as u64;
         totals.links = self.links.len() as u64;
@@ -262,9 +261,6 @@ pub struct Totals {
     pub sf: SideTotals,
     /// New `review` conflicts this plan queues.
     pub conflicts: u64,
-    /// `review` conflicts the read saw that already wait in `tandem conflicts`.
-    #[serde(default)]
-    pub conflicts_waiting: u64,
     pub will_fail: u64,
     pub ambiguous: u64,
     pub links: u64,
@@ -279,7 +275,6 @@ impl Totals {
         self.sf.updates += other.sf.updates;
         self.sf.deletes += other.sf.deletes;
         self.conflicts += other.conflicts;
-        self.conflicts_waiting += other.conflicts_waiting;
         self.will_fail += other.will_fail;
         self.ambiguous += other.ambiguous;
         self.links += other.links;
