@@ -282,8 +282,9 @@ fn finish(store: &mut StateStore, run_id: &str, summary: &ApplySummary) -> Resul
 }
 
 /// Whether a CRM's per-record rejection (`CODE: message`, HubSpot codes as `CATEGORY/code`)
-/// says "not written, try again later" rather than anything about the record: a row lock
-/// or a server error that outlasted the connector's retries, a rate limit.
+/// says "not written, try again later" rather than anything about the record: a row lock or
+/// an unavailable server that outlasted the connector's retries, a rate limit. A failed call
+/// that may have landed (a transport error) is not among them: resending it could duplicate.
 fn transient_rejection(reason: &str) -> bool {
     let code = reason.split(':').next().unwrap_or_default();
     let category = code.split('/').next().unwrap_or_default();
@@ -292,8 +293,6 @@ fn transient_rejection(reason: &str) -> bool {
         "UNABLE_TO_LOCK_ROW"
             | "SERVER_UNAVAILABLE"
             | "REQUEST_RUNNING_TOO_LONG"
-            | "RETRIES_EXHAUSTED"
-            | "TRANSPORT"
             | "RATE_LIMIT"
             | "RATE_LIMITS"
     )
