@@ -22,7 +22,7 @@ async fn full_list_read_pages_every_contact_with_only_the_requested_properties()
     assert_eq!(records.len(), 250);
     assert_eq!(ids.len(), 250, "no record twice");
     for record in &records {
-        let keys: Vec<&str> = record.fields.keys().map(String::as_str).collect();
+        let keys: Vec<&str> = record.fields.keys().map(|name| name.as_str()).collect();
         assert_eq!(keys, vec!["email", "firstname", "lastmodifieddate"]);
         assert!(!record.deleted);
     }

@@ -23,7 +23,7 @@ async fn soql_read_follows_next_records_url_and_carries_conversion_fields() {
     let ids: BTreeSet<&str> = records.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(ids.len(), 2_300);
     assert_eq!(records.len(), 2_300);
-    let keys: BTreeSet<&str> = records[0].fields.keys().map(String::as_str).collect();
+    let keys: BTreeSet<&str> = records[0].fields.keys().map(|name| name.as_str()).collect();
     for expected in [
         "Email",
         "LastName",
