@@ -38,7 +38,7 @@ pub fn drop_unknowable(
             *input_side == side
                 && name != "Id"
                 && name != "hs_object_id"
-                && !stand_in.fields.contains_key(name.as_str())
+                && !stand_in.fields.contains_key(name)
         });
         if unknowable {
             keys.insert(field.key.as_str());

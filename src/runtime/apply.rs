@@ -594,11 +594,7 @@ fn is_stale(
         return true;
     }
     change.precondition.iter().any(|(field, expected)| {
-        let raw = record
-            .fields
-            .get(field.as_str())
-            .cloned()
-            .unwrap_or(Value::Null);
+        let raw = record.fields.get(field).cloned().unwrap_or(Value::Null);
         canonical(&raw, field_type(sync, target, field)) != *expected
     })
 }

@@ -241,11 +241,7 @@ impl Crm for MemoryCrm {
                 .map(|f| {
                     (
                         f.clone(),
-                        record
-                            .fields
-                            .get(f.as_str())
-                            .cloned()
-                            .unwrap_or(Value::Null),
+                        record.fields.get(f).cloned().unwrap_or(Value::Null),
                     )
                 })
                 .collect();
