@@ -27,6 +27,12 @@ impl FieldName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Whether both are the same shared allocation (not merely equal text): how tests check
+    /// that many records hold one copy of each name.
+    pub fn shares_text_with(&self, other: &FieldName) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 impl Deref for FieldName {

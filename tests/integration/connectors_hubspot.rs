@@ -39,6 +39,23 @@ async fn full_list_read_pages_every_contact_with_only_the_requested_properties()
 }
 
 #[tokio::test]
+async fn records_of_one_read_share_one_copy_of_each_property_name() {
+    let sandbox = sandbox(5, &[("contacts", 150)]).await;
+    let client = hubspot(&sandbox);
+    let (records, _) = read_all_pages!(client.read_all("contacts", &contact_props()));
+    assert_eq!(records.len(), 150, "two pages");
+    let first: Vec<_> = records[0].fields.keys().collect();
+    for record in &records[1..] {
+        let names: Vec<_> = record.fields.keys().collect();
+        assert_eq!(names.len(), first.len());
+        for (name, shared) in names.iter().zip(&first) {
+            assert!(name.shares_text_with(shared), "{name} is a copy of its own");
+        }
+    }
+    sandbox.shutdown().await.unwrap();
+}
+
+#[tokio::test]
 async fn incremental_search_returns_only_what_changed_since_the_watermark() {
     let sandbox = sandbox(5, &[("contacts", 120)]).await;
     let client = hubspot(&sandbox);
