@@ -198,11 +198,11 @@ pub fn from_base(
     sync: &SyncProgram,
     base: &BTreeMap<String, FieldBase>,
 ) -> RemoteRecord {
-    let mut fields = BTreeMap::new();
+    let mut fields = FieldMap::new();
     // Id-link keys were written when the pair was linked, and the record has not changed.
     for (key_side, field) in super::merge::id_link_keys(sync) {
         if key_side == side {
-            fields.insert(field, serde_json::Value::String(partner.to_string()));
+            fields.insert(field.into(), serde_json::Value::String(partner.to_string()));
         }
     }
     for field in &sync.fields {
@@ -211,7 +211,7 @@ pub fn from_base(
                 System::Hubspot => b.hs.clone(),
                 System::Salesforce => b.sf.clone(),
             };
-            fields.insert(field.field_on(side).to_string(), value);
+            fields.insert(field.field_on(side).into(), value);
         }
     }
     RemoteRecord {
