@@ -12,8 +12,9 @@
 //! `TANDEM_BENCH_UNTIL=plan` stops each run after planning (for memory work on the read and
 //! plan stages; it reports no medians). The peak RSS printed is the process's over all runs.
 //!
-//! Last measured (2026-11-23, 2-core machine shared with other builds): peak RSS 682 MB ->
-//! about 300 MB after the Plan's compact maps and consuming the reads; see docs/plan-apply.md.
+//! Last measured (2026-11-24, 2-core machine shared with other builds): peak RSS about 300 MB
+//! for one run (the Plan's), reads 86 MB of live heap, apply about 10 s of CPU; see
+//! docs/plan-apply.md for before and after.
 
 use std::alloc::{GlobalAlloc, Layout, System as SystemAlloc};
 use std::collections::BTreeMap;

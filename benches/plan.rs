@@ -84,10 +84,7 @@ fn program() -> Program {
 fn record(id: String, fields: [(&str, Value); 4]) -> RemoteRecord {
     RemoteRecord {
         id,
-        fields: fields
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect(),
+        fields: fields.into_iter().map(|(k, v)| (k.into(), v)).collect(),
         modified_at: Some("2026-01-01T00:00:00Z".into()),
         deleted: false,
         merged_into: None,

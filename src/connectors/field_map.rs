@@ -8,6 +8,7 @@
 //! saved plans and state keep their format.
 
 use std::borrow::Borrow;
+use std::cmp::Ordering;
 use std::collections::HashSet;
 use std::fmt;
 use std::marker::PhantomData;
@@ -25,6 +26,12 @@ pub struct FieldName(Arc<str>);
 impl FieldName {
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// Whether both are the same shared allocation (not merely equal text): how tests check
+    /// that many records hold one copy of each name.
+    pub fn shares_text_with(&self, other: &FieldName) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
     }
 }
 
@@ -140,6 +147,26 @@ impl FieldNames {
     }
 }
 
+/// What a [`FieldMap`] can be searched by: anything its keys borrow as (`&str` for
+/// [`FieldName`] keys, as with a `BTreeMap`), and a `String` for [`FieldName`] keys, so code
+/// written against the `BTreeMap<String, _>` these maps replaced looks up by `&String` as it did.
+pub trait FieldMapKey<K> {
+    /// How `self` orders against `key`.
+    fn cmp_to_key(&self, key: &K) -> Ordering;
+}
+
+impl<K: Borrow<Q>, Q: Ord + ?Sized> FieldMapKey<K> for Q {
+    fn cmp_to_key(&self, key: &K) -> Ordering {
+        self.cmp(key.borrow())
+    }
+}
+
+impl FieldMapKey<FieldName> for String {
+    fn cmp_to_key(&self, key: &FieldName) -> Ordering {
+        self.as_str().cmp(key.as_str())
+    }
+}
+
 /// A map with few entries, kept sorted by key in one `Vec`: the same iteration order, lookups
 /// and serialized form as a `BTreeMap`, at the size of its entries.
 #[derive(Clone, PartialEq, Eq)]
@@ -162,32 +189,29 @@ impl<K: Ord, V> FieldMap<K, V> {
 
     fn position<Q>(&self, key: &Q) -> Result<usize, usize>
     where
-        K: Borrow<Q>,
-        Q: Ord + ?Sized,
+        Q: FieldMapKey<K> + ?Sized,
     {
-        self.entries.binary_search_by(|(k, _)| k.borrow().cmp(key))
+        self.entries
+            .binary_search_by(|(k, _)| key.cmp_to_key(k).reverse())
     }
 
     pub fn get<Q>(&self, key: &Q) -> Option<&V>
     where
-        K: Borrow<Q>,
-        Q: Ord + ?Sized,
+        Q: FieldMapKey<K> + ?Sized,
     {
         self.position(key).ok().map(|i| &self.entries[i].1)
     }
 
     pub fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
     where
-        K: Borrow<Q>,
-        Q: Ord + ?Sized,
+        Q: FieldMapKey<K> + ?Sized,
     {
         self.position(key).ok().map(|i| &mut self.entries[i].1)
     }
 
     pub fn contains_key<Q>(&self, key: &Q) -> bool
     where
-        K: Borrow<Q>,
-        Q: Ord + ?Sized,
+        Q: FieldMapKey<K> + ?Sized,
     {
         self.position(key).is_ok()
     }
@@ -205,8 +229,7 @@ impl<K: Ord, V> FieldMap<K, V> {
 
     pub fn remove<Q>(&mut self, key: &Q) -> Option<V>
     where
-        K: Borrow<Q>,
-        Q: Ord + ?Sized,
+        Q: FieldMapKey<K> + ?Sized,
     {
         self.position(key).ok().map(|i| self.entries.remove(i).1)
     }
@@ -274,8 +297,8 @@ impl<K: Ord, V> From<std::collections::BTreeMap<K, V>> for FieldMap<K, V> {
 
 impl<K, V, Q> Index<&Q> for FieldMap<K, V>
 where
-    K: Ord + Borrow<Q>,
-    Q: Ord + ?Sized,
+    K: Ord,
+    Q: FieldMapKey<K> + ?Sized,
 {
     type Output = V;
     fn index(&self, key: &Q) -> &V {
@@ -417,6 +440,19 @@ mod tests {
         assert_eq!(map.remove("b"), Some(3));
         assert!(!map.contains_key("b"));
         assert_eq!(map["c"], 1);
+    }
+
+    #[test]
+    fn field_map_of_field_names_looks_up_by_str_string_and_name() {
+        let map: FieldMap<FieldName, i32> = [("email", 1), ("phone", 2)]
+            .iter()
+            .map(|(k, v)| (FieldName::from(*k), *v))
+            .collect();
+        assert_eq!(map.get("email"), Some(&1));
+        assert_eq!(map.get(&"phone".to_string()), Some(&2));
+        assert_eq!(map.get(&FieldName::from("phone")), Some(&2));
+        assert!(!map.contains_key(&"fax".to_string()));
+        assert_eq!(map[&"email".to_string()], 1);
     }
 
     #[test]

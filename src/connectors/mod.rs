@@ -71,7 +71,7 @@ pub mod write;
 pub use budget::CallStats;
 pub use config::{ConnectionConfig, ProcessEnv};
 pub use error::{ConnectorError, RecordError};
-pub use field_map::{FieldMap, FieldName, FieldNames};
+pub use field_map::{FieldMap, FieldMapKey, FieldName, FieldNames};
 pub use hubspot::{AssociationInput, AssociationType, HubSpotClient, HubSpotInput, HubSpotReader};
 pub use record::RemoteRecord;
 pub use salesforce::{SalesforceClient, SalesforceInput, SalesforceReader};

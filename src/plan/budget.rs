@@ -1,11 +1,14 @@
-//! The API calls apply will spend: batched writes plus the precondition re-reads.
+//! The API calls apply will spend: batched writes, the reads since the plan, id write-backs.
 //!
 //! HubSpot batch endpoints take 100 inputs per call; Salesforce sObject Collections take 200
 //! records per call and count as one call each.
 
+use std::collections::BTreeMap;
+
+use crate::compile::{Program, SyncProgram};
 use crate::schema::System;
 
-use super::model::{Action, ApiEstimate, SyncPlan};
+use super::model::{Action, ApiEstimate, ReadCursors, SyncPlan};
 
 pub const HUBSPOT_BATCH: u64 = 100;
 pub const SALESFORCE_BATCH: u64 = 200;
@@ -28,35 +31,100 @@ pub struct ApiBudget {
     pub sf_remaining: Option<u64>,
 }
 
-pub fn estimate(syncs: &[SyncPlan], budget: ApiBudget) -> ApiEstimate {
+/// The calls apply spends for `syncs` (planned from `program`, whose syncs they follow in
+/// order), mirroring `runtime::apply` step by step:
+///
+/// - per sync and side written with creates or updates, and only when the plan read that
+///   side (a cursor to read from), one read of what changed there since the plan, for the
+///   update preconditions and the create guard; when the side also gets updates, the read
+///   includes deletions, one more call (HubSpot's archived list, Salesforce's `queryAll`);
+/// - the creates, updates and deletes, in separate batches;
+/// - after the creates, the new ids written back into the source records' id-link keys and
+///   id-copy fields (`hs.salesforceaccountid`), one batch update per batch of creates;
+/// - HubSpot association moves (see [`super::association::association_calls`]).
+///
+/// Updates that give a source record the target's defaults on create are ordinary planned
+/// updates and counted with them. A read since the plan that returns many records (others
+/// edited the target in between) pages, which no plan can foresee.
+pub fn estimate(
+    program: &Program,
+    syncs: &[SyncPlan],
+    read_cursors: &BTreeMap<String, ReadCursors>,
+    budget: ApiBudget,
+) -> ApiEstimate {
     let mut estimate = ApiEstimate {
         hs_remaining: budget.hs_remaining,
         sf_remaining: budget.sf_remaining,
         ..ApiEstimate::default()
     };
-    for sync in syncs {
+    for (sync, sync_plan) in program.syncs.iter().zip(syncs) {
+        let cursors = read_cursors.get(&sync_plan.name);
         for system in [System::Hubspot, System::Salesforce] {
             let size = batch_size(system);
-            let count = |action: Action| {
-                sync.changes
+            let count = |target: System, action: Action| {
+                sync_plan
+                    .changes
                     .iter()
-                    .filter(|c| c.target == system && c.action == action)
+                    .filter(|c| c.target == target && c.action == action)
                     .count() as u64
             };
-            let updates = count(Action::Update);
-            // Creates, updates and deletes go in separate batches; updates are preceded by
-            // one read of what changed since the plan, for their preconditions.
-            let calls = batches(count(Action::Create), size)
+            let creates = count(system, Action::Create);
+            let updates = count(system, Action::Update);
+            let cursor = cursors.and_then(|c| match system {
+                System::Hubspot => c.hs.as_ref(),
+                System::Salesforce => c.sf.as_ref(),
+            });
+            let read_since_plan = if cursor.is_some() && creates + updates > 0 {
+                1 + u64::from(updates > 0)
+            } else {
+                0
+            };
+            // Ids of records created on the other side, written back into this side.
+            let created_there = count(super::model::other(system), Action::Create);
+            let write_back = if created_there > 0 && !write_back_fields(sync, system).is_empty() {
+                batches(created_there, size)
+            } else {
+                0
+            };
+            let calls = read_since_plan
+                + batches(creates, size)
                 + batches(updates, size)
-                + u64::from(updates > 0)
-                + batches(count(Action::Delete), size);
+                + batches(count(system, Action::Delete), size)
+                + write_back;
             match system {
                 System::Hubspot => {
-                    estimate.hs_calls += calls + super::association::association_calls(sync)
+                    estimate.hs_calls += calls + super::association::association_calls(sync_plan)
                 }
                 System::Salesforce => estimate.sf_calls += calls,
             }
         }
     }
     estimate
+}
+
+/// The fields of `source` apply writes a record's new partner id into right after the
+/// partner is created: the `match X.key = Y.Id` keys and the mappings that copy the other
+/// side's own id (`sf.Id -> hs.x`). The same rule as `runtime::apply`'s id write-back.
+pub fn write_back_fields(sync: &SyncProgram, source: System) -> Vec<String> {
+    let created_in = super::model::other(source);
+    let mut fields: Vec<String> = super::merge::id_link_keys(sync)
+        .into_iter()
+        .filter(|(side, _)| *side == source)
+        .map(|(_, field)| field)
+        .collect();
+    let id_field = match created_in {
+        System::Hubspot => "hs_object_id",
+        System::Salesforce => "Id",
+    };
+    for field in &sync.fields {
+        let copies_id = field
+            .expr_to(source)
+            .and_then(|expr| expr.as_plain_field(created_in))
+            == Some(id_field);
+        let name = field.field_on(source).to_string();
+        if copies_id && !name.is_empty() && !fields.contains(&name) {
+            fields.push(name);
+        }
+    }
+    fields
 }

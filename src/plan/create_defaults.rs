@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::compile::{FieldProgram, SyncProgram};
-use crate::connectors::RemoteRecord;
+use crate::connectors::{FieldMap, FieldName, RemoteRecord};
 use crate::schema::System;
 use crate::state::FieldBase;
 
@@ -76,14 +76,14 @@ pub fn fill_create_defaults(
         }
     }
     // The record as it will exist once created, to compute what flows back from it.
-    let mut created_fields: BTreeMap<String, Value> = payload
+    let mut created_fields: FieldMap<FieldName, Value> = payload
         .fields
         .iter()
         .filter(|f| !f.new.is_object())
-        .map(|f| (f.field.to_string(), f.new.clone()))
+        .map(|f| (f.field.clone(), f.new.clone()))
         .collect();
     for (field, default) in &defaulted {
-        created_fields.insert(field.field_on(target).to_string(), default.clone());
+        created_fields.insert(field.field_on(target).into(), default.clone());
     }
     let created = RemoteRecord {
         id: String::new(),

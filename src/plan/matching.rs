@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde_json::Value;
 
 use crate::compile::{Direction, Expr, MatchRule, SyncProgram};
-use crate::connectors::RemoteRecord;
+use crate::connectors::{FieldName, RemoteRecord};
 use crate::schema::System;
 
 use super::eval::{EvalContext, eval};
@@ -278,7 +278,10 @@ pub fn create_collisions(
             // match it here.
             let planned = RemoteRecord {
                 id: String::new(),
-                fields: fields.clone(),
+                fields: fields
+                    .iter()
+                    .map(|(name, value)| (FieldName::from(name), value.clone()))
+                    .collect(),
                 modified_at: None,
                 deleted: false,
                 merged_into: None,

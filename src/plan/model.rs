@@ -47,9 +47,16 @@ pub struct ReadCursors {
 }
 
 impl Plan {
-    /// Whether applying would write anything to a CRM or queue a conflict.
+    /// Whether applying would write anything to a CRM or queue a new conflict.
     pub fn has_changes(&self) -> bool {
         self.syncs.iter().any(SyncPlan::has_changes)
+    }
+
+    /// Records waiting in the error queue and unresolved conflicts, over every sync.
+    pub fn waiting_for_a_human(&self) -> (u64, u64) {
+        self.syncs.iter().fold((0, 0), |(errors, conflicts), s| {
+            (errors + s.queued_errors, conflicts + s.open_conflicts)
+        })
     }
 
     /// Whether applying would change the state store even with no CRM write (new links,
@@ -200,13 +207,24 @@ pub struct SyncPlan {
     pub ambiguous: Vec<AmbiguousMatch>,
     /// Records skipped because they wait unchanged in the error queue.
     pub waiting_in_error_queue: u64,
+    /// Records in this sync's error queue when the plan was made, whether or not the read
+    /// returned them: an incremental plan does not see an unchanged failed record, yet it
+    /// still waits for a human.
+    #[serde(default)]
+    pub queued_errors: u64,
+    /// Unresolved `review` conflicts waiting in `tandem conflicts` when the plan was made.
+    #[serde(default)]
+    pub open_conflicts: u64,
     /// Records compared and found in sync.
     pub unchanged: u64,
 }
 
 impl SyncPlan {
+    /// Whether applying would write to a CRM or queue a new conflict. A conflict already
+    /// waiting in `tandem conflicts` is information, not a change: a full read shows it and an
+    /// incremental one may not, and both must give the same exit code.
     pub fn has_changes(&self) -> bool {
-        !self.changes.is_empty() || !self.conflicts.is_empty()
+        !self.changes.is_empty() || self.conflicts.iter().any(|c| !c.already_queued)
     }
 
     pub fn totals(&self) -> Totals {
@@ -222,7 +240,7 @@ impl SyncPlan {
                 Action::Delete => side.deletes += 1,
             }
         }
-        totals.conflicts = self.conflicts.len() as u64;
+        totals.conflicts = self.conflicts.iter().filter(|c| !c.already_queued).count() as u64;
         totals.will_fail = self.will_fail.len() as u64;
         totals.ambiguous = self.ambiguous.len() as u64;
         totals.links = self.links.len() as u64;
@@ -241,6 +259,7 @@ pub struct SideTotals {
 pub struct Totals {
     pub hs: SideTotals,
     pub sf: SideTotals,
+    /// New `review` conflicts this plan queues.
     pub conflicts: u64,
     pub will_fail: u64,
     pub ambiguous: u64,

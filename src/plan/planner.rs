@@ -54,7 +54,7 @@ pub fn plan(inputs: PlanInputs<'_>) -> Plan {
         budget,
     } = inputs;
     let program_digest = program.digest();
-    let read_cursors = reads
+    let read_cursors: BTreeMap<String, ReadCursors> = reads
         .iter()
         .map(|(name, read)| {
             (
@@ -78,7 +78,7 @@ pub fn plan(inputs: PlanInputs<'_>) -> Plan {
         syncs.push(sync_plan);
     }
     let limit_violations = limit_violations(program, &syncs);
-    let api = estimate(&syncs, budget);
+    let api = estimate(program, &syncs, &read_cursors, budget);
     Plan {
         format_version: PLAN_FORMAT_VERSION,
         program_digest,
@@ -198,11 +198,11 @@ pub fn from_base(
     sync: &SyncProgram,
     base: &BTreeMap<String, FieldBase>,
 ) -> RemoteRecord {
-    let mut fields = BTreeMap::new();
+    let mut fields = FieldMap::new();
     // Id-link keys were written when the pair was linked, and the record has not changed.
     for (key_side, field) in super::merge::id_link_keys(sync) {
         if key_side == side {
-            fields.insert(field, serde_json::Value::String(partner.to_string()));
+            fields.insert(field.into(), serde_json::Value::String(partner.to_string()));
         }
     }
     for field in &sync.fields {
@@ -211,7 +211,7 @@ pub fn from_base(
                 System::Hubspot => b.hs.clone(),
                 System::Salesforce => b.sf.clone(),
             };
-            fields.insert(field.field_on(side).to_string(), value);
+            fields.insert(field.field_on(side).into(), value);
         }
     }
     RemoteRecord {
@@ -230,14 +230,70 @@ struct Collector<'a> {
     errors: HashMap<(String, String), &'a QueuedError>,
     /// One shared allocation per field name across every record of the Plan.
     names: &'a mut FieldNames,
+    /// Links of the syncs this one's `through` fields use, for [`Collector::fingerprint`].
+    through: &'a BTreeMap<String, ThroughIndex>,
 }
 
 impl Collector<'_> {
-    fn fingerprint(&self, target: System, source: &str, fields: &[FieldChange]) -> String {
-        let values: Vec<(&str, &serde_json::Value)> =
-            fields.iter().map(|f| (f.field.as_str(), &f.new)).collect();
-        let text = serde_json::json!([self.program_digest, target.short_name(), source, values]);
+    /// Identifies a write by what decides whether it fails: the Program, the record, the
+    /// values it would write and the reasons it cannot be computed. A queued record is retried
+    /// when this changes, that is when the spec or the record's data changed.
+    ///
+    /// A `through` value is hashed as the source side's id, not as the target id it writes:
+    /// the target id is a `$pending` placeholder while the referenced record is created by the
+    /// same plan and a real id once it exists, and that alone is no reason to retry.
+    fn fingerprint(
+        &self,
+        target: System,
+        source: &str,
+        fields: &[FieldChange],
+        eval_errors: &[String],
+    ) -> String {
+        let values: Vec<(&str, std::borrow::Cow<'_, serde_json::Value>)> = fields
+            .iter()
+            .map(|f| (f.field.as_str(), self.stable_value(target, f)))
+            .collect();
+        let mut text =
+            serde_json::json!([self.program_digest, target.short_name(), source, values]);
+        if !eval_errors.is_empty()
+            && let Some(parts) = text.as_array_mut()
+        {
+            parts.push(serde_json::json!(eval_errors));
+        }
         hex_digest(text.to_string().as_bytes())[..16].to_string()
+    }
+
+    /// The value a fingerprint hashes for `field` written to `target`: its `new` value, except
+    /// that a `through` id is brought back to the source side's id.
+    fn stable_value<'f>(
+        &self,
+        target: System,
+        field: &'f FieldChange,
+    ) -> std::borrow::Cow<'f, serde_json::Value> {
+        use std::borrow::Cow;
+        let through_sync = self
+            .sync
+            .fields
+            .iter()
+            .find(|p| p.through.is_some() && p.key == field.key.as_str())
+            .and_then(|p| p.through.as_deref());
+        let Some(sync_name) = through_sync else {
+            return Cow::Borrowed(&field.new);
+        };
+        if let Some(id) = field.new.get("$pending").and_then(|p| p.get("id")) {
+            return Cow::Owned(serde_json::json!({ "through": id }));
+        }
+        let back = field.new.as_str().and_then(|id| {
+            let index = self.through.get(sync_name)?;
+            match target {
+                System::Hubspot => index.hs_to_sf.get(id),
+                System::Salesforce => index.sf_to_hs.get(id),
+            }
+        });
+        match back {
+            Some(source_id) => Cow::Owned(serde_json::json!({ "through": source_id })),
+            None => Cow::Borrowed(&field.new),
+        }
     }
 
     /// Adds a write unless it would fail (then it is listed as will-fail) or it waits
@@ -249,7 +305,8 @@ impl Collector<'_> {
         }
         change.fields.shrink_to_fit();
         let error_key = error_key(&change);
-        change.fingerprint = self.fingerprint(change.target, &error_key, &change.fields);
+        change.fingerprint =
+            self.fingerprint(change.target, &error_key, &change.fields, &eval_errors);
         if let Some(queued) = self
             .errors
             .get(&(change.target.short_name().to_string(), error_key.clone()))
@@ -380,6 +437,7 @@ fn plan_sync(
     } = *known;
     let mut collector = Collector {
         names,
+        through,
         sync,
         program_digest,
         plan: SyncPlan {
@@ -394,6 +452,8 @@ fn plan_sync(
             will_fail: Vec::new(),
             ambiguous: Vec::new(),
             waiting_in_error_queue: 0,
+            queued_errors: errors.len() as u64,
+            open_conflicts: conflicts.iter().filter(|c| c.resolution.is_none()).count() as u64,
             unchanged: 0,
         },
         errors: errors

@@ -50,7 +50,9 @@ pub fn render_human(plan: &Plan, options: HumanViewOptions) -> String {
     let mut out = String::new();
     let max = options.max_records;
     for sync in &plan.syncs {
+        // Conflicts already waiting in `tandem conflicts` are shown as information.
         let interesting = sync.has_changes()
+            || !sync.conflicts.is_empty()
             || !sync.will_fail.is_empty()
             || !sync.ambiguous.is_empty()
             || !sync.links.is_empty()
@@ -273,7 +275,7 @@ pub fn render_summary(plan: &Plan) -> String {
     let mut out = String::new();
     let totals = plan.totals();
     if !plan.has_changes() && totals.will_fail == 0 && totals.ambiguous == 0 {
-        out.push_str("No changes. HubSpot and Salesforce agree with the spec.\n");
+        out.push_str(&no_changes(plan));
     } else {
         let _ = writeln!(
             out,
@@ -330,6 +332,31 @@ pub fn render_summary(plan: &Plan) -> String {
         );
     }
     out
+}
+
+/// The line of a plan with nothing to write. It claims agreement only when nothing waits for
+/// a human either: a record in the error queue or an open conflict means the two CRMs do not
+/// agree with the spec yet, even though this plan has nothing to send.
+fn no_changes(plan: &Plan) -> String {
+    let (errors, conflicts) = plan.waiting_for_a_human();
+    let mut waiting = Vec::new();
+    if errors > 0 {
+        waiting.push(format!(
+            "{} in the error queue (`tandem errors list`)",
+            plural(errors, "record waits", "records wait")
+        ));
+    }
+    if conflicts > 0 {
+        waiting.push(format!(
+            "{} for review (`tandem conflicts list`)",
+            plural(conflicts, "conflict waits", "conflicts wait")
+        ));
+    }
+    if waiting.is_empty() {
+        "No changes. HubSpot and Salesforce agree with the spec.\n".to_string()
+    } else {
+        format!("No changes. {}.\n", waiting.join("; "))
+    }
 }
 
 /// The JSON view: the Plan itself, pretty-printed (the same document `-out` saves).

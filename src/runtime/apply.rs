@@ -198,6 +198,7 @@ pub async fn apply<H: Crm, S: Crm>(
             run_id: &run_id,
             read_since_plan: BTreeMap::new(),
             stale_creates: 0,
+            transient_rejections: 0,
             cursors: plan.read_cursors.get(&sync.name),
             sync,
             sync_plan,
@@ -241,7 +242,8 @@ pub async fn apply<H: Crm, S: Crm>(
                 }
             }
         }
-        if ctx.stale_creates > 0 || ctx.summary.stale > stale_before {
+        if ctx.stale_creates > 0 || ctx.summary.stale > stale_before || ctx.transient_rejections > 0
+        {
             keep_cursors.insert(sync.name.clone());
         }
     }
@@ -277,6 +279,23 @@ fn finish(store: &mut StateStore, run_id: &str, summary: &ApplySummary) -> Resul
     let text = serde_json::to_string(summary).unwrap_or_default();
     store.write(|w| w.run_finished(run_id, status, &text))?;
     Ok(())
+}
+
+/// Whether a CRM's per-record rejection (`CODE: message`, HubSpot codes as `CATEGORY/code`)
+/// says "not written, try again later" rather than anything about the record: a row lock or
+/// an unavailable server that outlasted the connector's retries, a rate limit. A failed call
+/// that may have landed (a transport error) is not among them: resending it could duplicate.
+fn transient_rejection(reason: &str) -> bool {
+    let code = reason.split(':').next().unwrap_or_default();
+    let category = code.split('/').next().unwrap_or_default();
+    matches!(
+        category,
+        "UNABLE_TO_LOCK_ROW"
+            | "SERVER_UNAVAILABLE"
+            | "REQUEST_RUNNING_TOO_LONG"
+            | "RATE_LIMIT"
+            | "RATE_LIMITS"
+    )
 }
 
 fn will_fail_key(failure: &WillFail) -> String {
@@ -358,6 +377,9 @@ struct RunContext<'a> {
     run_id: &'a str,
     /// Creates skipped as stale in this sync.
     stale_creates: usize,
+    /// Writes rejected for a passing reason (a row lock) in this sync: the next run re-reads
+    /// and resends them, so the sync keeps its read cursors.
+    transient_rejections: usize,
     /// Per target side, what changed there since the plan read it (read once, on first use).
     read_since_plan: BTreeMap<System, BTreeMap<String, crate::connectors::RemoteRecord>>,
     cursors: Option<&'a crate::plan::ReadCursors>,
@@ -744,6 +766,7 @@ async fn apply_batch<C: Crm>(
     let mut written = 0usize;
     let mut rejected = 0usize;
     let mut rejections: Vec<(String, String)> = Vec::new();
+    let mut transient_rejections = 0usize;
     store.write(|w| -> Result<(), StateError> {
         for (index, (change, body)) in sendable.iter().enumerate() {
             let journal_id = journal_ids.get(index).copied().unwrap_or_default();
@@ -828,12 +851,21 @@ async fn apply_batch<C: Crm>(
                 WriteOutcome::Rejected { reason } => {
                     rejected += 1;
                     let key = error_key(change);
+                    // A passing rejection is no verdict on the data: queued under a
+                    // fingerprint no plan makes, it is planned and sent again next run.
+                    let transient = transient_rejection(&reason);
+                    transient_rejections += usize::from(transient);
+                    let retry_fingerprint = format!("retry:{}", change.fingerprint);
                     w.enqueue_error(
                         &sync_name,
                         target.short_name(),
                         &key,
                         &reason,
-                        &change.fingerprint,
+                        if transient {
+                            &retry_fingerprint
+                        } else {
+                            &change.fingerprint
+                        },
                     )?;
                     w.journal_settle(journal_id, "failed")?;
                     rejections.push((key, reason));
@@ -851,6 +883,7 @@ async fn apply_batch<C: Crm>(
         Action::Delete => ctx.summary.deleted += written as u64,
     }
     ctx.summary.rejected += rejected as u64;
+    ctx.transient_rejections += transient_rejections;
     for (record, reason) in rejections {
         (ctx.on_event)(&Event::Rejected {
             sync: sync_name.clone(),

@@ -143,7 +143,7 @@ pub async fn refresh_unread_associations<H: Crm>(
             &link.base,
         );
         for (name, value) in values {
-            stand_in.fields.insert(name.clone(), value.clone());
+            stand_in.fields.insert(name.into(), value.clone());
         }
         records.push(stand_in);
     }

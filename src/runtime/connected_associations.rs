@@ -75,7 +75,7 @@ impl HubSpotCrm {
                     .and_then(|v| v.get(field))
                     .cloned()
                     .unwrap_or(Value::Null);
-                record.fields.insert(field.clone(), value);
+                record.fields.insert(field.into(), value);
             }
         }
         Ok(())

@@ -82,13 +82,13 @@ impl MemoryCrm {
             .entry(id.to_string())
             .or_insert_with(|| RemoteRecord {
                 id: id.to_string(),
-                fields: BTreeMap::new(),
+                fields: Default::default(),
                 modified_at: None,
                 deleted: false,
                 merged_into: None,
             });
         for (name, value) in fields {
-            record.fields.insert(name.to_string(), value.clone());
+            record.fields.insert((*name).into(), value.clone());
         }
         record.modified_at = Some(stamp);
     }

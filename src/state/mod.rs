@@ -7,6 +7,7 @@
 //! with a bump of the state serial, and an OS file lock keeps two applies from running at once.
 //! Never: decides what to write (the planner does) or talks to a CRM.
 
+mod cached;
 mod lock;
 mod migrations;
 pub mod model;
@@ -19,6 +20,7 @@ use miette::Diagnostic;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use thiserror::Error;
 
+use cached::{CachedStatements, STATEMENT_CACHE_CAPACITY};
 pub use lock::ApplyLock;
 pub use migrations::STATE_SCHEMA_VERSION;
 pub use model::*;
@@ -130,6 +132,7 @@ impl StateStore {
         let to_err = |e| db_error(&path, e);
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(to_err)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
         // WAL keeps readers (plan) unblocked by a writer (apply); FULL sync makes every commit
         // durable before the next CRM write is sent.
         conn.pragma_update(None, "journal_mode", "WAL")
@@ -176,7 +179,7 @@ impl StateStore {
 
     fn meta(&self, key: &str) -> Result<Option<String>, StateError> {
         self.conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| {
+            .query_row_cached("SELECT value FROM meta WHERE key = ?1", [key], |row| {
                 row.get(0)
             })
             .optional()
@@ -435,7 +438,7 @@ impl StateStore {
             "SELECT hs_id FROM links WHERE sync = ?1 AND sf_id = ?2"
         };
         self.conn
-            .query_row(sql, params![sync, id], |row| row.get(0))
+            .query_row_cached(sql, params![sync, id], |row| row.get(0))
             .optional()
             .map_err(|e| db_error(&self.path, e))
     }

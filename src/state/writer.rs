@@ -7,6 +7,7 @@ use std::path::Path;
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
+use super::cached::CachedStatements;
 use super::{FieldBase, StateError, db_error, now_rfc3339};
 
 /// Merge bases by field key, in whichever map the caller holds them: the Plan keeps them in
@@ -47,7 +48,7 @@ impl<'a> StateWriter<'a> {
 
     pub(super) fn bump_serial(&mut self) -> Result<(), StateError> {
         self.tx
-            .execute(
+            .execute_cached(
                 "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'serial'",
                 [],
             )
@@ -67,7 +68,7 @@ impl<'a> StateWriter<'a> {
     ) -> Result<(), StateError> {
         let existing: Option<(String, String)> = self
             .tx
-            .query_row(
+            .query_row_cached(
                 "SELECT sf_id, base FROM links WHERE sync = ?1 AND hs_id = ?2",
                 params![sync, hs_id],
                 |row| Ok((row.get(0)?, row.get(1)?)),
@@ -86,13 +87,13 @@ impl<'a> StateWriter<'a> {
         let text = serde_json::to_string(&merged).unwrap_or_else(|_| "{}".to_string());
         // Drop any link that would break the one-to-one pairing before inserting this one.
         self.tx
-            .execute(
+            .execute_cached(
                 "DELETE FROM links WHERE sync = ?1 AND (hs_id = ?2 OR sf_id = ?3)",
                 params![sync, hs_id, sf_id],
             )
             .map_err(|e| self.err(e))?;
         self.tx
-            .execute(
+            .execute_cached(
                 "INSERT INTO links (sync, hs_id, sf_id, base, linked_at) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![sync, hs_id, sf_id, text, now_rfc3339()],
             )
@@ -109,7 +110,7 @@ impl<'a> StateWriter<'a> {
     ) -> Result<(), StateError> {
         let existing: Option<String> = self
             .tx
-            .query_row(
+            .query_row_cached(
                 "SELECT base FROM links WHERE sync = ?1 AND hs_id = ?2",
                 params![sync, hs_id],
                 |row| row.get(0),
@@ -126,7 +127,7 @@ impl<'a> StateWriter<'a> {
         });
         let text = serde_json::to_string(&merged).unwrap_or_else(|_| "{}".to_string());
         self.tx
-            .execute(
+            .execute_cached(
                 "UPDATE links SET base = ?3 WHERE sync = ?1 AND hs_id = ?2",
                 params![sync, hs_id, text],
             )
@@ -136,7 +137,7 @@ impl<'a> StateWriter<'a> {
 
     pub fn unlink(&mut self, sync: &str, hs_id: &str) -> Result<(), StateError> {
         self.tx
-            .execute(
+            .execute_cached(
                 "DELETE FROM links WHERE sync = ?1 AND hs_id = ?2",
                 params![sync, hs_id],
             )
@@ -146,7 +147,7 @@ impl<'a> StateWriter<'a> {
 
     pub fn set_watermark(&mut self, sync: &str, side: &str, value: &str) -> Result<(), StateError> {
         self.tx
-            .execute(
+            .execute_cached(
                 "INSERT INTO watermarks (sync, side, value) VALUES (?1, ?2, ?3) \
                  ON CONFLICT (sync, side) DO UPDATE SET value = excluded.value",
                 params![sync, side, value],
@@ -167,7 +168,7 @@ impl<'a> StateWriter<'a> {
     ) -> Result<i64, StateError> {
         let now = now_rfc3339();
         self.tx
-            .execute(
+            .execute_cached(
                 "INSERT INTO journal (run_id, sync, action, target, record_key, payload, status, created_at, updated_at) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?7)",
                 params![run_id, sync, action, target, record_key, payload.to_string(), now],
@@ -180,7 +181,7 @@ impl<'a> StateWriter<'a> {
     /// from a crashed run that the next plan re-derived).
     pub fn journal_settle(&mut self, id: i64, status: &str) -> Result<(), StateError> {
         self.tx
-            .execute(
+            .execute_cached(
                 "UPDATE journal SET status = ?2, updated_at = ?3 WHERE id = ?1",
                 params![id, status, now_rfc3339()],
             )
@@ -191,7 +192,7 @@ impl<'a> StateWriter<'a> {
     /// Marks every still-pending entry of earlier runs as recovered.
     pub fn journal_recover_pending(&mut self) -> Result<usize, StateError> {
         self.tx
-            .execute(
+            .execute_cached(
                 "UPDATE journal SET status = 'recovered', updated_at = ?1 WHERE status = 'pending'",
                 params![now_rfc3339()],
             )
@@ -209,7 +210,7 @@ impl<'a> StateWriter<'a> {
     ) -> Result<(), StateError> {
         let now = now_rfc3339();
         self.tx
-            .execute(
+            .execute_cached(
                 "INSERT INTO error_queue (sync, target, source_id, reason, fingerprint, first_seen, last_seen) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) \
                  ON CONFLICT (sync, target, source_id) DO UPDATE SET reason = excluded.reason, \
@@ -229,7 +230,7 @@ impl<'a> StateWriter<'a> {
         source_id: &str,
     ) -> Result<(), StateError> {
         self.tx
-            .execute(
+            .execute_cached(
                 "DELETE FROM error_queue WHERE sync = ?1 AND target = ?2 AND source_id = ?3",
                 params![sync, target, source_id],
             )
@@ -242,14 +243,14 @@ impl<'a> StateWriter<'a> {
         if ids.is_empty() {
             return self
                 .tx
-                .execute("UPDATE error_queue SET retry_requested = 1", [])
+                .execute_cached("UPDATE error_queue SET retry_requested = 1", [])
                 .map_err(|e| self.err(e));
         }
         let mut changed = 0;
         for id in ids {
             changed += self
                 .tx
-                .execute(
+                .execute_cached(
                     "UPDATE error_queue SET retry_requested = 1 WHERE id = ?1",
                     params![id],
                 )
@@ -274,7 +275,7 @@ impl<'a> StateWriter<'a> {
         let base_text = base.map(|b| serde_json::to_string(b).unwrap_or_default());
         let updated = self
             .tx
-            .execute(
+            .execute_cached(
                 "UPDATE conflicts SET sf_id = ?3, hs_value = ?5, sf_value = ?6, base = ?7 \
                  WHERE sync = ?1 AND hs_id = ?2 AND field = ?4 AND status = 'open'",
                 params![
@@ -290,7 +291,7 @@ impl<'a> StateWriter<'a> {
             .map_err(|e| self.err(e))?;
         if updated == 0 {
             self.tx
-                .execute(
+                .execute_cached(
                     "INSERT INTO conflicts (sync, hs_id, sf_id, field, hs_value, sf_value, base, status, created_at) \
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open', ?8)",
                     params![
@@ -313,7 +314,7 @@ impl<'a> StateWriter<'a> {
     pub fn resolve_conflict(&mut self, id: i64, side: &str) -> Result<(), StateError> {
         let changed = self
             .tx
-            .execute(
+            .execute_cached(
                 "UPDATE conflicts SET status = 'resolved', resolution = ?2, resolved_at = ?3 \
                  WHERE id = ?1 AND status = 'open'",
                 params![id, side, now_rfc3339()],
@@ -333,7 +334,7 @@ impl<'a> StateWriter<'a> {
         field: &str,
     ) -> Result<(), StateError> {
         self.tx
-            .execute(
+            .execute_cached(
                 "UPDATE conflicts SET status = 'closed' \
                  WHERE sync = ?1 AND hs_id = ?2 AND field = ?3 AND status IN ('open', 'resolved')",
                 params![sync, hs_id, field],
@@ -355,7 +356,7 @@ impl<'a> StateWriter<'a> {
         new: &serde_json::Value,
     ) -> Result<(), StateError> {
         self.tx
-            .execute(
+            .execute_cached(
                 "INSERT INTO audit (at, run_id, sync, target, record_id, action, field, old, new) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![
@@ -376,7 +377,7 @@ impl<'a> StateWriter<'a> {
 
     pub fn run_started(&mut self, run_id: &str, plan_digest: &str) -> Result<(), StateError> {
         self.tx
-            .execute(
+            .execute_cached(
                 "INSERT INTO runs (run_id, started_at, plan_digest, status) VALUES (?1, ?2, ?3, 'running')",
                 params![run_id, now_rfc3339(), plan_digest],
             )
@@ -391,7 +392,7 @@ impl<'a> StateWriter<'a> {
         summary: &str,
     ) -> Result<(), StateError> {
         self.tx
-            .execute(
+            .execute_cached(
                 "UPDATE runs SET finished_at = ?2, status = ?3, summary = ?4 WHERE run_id = ?1",
                 params![run_id, now_rfc3339(), status, summary],
             )

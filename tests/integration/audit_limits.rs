@@ -158,7 +158,6 @@ sync contacts: hs.contacts <-> sf.Contact {
 }
 
 #[test]
-#[ignore = "bug: a transient UNABLE_TO_LOCK_ROW that outlasts the connector's retries is queued like a validation error; the next plans say 'No changes' and never resend the update"]
 fn a_row_lock_that_outlasts_the_retries_is_retried_by_the_next_run_without_a_human() {
     let mut world = World::new(&accounts_spec("newest", "ignore", 500));
     let hub = world.create(
@@ -242,5 +241,58 @@ fn hubspot_server_errors_through_every_retry_stop_the_run_and_the_next_run_deliv
             .as_deref(),
         Some("Acme Renamed")
     );
+    assert_quiet(&mut world, 2);
+}
+
+#[test]
+fn after_a_lasting_row_lock_the_next_run_resends_only_the_locked_update() {
+    let mut world = World::new(&accounts_spec("newest", "ignore", 500));
+    let hubs: Vec<String> = ["acme", "globex"]
+        .iter()
+        .map(|name| {
+            world.create(
+                System::Hubspot,
+                "companies",
+                json!({"name": name, "domain": format!("{name}.example")}),
+            )
+        })
+        .collect();
+    world.cycle();
+    for hub in &hubs {
+        world.update(
+            System::Hubspot,
+            "companies",
+            hub,
+            json!({"name": format!("{hub} renamed")}),
+        );
+    }
+    // The sandbox locks the first record of each collection update: one record of the two
+    // stays locked through every retry, the other is written.
+    world.control().queue_faults(
+        System::Salesforce,
+        &[tandem::sandbox::FaultKind::UnableToLockRow; 20],
+    );
+    let (_, summary) = world.cycle();
+    assert_eq!((summary.updated, summary.rejected), (1, 1), "{summary:?}");
+    world.control().clear_faults(System::Salesforce);
+    // The sync kept its read cursors: the next plan reads both renames again, finds the
+    // written one in agreement and resends only the locked one.
+    let (plan, summary) = world.cycle();
+    assert_eq!(
+        (summary.updated, summary.rejected),
+        (1, 0),
+        "{summary:?}\n{}",
+        render(&plan)
+    );
+    for hub in &hubs {
+        let sf_id = world.link_of_hs("accounts", hub).expect("linked");
+        assert_eq!(
+            world
+                .field(System::Salesforce, "Account", &sf_id, "Name")
+                .as_deref(),
+            Some(format!("{hub} renamed").as_str())
+        );
+    }
+    assert!(world.store.queued_errors().expect("errors").is_empty());
     assert_quiet(&mut world, 2);
 }

@@ -22,7 +22,7 @@ async fn full_list_read_pages_every_contact_with_only_the_requested_properties()
     assert_eq!(records.len(), 250);
     assert_eq!(ids.len(), 250, "no record twice");
     for record in &records {
-        let keys: Vec<&str> = record.fields.keys().map(String::as_str).collect();
+        let keys: Vec<&str> = record.fields.keys().map(|name| name.as_str()).collect();
         assert_eq!(keys, vec!["email", "firstname", "lastmodifieddate"]);
         assert!(!record.deleted);
     }
@@ -35,6 +35,23 @@ async fn full_list_read_pages_every_contact_with_only_the_requested_properties()
         3
     );
     assert_eq!(client.stats().read, 3);
+    sandbox.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn records_of_one_read_share_one_copy_of_each_property_name() {
+    let sandbox = sandbox(5, &[("contacts", 150)]).await;
+    let client = hubspot(&sandbox);
+    let (records, _) = read_all_pages!(client.read_all("contacts", &contact_props()));
+    assert_eq!(records.len(), 150, "two pages");
+    let first: Vec<_> = records[0].fields.keys().collect();
+    for record in &records[1..] {
+        let names: Vec<_> = record.fields.keys().collect();
+        assert_eq!(names.len(), first.len());
+        for (name, shared) in names.iter().zip(&first) {
+            assert!(name.shares_text_with(shared), "{name} is a copy of its own");
+        }
+    }
     sandbox.shutdown().await.unwrap();
 }
 

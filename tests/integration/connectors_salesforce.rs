@@ -23,7 +23,7 @@ async fn soql_read_follows_next_records_url_and_carries_conversion_fields() {
     let ids: BTreeSet<&str> = records.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(ids.len(), 2_300);
     assert_eq!(records.len(), 2_300);
-    let keys: BTreeSet<&str> = records[0].fields.keys().map(String::as_str).collect();
+    let keys: BTreeSet<&str> = records[0].fields.keys().map(|name| name.as_str()).collect();
     for expected in [
         "Email",
         "LastName",
@@ -36,6 +36,23 @@ async fn soql_read_follows_next_records_url_and_carries_conversion_fields() {
     }
     assert!(watermark.high_ms.is_some());
     assert!(client.stats().read >= 2, "more than one page of 2,000");
+    sandbox.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn records_of_one_soql_read_share_one_copy_of_each_field_name() {
+    let sandbox = sandbox(2, &[("Lead", 2_100)]).await;
+    let client = salesforce(&sandbox);
+    let (records, _) = read_all_pages!(client.query_changed("Lead", &lead_fields(), None).unwrap());
+    assert_eq!(records.len(), 2_100, "two pages");
+    let first: Vec<_> = records[0].fields.keys().collect();
+    for record in &records[1..] {
+        let names: Vec<_> = record.fields.keys().collect();
+        assert_eq!(names.len(), first.len());
+        for (name, shared) in names.iter().zip(&first) {
+            assert!(name.shares_text_with(shared), "{name} is a copy of its own");
+        }
+    }
     sandbox.shutdown().await.unwrap();
 }
 

@@ -17,7 +17,7 @@ fn record(id: &str, fields: &[(&str, Value)]) -> RemoteRecord {
         id: id.to_string(),
         fields: fields
             .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
+            .map(|(k, v)| ((*k).into(), v.clone()))
             .collect(),
         modified_at: None,
         deleted: false,

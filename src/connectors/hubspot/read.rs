@@ -20,6 +20,7 @@ use super::{
 };
 use crate::connectors::budget::CallKind;
 use crate::connectors::error::ConnectorError;
+use crate::connectors::field_map::{FieldMap, FieldName};
 use crate::connectors::http::{Call, Pace};
 use crate::connectors::record::RemoteRecord;
 use crate::connectors::watermark::{ChangeTracker, Watermark, ms_to_rfc3339, parse_timestamp_ms};
@@ -93,8 +94,9 @@ pub struct HubSpotReader<'c> {
     /// What is asked of HubSpot: the caller's properties plus the modified date and
     /// `hs_merged_object_ids`.
     properties: Vec<String>,
-    /// What records carry: the caller's properties plus the modified date.
-    returned: Vec<String>,
+    /// What records carry: the caller's properties plus the modified date. Every record's
+    /// map shares these names instead of allocating its own.
+    returned: Vec<FieldName>,
     mode: Mode,
     after: Option<String>,
     tracker: ChangeTracker,
@@ -202,7 +204,7 @@ impl<'c> HubSpotReader<'c> {
             client,
             object: object.to_string(),
             properties: wanted,
-            returned,
+            returned: returned.into_iter().map(FieldName::from).collect(),
             mode,
             after: None,
             tracker,
@@ -302,7 +304,7 @@ impl<'c> HubSpotReader<'c> {
                 .returned
                 .iter()
                 .map(|name| {
-                    let value = object.properties.get(name).cloned().flatten();
+                    let value = object.properties.get(name.as_str()).cloned().flatten();
                     (
                         name.clone(),
                         value.map_or(serde_json::Value::Null, serde_json::Value::String),
@@ -313,7 +315,7 @@ impl<'c> HubSpotReader<'c> {
             for loser in &merged_losers {
                 page.push(RemoteRecord {
                     id: loser.clone(),
-                    fields: BTreeMap::new(),
+                    fields: FieldMap::new(),
                     modified_at: modified_at.clone(),
                     deleted: true,
                     merged_into: Some(object.id.clone()),

@@ -4,8 +4,6 @@
 //! One query locator serves a whole read, so pages never overlap within a run; the
 //! [`ChangeTracker`] drops rows of the overlap window that the previous run delivered.
 
-use std::collections::BTreeMap;
-
 use reqwest::Method;
 use serde::Deserialize;
 
@@ -13,6 +11,7 @@ use super::SalesforceClient;
 use super::soql;
 use crate::connectors::budget::CallKind;
 use crate::connectors::error::ConnectorError;
+use crate::connectors::field_map::{FieldMap, FieldName};
 use crate::connectors::http::Call;
 use crate::connectors::record::RemoteRecord;
 use crate::connectors::watermark::{ChangeTracker, Watermark, ms_to_rfc3339, parse_timestamp_ms};
@@ -39,8 +38,9 @@ pub struct SalesforceReader<'c> {
     started: bool,
     done: bool,
     tracker: ChangeTracker,
-    /// Fields copied into each record (the select list minus `Id`).
-    fields: Vec<String>,
+    /// Fields copied into each record (the select list minus `Id`). Every record's map shares
+    /// these names instead of allocating its own.
+    fields: Vec<FieldName>,
 }
 
 impl SalesforceClient {
@@ -134,7 +134,7 @@ impl SalesforceClient {
                     .map(str::to_string);
                 Some(RemoteRecord {
                     id,
-                    fields: BTreeMap::new(),
+                    fields: FieldMap::new(),
                     modified_at: at
                         .as_deref()
                         .and_then(parse_timestamp_ms)
@@ -178,7 +178,7 @@ impl<'c> SalesforceReader<'c> {
             started: false,
             done: false,
             tracker,
-            fields,
+            fields: fields.into_iter().map(FieldName::from).collect(),
         }
     }
 
@@ -246,7 +246,9 @@ impl<'c> SalesforceReader<'c> {
                 .map(|field| {
                     (
                         field.clone(),
-                        row.get(field).cloned().unwrap_or(serde_json::Value::Null),
+                        row.get(field.as_str())
+                            .cloned()
+                            .unwrap_or(serde_json::Value::Null),
                     )
                 })
                 .collect();
