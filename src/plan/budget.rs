@@ -40,7 +40,8 @@ pub struct ApiBudget {
 ///   includes deletions, one more call (HubSpot's archived list, Salesforce's `queryAll`);
 /// - the creates, updates and deletes, in separate batches;
 /// - after the creates, the new ids written back into the source records' id-link keys and
-///   id-copy fields (`hs.salesforceaccountid`), one batch update per batch of creates;
+///   id-copy fields (`hs.salesforceaccountid`), one pass after all creates, in batches of the
+///   source side's batch size;
 /// - HubSpot association moves (see [`super::association::association_calls`]).
 ///
 /// Updates that give a source record the target's defaults on create are ordinary planned

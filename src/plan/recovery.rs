@@ -61,6 +61,22 @@ pub fn recover_pending_creates(
     hs_taken: &HashSet<usize>,
     sf_taken: &HashSet<usize>,
 ) -> Vec<Recovered> {
+    // One ledger for both directions: a record paired in one pass is not offered again in the
+    // other, and a record some pending create was made from is that create's source, never
+    // the record another create made (two user-made records with the same values, one on
+    // each side, must not pair with each other instead of with tandem's copies).
+    let mut hs_used: HashSet<usize> = hs_taken.clone();
+    let mut sf_used: HashSet<usize> = sf_taken.clone();
+    for entry in pending {
+        let (sources, sources_used) = if entry.target == System::Hubspot.short_name() {
+            (sf_records, &mut sf_used)
+        } else {
+            (hs_records, &mut hs_used)
+        };
+        if let Some(index) = sources.iter().position(|r| r.id == entry.source_id) {
+            sources_used.insert(index);
+        }
+    }
     let mut out = Vec::new();
     for target in [System::Hubspot, System::Salesforce] {
         let entries: Vec<&PendingCreate> = pending
@@ -70,9 +86,9 @@ pub fn recover_pending_creates(
         if entries.is_empty() {
             continue;
         }
-        let (sources, targets, source_taken, target_taken) = match target {
-            System::Hubspot => (sf_records, hs_records, sf_taken, hs_taken),
-            System::Salesforce => (hs_records, sf_records, hs_taken, sf_taken),
+        let (sources, targets, source_taken, target_used) = match target {
+            System::Hubspot => (sf_records, hs_records, sf_taken, &hs_used),
+            System::Salesforce => (hs_records, sf_records, hs_taken, &sf_used),
         };
         let source_index: BTreeMap<&str, usize> = sources
             .iter()
@@ -88,31 +104,36 @@ pub fn recover_pending_creates(
         let mut candidates: Vec<(Option<i64>, usize)> = targets
             .iter()
             .enumerate()
-            .filter(|(i, r)| !r.deleted && !target_taken.contains(i))
+            .filter(|(i, r)| !r.deleted && !target_used.contains(i))
             .map(|(i, r)| (created_ms(target, r), i))
             .filter(|(created, _)| made_since(*created, oldest))
             .collect();
-        candidates.sort_by(|a, b| (a.0, &targets[a.1].id).cmp(&(b.0, &targets[b.1].id)));
-        let mut used: HashSet<usize> = HashSet::new();
-        let mut sources_used: HashSet<usize> = HashSet::new();
+        // Earliest first; a record whose creation time was not read goes last, so it never
+        // wins over one that is known to have been made after the entry.
+        candidates.sort_by(|a, b| {
+            (a.0.unwrap_or(i64::MAX), &targets[a.1].id)
+                .cmp(&(b.0.unwrap_or(i64::MAX), &targets[b.1].id))
+        });
+        let mut found_now: HashSet<usize> = HashSet::new();
+        let mut sources_now: HashSet<usize> = HashSet::new();
         for entry in entries {
             let Some(&source) = source_index.get(entry.source_id.as_str()) else {
                 continue;
             };
-            if sources_used.contains(&source) {
+            if sources_now.contains(&source) {
                 continue;
             }
             let sent = parse_timestamp_ms(&entry.sent_at);
             let found = candidates.iter().find(|(created, index)| {
-                !used.contains(index)
+                !found_now.contains(index)
                     && made_since(*created, sent)
                     && holds_payload(sync, target, &targets[*index], &entry.payload)
             });
             let Some(&(_, found)) = found else {
                 continue;
             };
-            used.insert(found);
-            sources_used.insert(source);
+            found_now.insert(found);
+            sources_now.insert(source);
             let (hs_index, sf_index) = match target {
                 System::Hubspot => (found, source),
                 System::Salesforce => (source, found),
@@ -122,6 +143,10 @@ pub fn recover_pending_creates(
                 sf_index,
                 journal_id: entry.journal_id,
             });
+        }
+        match target {
+            System::Hubspot => hs_used.extend(found_now),
+            System::Salesforce => sf_used.extend(found_now),
         }
     }
     out

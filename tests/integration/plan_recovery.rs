@@ -76,6 +76,60 @@ fn identical_payloads_pair_one_to_one_in_creation_order() {
 }
 
 #[test]
+fn user_made_twins_on_each_side_never_pair_with_each_other() {
+    // A user made H in HubSpot and X in Salesforce with the same name; the crashed run
+    // created X2 from H and H2 from X. Each create's record is tandem's copy, not the
+    // other side's user-made twin (which is itself the source of a pending create).
+    let sync = sync();
+    let hs = vec![
+        record(
+            "H",
+            json!({"name": "Acme", "createdate": "2026-11-24T01:00:01Z"}),
+        ),
+        record(
+            "H2",
+            json!({"name": "Acme", "createdate": "2026-11-24T01:00:03Z"}),
+        ),
+    ];
+    let sf = vec![
+        record(
+            "X",
+            json!({"Name": "Acme", "CreatedDate": "2026-11-24T01:00:01.000+0000"}),
+        ),
+        record(
+            "X2",
+            json!({"Name": "Acme", "CreatedDate": "2026-11-24T01:00:03.000+0000"}),
+        ),
+    ];
+    let mut into_hubspot = pending(1, "X", json!({"name": "Acme"}), "2026-11-24T01:00:02Z");
+    into_hubspot.target = "hs".to_string();
+    let into_salesforce = pending(2, "H", json!({"Name": "Acme"}), "2026-11-24T01:00:02Z");
+    let found = recover_pending_creates(
+        &sync,
+        &[into_hubspot, into_salesforce],
+        &hs,
+        &sf,
+        &HashSet::new(),
+        &HashSet::new(),
+    );
+    assert_eq!(
+        found,
+        vec![
+            Recovered {
+                hs_index: 1,
+                sf_index: 0,
+                journal_id: 1
+            },
+            Recovered {
+                hs_index: 0,
+                sf_index: 1,
+                journal_id: 2
+            },
+        ]
+    );
+}
+
+#[test]
 fn a_record_made_long_before_the_create_or_holding_other_values_is_not_taken() {
     let sync = sync();
     let hs = vec![record("1", json!({"dealname": "Big"}))];
