@@ -281,23 +281,6 @@ fn finish(store: &mut StateStore, run_id: &str, summary: &ApplySummary) -> Resul
     Ok(())
 }
 
-/// Whether a CRM's per-record rejection (`CODE: message`, HubSpot codes as `CATEGORY/code`)
-/// says "not written, try again later" rather than anything about the record: a row lock or
-/// an unavailable server that outlasted the connector's retries, a rate limit. A failed call
-/// that may have landed (a transport error) is not among them: resending it could duplicate.
-fn transient_rejection(reason: &str) -> bool {
-    let code = reason.split(':').next().unwrap_or_default();
-    let category = code.split('/').next().unwrap_or_default();
-    matches!(
-        category,
-        "UNABLE_TO_LOCK_ROW"
-            | "SERVER_UNAVAILABLE"
-            | "REQUEST_RUNNING_TOO_LONG"
-            | "RATE_LIMIT"
-            | "RATE_LIMITS"
-    )
-}
-
 fn will_fail_key(failure: &WillFail) -> String {
     match failure.action {
         Action::Create => failure.source_id().unwrap_or_default().to_string(),
@@ -848,12 +831,12 @@ async fn apply_batch<C: Crm>(
                     w.clear_error(&sync_name, target.short_name(), &error_key(change))?;
                     w.journal_settle(journal_id, "done")?;
                 }
-                WriteOutcome::Rejected { reason } => {
+                WriteOutcome::Rejected { reason, retryable } => {
                     rejected += 1;
                     let key = error_key(change);
                     // A passing rejection is no verdict on the data: queued under a
                     // fingerprint no plan makes, it is planned and sent again next run.
-                    let transient = transient_rejection(&reason);
+                    let transient = retryable;
                     transient_rejections += usize::from(transient);
                     let retry_fingerprint = format!("retry:{}", change.fingerprint);
                     w.enqueue_error(

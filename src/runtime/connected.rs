@@ -57,6 +57,7 @@ pub(super) fn outcome_of(result: &Result<crate::connectors::Written, RecordError
             };
             WriteOutcome::Rejected {
                 reason: format!("{}: {}{fields}", error.code, error.message),
+                retryable: error.retryable,
             }
         }
     }

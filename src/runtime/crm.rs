@@ -21,7 +21,10 @@ pub enum WriteOutcome {
     /// Written; for a create, the new record's id.
     Written { id: String },
     /// Rejected by the CRM with its reason (`REQUIRED_FIELD_MISSING: ...`).
-    Rejected { reason: String },
+    /// `retryable`: the CRM said the record was not written and the same write may succeed
+    /// later with nothing changed (a row lock, a rate limit, an unavailable server past the
+    /// connector's retries): the connectors' `RecordError::retryable`.
+    Rejected { reason: String, retryable: bool },
     /// The request may or may not have landed (timeout, 5xx on a create). Never resent in
     /// this run; the next plan's matching finds the record if it exists.
     Unknown { reason: String },

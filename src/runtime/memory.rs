@@ -275,7 +275,10 @@ impl Crm for MemoryCrm {
             // Association writes are kept as the plain value of their pseudo-field.
             let fields = &super::association::stored_values(fields);
             if let Some(reason) = self.rejection(fields) {
-                out.push(WriteOutcome::Rejected { reason });
+                out.push(WriteOutcome::Rejected {
+                    reason,
+                    retryable: false,
+                });
                 continue;
             }
             let id = self.new_id();
@@ -301,12 +304,16 @@ impl Crm for MemoryCrm {
         for (id, fields) in records {
             let fields = &super::association::stored_values(fields);
             if let Some(reason) = self.rejection(fields) {
-                out.push(WriteOutcome::Rejected { reason });
+                out.push(WriteOutcome::Rejected {
+                    reason,
+                    retryable: false,
+                });
                 continue;
             }
             if self.get(object, id).is_none_or(|r| r.deleted) {
                 out.push(WriteOutcome::Rejected {
                     reason: "ENTITY_IS_DELETED: entity is deleted".to_string(),
+                    retryable: false,
                 });
                 continue;
             }
