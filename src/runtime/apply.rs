@@ -531,27 +531,12 @@ async fn write_back_ids<C: Crm>(
     created_in: System,
 ) -> Result<(), Stop> {
     let source = source_crm.system();
-    let mut keys: Vec<String> = crate::plan::merge::id_link_keys(ctx.sync)
-        .into_iter()
-        .filter(|(side, _)| *side == source)
-        .map(|(_, field)| field)
-        .collect();
-    // Mappings that copy the new record's own id across (`hs.hs_object_id -> sf.X`).
-    let id_field = match created_in {
-        System::Hubspot => "hs_object_id",
-        System::Salesforce => "Id",
-    };
-    for field in &ctx.sync.fields {
-        let copies_id = field
-            .expr_to(source)
-            .and_then(|expr| expr.as_plain_field(created_in))
-            == Some(id_field);
-        let name = field.field_on(source).to_string();
-        if copies_id && !name.is_empty() && !keys.contains(&name) {
-            keys.push(name);
-        }
+    if source == created_in {
+        return Ok(());
     }
-    if keys.is_empty() || source == created_in {
+    // The same fields the plan's estimate counts: one rule, in `plan::budget`.
+    let keys = crate::plan::budget::write_back_fields(ctx.sync, source);
+    if keys.is_empty() {
         return Ok(());
     }
     let mut bodies: Vec<(String, BTreeMap<String, Value>)> = Vec::new();
