@@ -57,8 +57,12 @@ pub fn summary_line(summary: &ApplySummary) -> String {
     }
     if summary.conflicts_queued > 0 {
         text.push_str(&format!(
-            "\n  {} conflicts wait for review (`tandem conflicts list`).",
-            summary.conflicts_queued
+            "\n  {} for review (`tandem conflicts list`).",
+            if summary.conflicts_queued == 1 {
+                "1 conflict waits".to_string()
+            } else {
+                format!("{} conflicts wait", summary.conflicts_queued)
+            }
         ));
     }
     if summary.recovered > 0 {

@@ -98,7 +98,10 @@ pub fn run(args: ErrorsArgs) -> ExitCode {
             }
             match store.write(|w| w.request_retry(&ids)) {
                 Ok(count) => {
-                    println!("{count} queued records will be retried by the next `tandem apply`.");
+                    let records = if count == 1 { "record" } else { "records" };
+                    println!(
+                        "{count} queued {records} will be retried by the next `tandem apply`."
+                    );
                     ExitCode::SUCCESS
                 }
                 Err(error) => {

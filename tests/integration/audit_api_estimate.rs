@@ -28,18 +28,13 @@ fn estimate_of_a_backfill_matches_the_calls_apply_spends() {
         world.control().total_calls(System::Hubspot) - before.0,
         world.control().total_calls(System::Salesforce) - before.1,
     );
-    eprintln!(
-        "estimate hs {} sf {}; spent {spent:?}; hs {:?}; sf {:?}",
-        plan.api.hs_calls,
-        plan.api.sf_calls,
-        world.control().counters(System::Hubspot),
-        world.control().counters(System::Salesforce)
-    );
     assert_eq!(
         (plan.api.hs_calls, plan.api.sf_calls),
         spent,
-        "{}",
-        render(&plan)
+        "{}\nHubSpot calls by kind: {:?}\nSalesforce calls by kind: {:?}",
+        render(&plan),
+        world.control().counters(System::Hubspot),
+        world.control().counters(System::Salesforce)
     );
 }
 

@@ -256,7 +256,7 @@ fn errors_list_and_retry_over_the_cli() {
     assert_eq!(retry.status.code(), Some(0), "{}", output_text(&retry));
     assert_eq!(
         stdout(&retry).trim(),
-        "1 queued records will be retried by the next `tandem apply`."
+        "1 queued record will be retried by the next `tandem apply`."
     );
     let second = run_tandem(&world, &["apply", &spec, "--auto-approve"]);
     assert_eq!(second.status.code(), Some(0), "{}", output_text(&second));
@@ -308,7 +308,7 @@ fn conflicts_list_and_resolve_over_the_cli() {
     let queue = run_tandem(&world, &["apply", &spec, "--auto-approve"]);
     assert_eq!(queue.status.code(), Some(0), "{}", output_text(&queue));
     assert!(
-        stdout(&queue).contains("1 conflicts wait for review"),
+        stdout(&queue).contains("1 conflict waits for review"),
         "{}",
         output_text(&queue)
     );
