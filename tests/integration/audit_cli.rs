@@ -281,8 +281,9 @@ fn errors_retry_of_an_unknown_number_is_an_error() {
     assert!(stderr(&retry).contains("42"), "{}", output_text(&retry));
 }
 
-#[test]
-fn conflicts_list_and_resolve_over_the_cli() {
+/// A linked company whose name both sides then changed, under `conflict review`: the second
+/// apply (over the CLI, its output returned) queues one conflict and writes nothing.
+fn queued_review_conflict() -> (World, String, String, String, std::process::Output) {
     let world = World::new(&accounts_spec("review", "ignore", 500));
     let hs_id = world.create(
         System::Hubspot,
@@ -307,6 +308,12 @@ fn conflicts_list_and_resolve_over_the_cli() {
     );
     let queue = run_tandem(&world, &["apply", &spec, "--auto-approve"]);
     assert_eq!(queue.status.code(), Some(0), "{}", output_text(&queue));
+    (world, spec, hs_id, sf_id, queue)
+}
+
+#[test]
+fn conflicts_list_and_resolve_over_the_cli() {
+    let (world, spec, hs_id, sf_id, queue) = queued_review_conflict();
     assert!(
         stdout(&queue).contains("1 conflict waits for review"),
         "{}",
@@ -401,30 +408,7 @@ fn plan_of_a_spec_with_no_schemas_folder_above_it_names_the_missing_snapshots() 
 
 #[test]
 fn a_queued_conflict_gives_the_same_exit_code_whether_the_plan_reads_all_or_changes() {
-    let world = World::new(&accounts_spec("review", "ignore", 500));
-    let hs_id = world.create(
-        System::Hubspot,
-        "companies",
-        json!({"name": "Acme", "domain": "acme.example"}),
-    );
-    let spec = spec_path(&world);
-    let first = run_tandem(&world, &["apply", &spec, "--auto-approve"]);
-    assert_eq!(first.status.code(), Some(0), "{}", output_text(&first));
-    let sf_id = world.link_of_hs("accounts", &hs_id).expect("linked");
-    world.update(
-        System::Hubspot,
-        "companies",
-        &hs_id,
-        json!({"name": "From HubSpot"}),
-    );
-    world.update(
-        System::Salesforce,
-        "Account",
-        &sf_id,
-        json!({"Name": "From Salesforce"}),
-    );
-    let queue = run_tandem(&world, &["apply", &spec, "--auto-approve"]);
-    assert_eq!(queue.status.code(), Some(0), "{}", output_text(&queue));
+    let (world, spec, _, _, _) = queued_review_conflict();
     assert_eq!(world.store.conflicts(false).expect("conflicts").len(), 1);
     let incremental = run_tandem(&world, &["plan", &spec, "--detailed-exitcode"]);
     let full = run_tandem(&world, &["plan", &spec, "--full", "--detailed-exitcode"]);
