@@ -7,10 +7,11 @@
 //! unknown outcome; the next plan re-reads both sides and finds the records that batch
 //! created, by their match keys (creates carry them) or, for a sync that has none the new
 //! record can hold, by the values its journal entry sent ([`crate::plan::recovery`]), so a
-//! re-run neither duplicates nor loses anything. Updates are guarded by their plan-time preconditions: a target that changed
-//! since the plan is skipped as stale and re-planned on the next run. Creates are guarded by
-//! their match keys ([`super::create_guard`]): one a record made on the target since the plan
-//! already holds is skipped as stale too, so the next plan links the two.
+//! re-run neither duplicates nor loses anything. Updates are guarded by their plan-time
+//! preconditions: a target that changed since the plan is skipped as stale and re-planned on
+//! the next run. Creates are guarded by their match keys ([`super::create_guard`]): one a
+//! record made on the target since the plan already holds is skipped as stale too, so the
+//! next plan links the two.
 
 use std::collections::BTreeMap;
 
@@ -819,17 +820,17 @@ async fn apply_batch<C: Crm>(
                 WriteOutcome::Rejected { reason, retryable } => {
                     rejected += 1;
                     let key = error_key(change);
-                    // A passing rejection is no verdict on the data: queued under a
-                    // fingerprint no plan makes, it is planned and sent again next run.
-                    let transient = retryable;
-                    transient_rejections += usize::from(transient);
+                    // A passing rejection (the connector marked it retryable: a row lock, a
+                    // rate limit) is no verdict on the data: queued under a fingerprint no
+                    // plan makes, it is planned and sent again next run.
+                    transient_rejections += usize::from(retryable);
                     let retry_fingerprint = format!("retry:{}", change.fingerprint);
                     w.enqueue_error(
                         &sync_name,
                         target.short_name(),
                         &key,
                         &reason,
-                        if transient {
+                        if retryable {
                             &retry_fingerprint
                         } else {
                             &change.fingerprint
