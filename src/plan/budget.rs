@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::compile::{Program, SyncProgram};
+use crate::compile::Program;
 use crate::schema::System;
 
 use super::model::{Action, ApiEstimate, ReadCursors, SyncPlan};
@@ -82,11 +82,12 @@ pub fn estimate(
             };
             // Ids of records created on the other side, written back into this side.
             let created_there = count(super::model::other(system), Action::Create);
-            let write_back = if created_there > 0 && !write_back_fields(sync, system).is_empty() {
-                batches(created_there, size)
-            } else {
-                0
-            };
+            let write_back =
+                if created_there > 0 && !super::merge::write_back_fields(sync, system).is_empty() {
+                    batches(created_there, size)
+                } else {
+                    0
+                };
             let calls = read_since_plan
                 + batches(creates, size)
                 + batches(updates, size)
@@ -101,31 +102,4 @@ pub fn estimate(
         }
     }
     estimate
-}
-
-/// The fields of `source` apply writes a record's new partner id into right after the
-/// partner is created: the `match X.key = Y.Id` keys and the mappings that copy the other
-/// side's own id (`sf.Id -> hs.x`). The same rule as `runtime::apply`'s id write-back.
-pub fn write_back_fields(sync: &SyncProgram, source: System) -> Vec<String> {
-    let created_in = super::model::other(source);
-    let mut fields: Vec<String> = super::merge::id_link_keys(sync)
-        .into_iter()
-        .filter(|(side, _)| *side == source)
-        .map(|(_, field)| field)
-        .collect();
-    let id_field = match created_in {
-        System::Hubspot => "hs_object_id",
-        System::Salesforce => "Id",
-    };
-    for field in &sync.fields {
-        let copies_id = field
-            .expr_to(source)
-            .and_then(|expr| expr.as_plain_field(created_in))
-            == Some(id_field);
-        let name = field.field_on(source).to_string();
-        if copies_id && !name.is_empty() && !fields.contains(&name) {
-            fields.push(name);
-        }
-    }
-    fields
 }

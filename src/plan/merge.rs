@@ -406,6 +406,34 @@ fn parse_side(text: &str) -> Option<System> {
     }
 }
 
+/// The fields of `source` apply writes a record's new partner id into right after the
+/// partner is created: the `match X.key = Y.Id` keys and the mappings that copy the other
+/// side's own id (`sf.Id -> hs.x`). Apply writes exactly these; the plan's estimate counts
+/// them.
+pub fn write_back_fields(sync: &SyncProgram, source: System) -> Vec<String> {
+    let created_in = super::model::other(source);
+    let mut fields: Vec<String> = id_link_keys(sync)
+        .into_iter()
+        .filter(|(side, _)| *side == source)
+        .map(|(_, field)| field)
+        .collect();
+    let id_field = match created_in {
+        System::Hubspot => "hs_object_id",
+        System::Salesforce => "Id",
+    };
+    for field in &sync.fields {
+        let copies_id = field
+            .expr_to(source)
+            .and_then(|expr| expr.as_plain_field(created_in))
+            == Some(id_field);
+        let name = field.field_on(source).to_string();
+        if copies_id && !name.is_empty() && !fields.contains(&name) {
+            fields.push(name);
+        }
+    }
+    fields
+}
+
 /// The id-link keys of a sync: `(side holding the key, key field)` for every rule of the
 /// form `X.field = Y.Id` whose key field can be written.
 pub fn id_link_keys(sync: &SyncProgram) -> Vec<(System, String)> {

@@ -535,8 +535,7 @@ async fn write_back_ids<C: Crm>(
     if source == created_in {
         return Ok(());
     }
-    // The same fields the plan's estimate counts: one rule, in `plan::budget`.
-    let keys = crate::plan::budget::write_back_fields(ctx.sync, source);
+    let keys = crate::plan::merge::write_back_fields(ctx.sync, source);
     if keys.is_empty() {
         return Ok(());
     }

@@ -94,101 +94,100 @@ fn newest_gives_the_conflict_to_hubspot_when_hubspot_edits_last() {
     assert_quiet(&mut pair.world, 3);
 }
 
-#[test]
-fn prefer_sf_unless_blank_gives_salesforce_a_value_it_holds() {
-    let mut pair = linked_pair(&accounts_spec("prefer sf unless blank", "ignore", 500));
-    // HubSpot edits last, so a `newest` or `prefer hs` planner would pick the other value.
-    pair.edit_sf(json!({"Phone": "+1 555 0200"}));
-    pair.edit_hs(json!({"phone": "+1 555 0100"}));
+/// One `unless blank` conflict on the phone: both sides edit it (`first` before `second`, so
+/// the newest edit is `second`'s), the plan writes `value` into `target` under `decided`, and
+/// after apply both sides hold `value` and plans stay quiet.
+fn unless_blank_phone_conflict(
+    rule: &str,
+    first: (System, Value),
+    second: (System, Value),
+    target: System,
+    value: &str,
+    decided: Rule,
+) {
+    let mut pair = linked_pair(&accounts_spec(rule, "ignore", 500));
+    for (side, phone) in [first, second] {
+        match side {
+            System::Hubspot => pair.edit_hs(json!({ "phone": phone })),
+            System::Salesforce => pair.edit_sf(json!({ "Phone": phone })),
+        }
+    }
     let plan = pair.world.plan();
+    let field = match target {
+        System::Hubspot => "phone",
+        System::Salesforce => "Phone",
+    };
     assert_eq!(
         only_change(&plan),
-        (
-            System::Hubspot,
-            "phone".to_string(),
-            json!("+1 555 0200"),
-            Rule::PreferUnlessBlank {
-                side: System::Salesforce,
-                fell_back: false
-            }
-        )
+        (target, field.to_string(), json!(value), decided),
+        "{rule}"
     );
     pair.world.apply(&plan);
-    assert_eq!(pair.hs("phone").as_deref(), Some("+1 555 0200"));
-    assert_eq!(pair.sf("Phone").as_deref(), Some("+1 555 0200"));
+    assert_eq!(pair.hs("phone").as_deref(), Some(value), "{rule}");
+    assert_eq!(pair.sf("Phone").as_deref(), Some(value), "{rule}");
     assert_quiet(&mut pair.world, 3);
+}
+
+#[test]
+fn prefer_sf_unless_blank_gives_salesforce_a_value_it_holds() {
+    // HubSpot edits last, so a `newest` or `prefer hs` planner would pick the other value.
+    unless_blank_phone_conflict(
+        "prefer sf unless blank",
+        (System::Salesforce, json!("+1 555 0200")),
+        (System::Hubspot, json!("+1 555 0100")),
+        System::Hubspot,
+        "+1 555 0200",
+        Rule::PreferUnlessBlank {
+            side: System::Salesforce,
+            fell_back: false,
+        },
+    );
 }
 
 #[test]
 fn prefer_hs_unless_blank_gives_hubspot_a_value_it_holds() {
-    let mut pair = linked_pair(&accounts_spec("prefer hs unless blank", "ignore", 500));
     // Salesforce edits last: `newest` and `prefer sf` would both pick its value.
-    pair.edit_hs(json!({"phone": "+1 555 0100"}));
-    pair.edit_sf(json!({"Phone": "+1 555 0200"}));
-    let plan = pair.world.plan();
-    assert_eq!(
-        only_change(&plan),
-        (
-            System::Salesforce,
-            "Phone".to_string(),
-            json!("+1 555 0100"),
-            Rule::PreferUnlessBlank {
-                side: System::Hubspot,
-                fell_back: false
-            }
-        )
+    unless_blank_phone_conflict(
+        "prefer hs unless blank",
+        (System::Hubspot, json!("+1 555 0100")),
+        (System::Salesforce, json!("+1 555 0200")),
+        System::Salesforce,
+        "+1 555 0100",
+        Rule::PreferUnlessBlank {
+            side: System::Hubspot,
+            fell_back: false,
+        },
     );
-    pair.world.apply(&plan);
-    assert_eq!(pair.sf("Phone").as_deref(), Some("+1 555 0100"));
-    assert_eq!(pair.hs("phone").as_deref(), Some("+1 555 0100"));
-    assert_quiet(&mut pair.world, 3);
 }
 
 #[test]
 fn prefer_hs_unless_blank_falls_back_to_salesforce_when_hubspot_blanked_the_field() {
-    let mut pair = linked_pair(&accounts_spec("prefer hs unless blank", "ignore", 500));
-    pair.edit_sf(json!({"Phone": "+1 555 0200"}));
-    pair.edit_hs(json!({"phone": ""}));
-    let plan = pair.world.plan();
-    assert_eq!(
-        only_change(&plan),
-        (
-            System::Hubspot,
-            "phone".to_string(),
-            json!("+1 555 0200"),
-            Rule::PreferUnlessBlank {
-                side: System::Hubspot,
-                fell_back: true
-            }
-        )
+    unless_blank_phone_conflict(
+        "prefer hs unless blank",
+        (System::Salesforce, json!("+1 555 0200")),
+        (System::Hubspot, json!("")),
+        System::Hubspot,
+        "+1 555 0200",
+        Rule::PreferUnlessBlank {
+            side: System::Hubspot,
+            fell_back: true,
+        },
     );
-    pair.world.apply(&plan);
-    assert_eq!(pair.hs("phone").as_deref(), Some("+1 555 0200"));
-    assert_eq!(pair.sf("Phone").as_deref(), Some("+1 555 0200"));
-    assert_quiet(&mut pair.world, 3);
 }
 
 #[test]
 fn prefer_sf_unless_blank_records_the_fall_back_when_salesforce_blanked_the_field() {
-    let mut pair = linked_pair(&accounts_spec("prefer sf unless blank", "ignore", 500));
-    pair.edit_hs(json!({"phone": "+1 555 0100"}));
-    pair.edit_sf(json!({"Phone": null}));
-    let plan = pair.world.plan();
-    assert_eq!(
-        only_change(&plan),
-        (
-            System::Salesforce,
-            "Phone".to_string(),
-            json!("+1 555 0100"),
-            Rule::PreferUnlessBlank {
-                side: System::Salesforce,
-                fell_back: true
-            }
-        )
+    unless_blank_phone_conflict(
+        "prefer sf unless blank",
+        (System::Hubspot, json!("+1 555 0100")),
+        (System::Salesforce, Value::Null),
+        System::Salesforce,
+        "+1 555 0100",
+        Rule::PreferUnlessBlank {
+            side: System::Salesforce,
+            fell_back: true,
+        },
     );
-    pair.world.apply(&plan);
-    assert_eq!(pair.sf("Phone").as_deref(), Some("+1 555 0100"));
-    assert_quiet(&mut pair.world, 3);
 }
 
 #[test]
