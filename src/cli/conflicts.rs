@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::engine_session::{SpecArgs, open_state};
-use crate::plan::value::display;
+use crate::plan::association::display;
 
 #[derive(Debug, Args)]
 pub struct ConflictsArgs {

@@ -97,7 +97,7 @@ fn load_usage(spec: Option<&Path>) -> Result<Option<SpecUsage>, String> {
             path.display()
         ));
     }
-    Ok(Some(schema_sync::spec_usage(&spec)))
+    Ok(Some(tandem_language::usage::spec_usage(&spec)))
 }
 
 fn parse_object_flag(flag: &str) -> Result<(System, String), String> {

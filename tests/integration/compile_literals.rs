@@ -44,7 +44,7 @@ sync accounts: hs.companies <- sf.Account {{
 
 /// The planner's JSON for a literal number (integers when whole, as compile writes them).
 fn number(value: f64) -> Value {
-    tandem::plan::value::number_value(value).unwrap_or(Value::Null)
+    tandem_ground::value::number_value(value).unwrap_or(Value::Null)
 }
 
 proptest! {

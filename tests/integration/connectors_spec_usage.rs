@@ -2,9 +2,9 @@
 
 use std::collections::BTreeSet;
 
-use tandem::connectors::schema_sync::spec_usage;
 use tandem::diagnostics::SourceMap;
 use tandem::schema::System;
+use tandem_language::usage::spec_usage;
 
 fn revops_usage() -> tandem::connectors::schema_sync::SpecUsage {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/revops");

@@ -1,0 +1,23 @@
+//! tandem-ground: the values every stage of tandem shares, and nothing that does IO beyond
+//! reading a schema snapshot file.
+//!
+//! - [`diagnostics`]: the error contract (`Diag`, spans, the code registry, renderers).
+//! - [`schema`]: the CRM-neutral schema model, YAML snapshots, converters from the CRMs'
+//!   describe and properties JSON, and schema drift.
+//! - [`record`] and [`field_map`]: one record as either CRM sent it, with compact field maps.
+//! - [`value`]: canonical values, how the planner compares what the two CRMs send.
+//! - [`timestamp`]: the timestamps both CRMs send.
+//! - [`sync_state`]: what the state store knows (links, merge bases, queues), as plain values.
+//!
+//! Never: sockets, a database, an async runtime, or knowledge of the tandem language.
+
+pub mod diagnostics;
+pub mod field_map;
+pub mod record;
+pub mod schema;
+pub mod sync_state;
+pub mod timestamp;
+pub mod value;
+
+pub use field_map::{FieldMap, FieldMapKey, FieldName, FieldNames};
+pub use record::RemoteRecord;

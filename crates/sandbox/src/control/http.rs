@@ -1,0 +1,261 @@
+//! The `/_sandbox/` HTTP routes: thin wrappers over [`SandboxControl`].
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::{ControlError, ConvertOptions, FieldAccess, SandboxControl};
+use crate::faults::{FaultKind, FaultSettings};
+use crate::limits::LimitSettings;
+use crate::{Shared, clock};
+use tandem_ground::schema::System;
+
+type Ctx = State<Arc<Shared>>;
+
+fn control_error(error: ControlError) -> Response {
+    let status = match error {
+        ControlError::UnknownObject(_)
+        | ControlError::UnknownField { .. }
+        | ControlError::UnknownValue { .. }
+        | ControlError::NotFound { .. } => StatusCode::NOT_FOUND,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    (status, Json(json!({"error": error.to_string()}))).into_response()
+}
+
+fn ok(value: Value) -> Response {
+    Json(value).into_response()
+}
+
+/// `PUT /_sandbox/tokens/rotation` body; a missing or non-boolean `rotate` is refused by the
+/// JSON extractor before anything changes.
+#[derive(Debug, Deserialize)]
+struct RotationBody {
+    rotate: bool,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+struct AdvanceBody {
+    seconds: Option<i64>,
+    ms: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+struct QueueBody {
+    faults: Vec<FaultKind>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+struct ResetBody {
+    data: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct MergeBody {
+    winner: String,
+    loser: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WebhookBody {
+    target_url: Option<String>,
+    client_secret: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RuleBody {
+    enabled: bool,
+}
+
+/// The `/_sandbox/` routes for one server (they act on that server's CRM).
+pub fn router(system: System) -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/_sandbox/counters", get(move |State(s): Ctx| async move { ok(json!(SandboxControl::new(s).counters(system))) }))
+        .route("/_sandbox/writes", get(move |State(s): Ctx| async move { ok(json!(SandboxControl::new(s).writes(system))) }))
+        .route(
+            "/_sandbox/reset",
+            post(move |State(s): Ctx, body: Option<Json<ResetBody>>| async move {
+                SandboxControl::new(s).reset(body.map(|b| b.0.data).unwrap_or(false));
+                ok(json!({"reset": true}))
+            }),
+        )
+        .route(
+            "/_sandbox/clock",
+            get(|State(s): Ctx| async move {
+                let now = s.clock.now_ms();
+                ok(json!({"nowMs": now, "now": clock::salesforce_datetime(now), "offsetMs": s.clock.offset_ms()}))
+            }),
+        )
+        .route(
+            "/_sandbox/clock/advance",
+            post(|State(s): Ctx, Json(body): Json<AdvanceBody>| async move {
+                let delta = body.ms.unwrap_or(0) + body.seconds.unwrap_or(0) * 1000;
+                s.clock.advance_ms(delta);
+                let now = s.clock.now_ms();
+                ok(json!({"nowMs": now, "now": clock::salesforce_datetime(now)}))
+            }),
+        )
+        .route(
+            "/_sandbox/faults",
+            get(move |State(s): Ctx| async move {
+                let gate = s.system(system).gate();
+                ok(json!({"settings": gate.faults.settings, "queued": gate.faults.queued}))
+            })
+            .put(move |State(s): Ctx, Json(settings): Json<FaultSettings>| async move {
+                SandboxControl::new(s).set_faults(system, settings);
+                ok(json!({"ok": true}))
+            })
+            .delete(move |State(s): Ctx| async move {
+                SandboxControl::new(s).clear_faults(system);
+                ok(json!({"ok": true}))
+            }),
+        )
+        .route(
+            "/_sandbox/faults/queue",
+            post(move |State(s): Ctx, Json(body): Json<QueueBody>| async move {
+                SandboxControl::new(s).queue_faults(system, &body.faults);
+                ok(json!({"queued": body.faults.len()}))
+            }),
+        )
+        .route(
+            "/_sandbox/tokens/expire",
+            post(move |State(s): Ctx| async move {
+                SandboxControl::new(s).expire_tokens(system);
+                ok(json!({"expired": true}))
+            }),
+        )
+        .route(
+            "/_sandbox/tokens/rotation",
+            put(move |State(s): Ctx, Json(body): Json<RotationBody>| async move {
+                SandboxControl::new(s).set_refresh_rotation(system, body.rotate);
+                ok(json!({"rotate": body.rotate}))
+            }),
+        )
+        .route(
+            "/_sandbox/limits",
+            get(move |State(s): Ctx| async move {
+                let gate = s.system(system).gate();
+                let usage = gate.limits.usage();
+                ok(json!({"settings": gate.limits.settings, "dailyUsed": usage.daily_used}))
+            })
+            .put(move |State(s): Ctx, Json(settings): Json<LimitSettings>| async move {
+                SandboxControl::new(s).set_limits(system, settings);
+                ok(json!({"ok": true}))
+            }),
+        )
+        .route(
+            "/_sandbox/limits/exhaust",
+            post(move |State(s): Ctx| async move {
+                SandboxControl::new(s).exhaust_daily_limit(system);
+                ok(json!({"exhausted": true}))
+            }),
+        )
+        .route(
+            "/_sandbox/records/{object}",
+            post(move |State(s): Ctx, Path(object): Path<String>, Json(fields): Json<Map<String, Value>>| async move {
+                match SandboxControl::new(s).act_create(system, &object, &fields) {
+                    Ok(id) => (StatusCode::CREATED, Json(json!({"id": id}))).into_response(),
+                    Err(error) => control_error(error),
+                }
+            }),
+        )
+        .route(
+            "/_sandbox/records/{object}/{id}",
+            get(move |State(s): Ctx, Path((object, id)): Path<(String, String)>| async move {
+                match SandboxControl::new(s).record(system, &object, &id) {
+                    Some(record) => ok(json!(record)),
+                    None => control_error(ControlError::NotFound { object, id }),
+                }
+            })
+            .patch(move |State(s): Ctx, Path((object, id)): Path<(String, String)>, Json(fields): Json<Map<String, Value>>| async move {
+                match SandboxControl::new(s).act_update(system, &object, &id, &fields) {
+                    Ok(()) => ok(json!({"ok": true})),
+                    Err(error) => control_error(error),
+                }
+            })
+            .delete(move |State(s): Ctx, Path((object, id)): Path<(String, String)>| async move {
+                match SandboxControl::new(s).act_delete(system, &object, &id) {
+                    Ok(()) => ok(json!({"ok": true})),
+                    Err(error) => control_error(error),
+                }
+            }),
+        )
+        .route(
+            "/_sandbox/records/{object}/{id}/undelete",
+            post(move |State(s): Ctx, Path((object, id)): Path<(String, String)>| async move {
+                match SandboxControl::new(s).act_undelete(system, &object, &id) {
+                    Ok(()) => ok(json!({"ok": true})),
+                    Err(error) => control_error(error),
+                }
+            }),
+        )
+        .route(
+            "/_sandbox/merge/{object}",
+            post(move |State(s): Ctx, Path(object): Path<String>, Json(body): Json<MergeBody>| async move {
+                match SandboxControl::new(s).act_merge(system, &object, &body.winner, &body.loser) {
+                    Ok(()) => ok(json!({"ok": true})),
+                    Err(error) => control_error(error),
+                }
+            }),
+        )
+        .route(
+            "/_sandbox/leads/{id}/convert",
+            post(move |State(s): Ctx, Path(id): Path<String>, body: Option<Json<ConvertOptions>>| async move {
+                if system != System::Salesforce {
+                    return control_error(ControlError::Unsupported("lead conversion is a Salesforce action".into()));
+                }
+                match SandboxControl::new(s).convert_lead(&id, &body.map(|b| b.0).unwrap_or_default()) {
+                    Ok(conversion) => ok(json!(conversion)),
+                    Err(error) => control_error(error),
+                }
+            }),
+        )
+        .route(
+            "/_sandbox/duplicate-rules/{object}",
+            put(move |State(s): Ctx, Path(object): Path<String>, Json(body): Json<RuleBody>| async move {
+                SandboxControl::new(s).set_duplicate_rule(&object, body.enabled);
+                ok(json!({"object": object, "enabled": body.enabled}))
+            }),
+        )
+        .route(
+            "/_sandbox/schema/{object}/fields/{field}",
+            delete(move |State(s): Ctx, Path((object, field)): Path<(String, String)>| async move {
+                match SandboxControl::new(s).remove_field(system, &object, &field) {
+                    Ok(()) => ok(json!({"object": object, "field": field, "removed": true})),
+                    Err(error) => control_error(error),
+                }
+            })
+            .patch(move |State(s): Ctx, Path((object, field)): Path<(String, String)>, Json(access): Json<FieldAccess>| async move {
+                match SandboxControl::new(s).set_field_access(system, &object, &field, access) {
+                    Ok(now) => ok(json!({"object": object, "field": field, "createable": now.createable, "updateable": now.updateable})),
+                    Err(error) => control_error(error),
+                }
+            }),
+        )
+        .route(
+            "/_sandbox/schema/{object}/fields/{field}/values/{value}",
+            delete(move |State(s): Ctx, Path((object, field, value)): Path<(String, String, String)>| async move {
+                match SandboxControl::new(s).remove_picklist_value(system, &object, &field, &value) {
+                    Ok(()) => ok(json!({"object": object, "field": field, "value": value, "removed": true})),
+                    Err(error) => control_error(error),
+                }
+            }),
+        )
+        .route(
+            "/_sandbox/webhooks",
+            put(move |State(s): Ctx, Json(body): Json<WebhookBody>| async move {
+                SandboxControl::new(s).set_webhook(body.target_url, body.client_secret);
+                ok(json!({"ok": true}))
+            }),
+        )
+}
