@@ -5,7 +5,6 @@ mod common;
 #[macro_use]
 mod connectors_support;
 mod e2e_support;
-mod sandbox_support;
 
 mod apply_crash_link_only;
 mod apply_create_guard;
@@ -57,19 +56,6 @@ mod plan_merge;
 mod plan_recovery;
 mod plan_stand_in;
 mod sandbox_cli;
-mod sandbox_control;
-mod sandbox_hubspot_associations;
-mod sandbox_hubspot_batch_search;
-mod sandbox_hubspot_objects;
-mod sandbox_hubspot_search_fidelity;
-mod sandbox_limits_faults_auth;
-mod sandbox_salesforce_bulk_upload_size;
-mod sandbox_salesforce_collections_bulk;
-mod sandbox_salesforce_query;
-mod sandbox_salesforce_rest;
-mod sandbox_salesforce_row_lock;
-mod sandbox_schema_control;
-mod sandbox_schema_roundtrip;
 mod schema_convert;
 mod schema_snapshot_io;
 mod schema_standard;

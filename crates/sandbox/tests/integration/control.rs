@@ -1,18 +1,18 @@
 //! The `/_sandbox/` control API over HTTP, webhooks with signature v3, persistence to a data
 //! directory, custom objects from a config file, and the generator's overlap and dirt.
 
-use crate::sandbox_support;
+use crate::support;
 
 use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
 use axum::http::HeaderMap;
 use reqwest::StatusCode;
-use sandbox_support::{Api, SF, start, start_with};
 use serde_json::{Value, json};
-use tandem::sandbox::webhooks::signature_v3;
-use tandem::sandbox::{CustomCatalog, SandboxConfig};
-use tandem::schema::System;
+use support::{Api, SF, start, start_with};
+use tandem_ground::schema::System;
+use tandem_sandbox::webhooks::signature_v3;
+use tandem_sandbox::{CustomCatalog, SandboxConfig};
 
 async fn control(
     base: &str,
@@ -560,7 +560,7 @@ async fn objects_without_a_dedicated_generator_get_typed_valid_records() {
 
 /// One Salesforce refresh grant over the wire: (status, body).
 async fn salesforce_refresh(
-    sandbox: &tandem::sandbox::SandboxHandle,
+    sandbox: &tandem_sandbox::SandboxHandle,
     refresh: &str,
 ) -> (StatusCode, Value) {
     let (client_id, client_secret) = sandbox.client_credentials();

@@ -2,11 +2,11 @@
 //! field, a deleted picklist value and a read-only field are seen by describe / properties
 //! and by writes exactly as the real CRMs report them.
 
-use crate::sandbox_support;
+use crate::support;
 
 use reqwest::{Method, StatusCode};
-use sandbox_support::{Api, SF, hs_codes, sf_code, start};
 use serde_json::{Value, json};
+use support::{Api, SF, hs_codes, sf_code, start};
 
 async fn control(
     base: &str,

@@ -1,10 +1,10 @@
 //! HubSpot associations v4 over real HTTP: read, default and labelled create, delete, batch.
 
-use crate::sandbox_support;
+use crate::support;
 
 use reqwest::{Method, StatusCode};
-use sandbox_support::{Api, start};
 use serde_json::json;
+use support::{Api, start};
 
 async fn first_ids(api: &Api, object: &str, n: usize) -> Vec<String> {
     let body = api

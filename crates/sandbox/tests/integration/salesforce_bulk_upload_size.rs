@@ -2,11 +2,11 @@
 //! processed (the real limit is 150 MB per upload); past 150 MB the upload is refused in
 //! Salesforce's error shape and the job keeps no data.
 
-use crate::sandbox_support;
+use crate::support;
 
 use reqwest::StatusCode;
-use sandbox_support::{Api, SF, start};
 use serde_json::json;
+use support::{Api, SF, start};
 
 async fn open_insert_job(api: &Api) -> String {
     let job = api

@@ -1,12 +1,12 @@
 //! Salesforce REST over real HTTP: versions, describeGlobal, describe, single-record CRUD,
 //! upsert by external id, validation error codes, getUpdated / getDeleted, /limits.
 
-use crate::sandbox_support;
+use crate::support;
 
 use reqwest::{Method, StatusCode};
-use sandbox_support::{Api, SF, sf_code, start};
 use serde_json::json;
-use tandem::schema::System;
+use support::{Api, SF, sf_code, start};
+use tandem_ground::schema::System;
 
 #[tokio::test]
 async fn versions_resources_describe_global_and_describe() {

@@ -1,11 +1,11 @@
 //! SOQL `/query` and `/queryAll` over real HTTP: filters, ordering, paging with
 //! `Sforce-Query-Options: batchSize`, deleted rows, and query errors.
 
-use crate::sandbox_support;
+use crate::support;
 
 use reqwest::{Method, StatusCode};
-use sandbox_support::{Api, SF, sf_code, start};
 use serde_json::{Value, json};
+use support::{Api, SF, sf_code, start};
 
 fn q(soql: &str) -> String {
     let encoded: String = url::form_urlencoded::byte_serialize(soql.as_bytes()).collect();
@@ -159,7 +159,12 @@ async fn query_all_includes_deleted_and_merged_rows() {
     api.delete(&format!("{SF}/sobjects/Lead/{}", ids[0])).await;
     sandbox
         .control()
-        .act_merge(tandem::schema::System::Salesforce, "Lead", &ids[1], &ids[2])
+        .act_merge(
+            tandem_ground::schema::System::Salesforce,
+            "Lead",
+            &ids[1],
+            &ids[2],
+        )
         .expect("merge");
     let live = api.get(&q("SELECT Id FROM Lead")).await.json();
     assert_eq!(live["totalSize"], json!(ids.len() - 2));

@@ -2,14 +2,14 @@
 //! waits for a Salesforce collection update or upsert and fails the first record updating
 //! an existing record with UNABLE_TO_LOCK_ROW, in the per-record result shape.
 
-use crate::sandbox_support;
+use crate::support;
 
 use reqwest::StatusCode;
-use sandbox_support::{Api, SF, start};
 use serde_json::{Value, json};
-use tandem::schema::System;
+use support::{Api, SF, start};
+use tandem_ground::schema::System;
 
-async fn queue_row_lock(sandbox: &tandem::sandbox::SandboxHandle) {
+async fn queue_row_lock(sandbox: &tandem_sandbox::SandboxHandle) {
     let reply = reqwest::Client::new()
         .post(format!(
             "{}/_sandbox/faults/queue",

@@ -1,14 +1,14 @@
 //! Limits, injected faults and token expiry / refresh over real HTTP, on both servers.
 
-use crate::sandbox_support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use sandbox_support::{Api, SF, sf_code, start, start_with};
 use serde_json::json;
-use tandem::sandbox::{FaultKind, FaultSettings, LimitSettings, SandboxConfig};
-use tandem::schema::System;
+use support::{Api, SF, sf_code, start, start_with};
+use tandem_ground::schema::System;
+use tandem_sandbox::{FaultKind, FaultSettings, LimitSettings, SandboxConfig};
 
 #[tokio::test]
 async fn hubspot_ten_second_window_answers_429_with_headers_and_body() {

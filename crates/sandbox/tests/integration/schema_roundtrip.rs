@@ -3,15 +3,15 @@
 //! must reproduce the shipped snapshots exactly, so `tandem schema pull` against the
 //! sandbox yields the committed `schemas/*.yaml`.
 
-use crate::sandbox_support;
+use crate::support;
 
-use sandbox_support::{Api, SF, start, start_with};
 use serde_json::Value;
-use tandem::sandbox::SandboxConfig;
-use tandem::schema::convert::{
+use support::{Api, SF, start, start_with};
+use tandem_ground::schema::convert::{
     HubspotObjectInfo, hubspot_object, hubspot_owners, salesforce_object,
 };
-use tandem::schema::{FieldSchema, FieldType, standard};
+use tandem_ground::schema::{FieldSchema, FieldType, standard};
+use tandem_sandbox::SandboxConfig;
 
 /// Two attributes of the shipped snapshots have no carrier on the wire, so no converter can
 /// recover them from any server, real or sandbox: HubSpot properties have no "required"

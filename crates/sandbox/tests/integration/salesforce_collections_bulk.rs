@@ -1,10 +1,10 @@
 //! sObject collections and Bulk API 2.0 ingest over real HTTP.
 
-use crate::sandbox_support;
+use crate::support;
 
 use reqwest::StatusCode;
-use sandbox_support::{Api, SF, sf_code, start};
 use serde_json::{Value, json};
+use support::{Api, SF, sf_code, start};
 
 #[tokio::test]
 async fn collection_create_reports_per_record_results_in_order() {
@@ -36,7 +36,7 @@ async fn all_or_none_rolls_everything_back() {
     let api = Api::salesforce(&sandbox);
     let before = sandbox
         .control()
-        .record_count(tandem::schema::System::Salesforce, "Contact");
+        .record_count(tandem_ground::schema::System::Salesforce, "Contact");
     let body = json!({"allOrNone": true, "records": [
         {"attributes": {"type": "Contact"}, "LastName": "Fine"},
         {"attributes": {"type": "Contact"}, "LastName": "Bad", "Email": "nope"},
@@ -56,7 +56,7 @@ async fn all_or_none_rolls_everything_back() {
     assert_eq!(
         sandbox
             .control()
-            .record_count(tandem::schema::System::Salesforce, "Contact"),
+            .record_count(tandem_ground::schema::System::Salesforce, "Contact"),
         before
     );
 }

@@ -5,7 +5,7 @@
 
 use reqwest::{Client, Method, StatusCode};
 use serde_json::Value;
-use tandem::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
+use tandem_sandbox::{Sandbox, SandboxConfig, SandboxHandle};
 
 pub const SF: &str = "/services/data/v62.0";
 

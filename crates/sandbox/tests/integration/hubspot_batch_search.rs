@@ -1,10 +1,10 @@
 //! HubSpot batch read / create / update / upsert / archive and CRM search over real HTTP.
 
-use crate::sandbox_support;
+use crate::support;
 
 use reqwest::StatusCode;
-use sandbox_support::{Api, start};
 use serde_json::{Value, json};
+use support::{Api, start};
 
 fn ids(body: &Value) -> Vec<String> {
     body["results"]
@@ -55,7 +55,7 @@ async fn batch_of_101_inputs_is_refused() {
     assert_eq!(
         sandbox
             .control()
-            .record_count(tandem::schema::System::Hubspot, "contacts"),
+            .record_count(tandem_ground::schema::System::Hubspot, "contacts"),
         1
     );
 }
@@ -98,7 +98,7 @@ async fn untraced_batch_with_a_bad_input_fails_whole_and_writes_nothing() {
     let api = Api::hubspot(&sandbox);
     let before = sandbox
         .control()
-        .record_count(tandem::schema::System::Hubspot, "contacts");
+        .record_count(tandem_ground::schema::System::Hubspot, "contacts");
     let inputs =
         json!([{"properties": {"email": "ok@t.io"}}, {"properties": {"lifecyclestage": "nope"}}]);
     let reply = api
@@ -111,7 +111,7 @@ async fn untraced_batch_with_a_bad_input_fails_whole_and_writes_nothing() {
     assert_eq!(
         sandbox
             .control()
-            .record_count(tandem::schema::System::Hubspot, "contacts"),
+            .record_count(tandem_ground::schema::System::Hubspot, "contacts"),
         before
     );
 }
@@ -342,12 +342,12 @@ async fn search_has_its_own_five_per_second_limit() {
 
 #[tokio::test]
 async fn search_stops_at_the_ten_thousandth_result() {
-    let config = tandem::sandbox::SandboxConfig {
+    let config = tandem_sandbox::SandboxConfig {
         records_per_object: 1,
         record_counts: std::collections::BTreeMap::from([("contacts".to_string(), 10_050)]),
-        ..tandem::sandbox::SandboxConfig::default()
+        ..tandem_sandbox::SandboxConfig::default()
     };
-    let sandbox = sandbox_support::start_with(config).await;
+    let sandbox = support::start_with(config).await;
     let api = Api::hubspot(&sandbox);
     let body = api
         .post(

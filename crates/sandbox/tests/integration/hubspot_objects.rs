@@ -1,11 +1,11 @@
 //! HubSpot CRM v3 objects, properties, pipelines, owners and merge over real HTTP.
 
-use crate::sandbox_support;
+use crate::support;
 
 use reqwest::StatusCode;
-use sandbox_support::{Api, hs_codes, start};
 use serde_json::{Value, json};
-use tandem::schema::System;
+use support::{Api, hs_codes, start};
+use tandem_ground::schema::System;
 
 #[tokio::test]
 async fn list_pages_with_limit_and_after_until_paging_disappears() {

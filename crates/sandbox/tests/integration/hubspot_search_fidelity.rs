@@ -1,11 +1,11 @@
 //! CRM search compares values as HubSpot does: enumerations exactly, text case-insensitively
 //! for `EQ`, `IN` against lower-cased text; and sorting on `hs_object_id` is numeric.
 
-use crate::sandbox_support;
+use crate::support;
 
-use sandbox_support::{Api, start};
 use serde_json::{Value, json};
-use tandem::schema::System;
+use support::{Api, start};
+use tandem_ground::schema::System;
 
 async fn total(api: &Api, filter: Value) -> u64 {
     let reply = api
@@ -18,7 +18,7 @@ async fn total(api: &Api, filter: Value) -> u64 {
     reply.json()["total"].as_u64().expect("total")
 }
 
-fn contact(sandbox: &tandem::sandbox::SandboxHandle, fields: Value) -> String {
+fn contact(sandbox: &tandem_sandbox::SandboxHandle, fields: Value) -> String {
     sandbox
         .control()
         .act_create(

@@ -1,0 +1,18 @@
+//! The sandbox, over real loopback HTTP: every module drives one area of the HubSpot or
+//! Salesforce wire API (or the control API) with reqwest, as a CRM client would.
+
+mod support;
+
+mod control;
+mod hubspot_associations;
+mod hubspot_batch_search;
+mod hubspot_objects;
+mod hubspot_search_fidelity;
+mod limits_faults_auth;
+mod salesforce_bulk_upload_size;
+mod salesforce_collections_bulk;
+mod salesforce_query;
+mod salesforce_rest;
+mod salesforce_row_lock;
+mod schema_control;
+mod schema_roundtrip;
