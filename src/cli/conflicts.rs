@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::engine_session::{SpecArgs, open_state};
-use crate::plan::association::display;
+use tandem_ground::failure::display_value as display;
 
 #[derive(Debug, Args)]
 pub struct ConflictsArgs {

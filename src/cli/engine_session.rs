@@ -11,7 +11,7 @@ use crate::compile::Program;
 use crate::compile::schema_digest;
 use crate::connectors::{HubSpotClient, ProcessEnv, SalesforceClient};
 use crate::diagnostics::{self, Diag, SourceMap};
-use crate::runtime::connected::{HubSpotCrm, SalesforceCrm};
+use crate::runtime::{HubSpotCrm, SalesforceCrm};
 use crate::state::{StateStore, default_state_path};
 
 /// Where the spec, its schemas and its state are.

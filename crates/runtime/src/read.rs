@@ -66,7 +66,7 @@ pub async fn read_all<H: Crm, S: Crm>(
             })
             .await?;
         if hs_since.is_some() {
-            super::association::refresh_unread_associations(
+            super::association_moves::refresh_unread_associations(
                 sync,
                 state,
                 hs,
