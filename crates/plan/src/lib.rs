@@ -9,6 +9,7 @@
 //! violations.
 //! Never: IO, clocks, randomness, printing, or panicking on what a user or a CRM sent.
 
+pub mod apply_rules;
 pub mod association_value;
 pub mod create_defaults;
 pub mod eval;

@@ -46,7 +46,7 @@ pub async fn apply<H: Crm, S: Crm>(
         run_id: run_id.clone(),
         ..ApplySummary::default()
     };
-    let digest = tandem_plan::view::plan_digest(plan);
+    let digest = tandem_plan::apply_rules::plan_digest(plan);
     // Before the crashed run's entries are marked recovered: finish its association moves.
     if let Err(stop) = super::association_moves::finish_interrupted_moves(program, store, hs).await
     {

@@ -11,7 +11,7 @@ use tandem_language::compile::SyncProgram;
 use tandem_connectors::RemoteRecord;
 use tandem_ground::record_write::{AssociationWrite, RecordWrite};
 use tandem_ground::schema::System;
-use tandem_plan::association_value::is_association_field;
+use tandem_plan::apply_rules::is_association_field;
 use tandem_state::StateSnapshot;
 
 use super::crm::{Crm, CrmError};
@@ -101,7 +101,7 @@ pub async fn refresh_unread_associations<H: Crm>(
         let Some(values) = fresh.get(&link.hs_id) else {
             continue;
         };
-        let mut stand_in = tandem_plan::planner::from_base(
+        let mut stand_in = tandem_plan::apply_rules::from_base(
             &link.hs_id,
             &link.sf_id,
             System::Hubspot,

@@ -6,7 +6,7 @@ use serde_json::Value;
 use tandem_ground::record_write::{AssociationWrite, RecordWrite};
 use tandem_ground::schema::System;
 use tandem_language::compile::SyncProgram;
-use tandem_plan::association_value::ids_in;
+use tandem_plan::apply_rules::ids_in;
 use tandem_plan::{FieldBases, FieldChange, PlannedValue, RecordChange};
 
 /// The association write of `field` on `target`, when `field` is an association

@@ -15,7 +15,7 @@ use serde_json::Value;
 use tandem_connectors::RemoteRecord;
 use tandem_ground::schema::System;
 use tandem_language::compile::SyncProgram;
-use tandem_plan::matching::{create_collisions, guard_fields};
+use tandem_plan::apply_rules::{create_collisions, guard_fields};
 use tandem_plan::{Action, RecordChange, SyncPlan};
 use tandem_state::{StateError, StateStore};
 

@@ -162,7 +162,7 @@ pub trait Crm {
 
     /// Reads records. A name in `fields` of the form `<object>(associated)` is an
     /// association pseudo-field: the CRM fills it with the record's associated record of that
-    /// object as [`tandem_plan::association_value::associated_value`] decides (HubSpot only).
+    /// object as [`tandem_plan::apply_rules::associated_value`] decides (HubSpot only).
     async fn read(&mut self, request: &ReadRequest<'_>) -> Result<ReadResult, CrmError>;
 
     /// The association pseudo-fields `fields` of the records `ids` of `object`, without

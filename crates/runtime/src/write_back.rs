@@ -21,7 +21,7 @@ pub(super) async fn write_back_ids<C: Crm>(
     creates: &[RecordChange],
 ) -> Result<(), Stop> {
     let source = source_crm.system();
-    let keys = tandem_plan::merge::write_back_fields(ctx.sync, source);
+    let keys = tandem_plan::apply_rules::write_back_fields(ctx.sync, source);
     if keys.is_empty() {
         return Ok(());
     }

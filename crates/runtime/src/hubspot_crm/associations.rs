@@ -12,7 +12,7 @@ use tandem_connectors::{
 };
 use tandem_ground::schema::System;
 use tandem_language::compile::association::associated_object;
-use tandem_plan::association_value::{Associated, associated_value, is_association_field};
+use tandem_plan::apply_rules::{Associated, associated_value, is_association_field};
 
 use super::HubSpotCrm;
 use crate::connector_outcome::{crm_error, hubspot_strings, outcome_of};
