@@ -216,6 +216,14 @@ impl Crm for DiesAfterCreate<'_> {
     async fn read(&mut self, request: &ReadRequest<'_>) -> Result<ReadResult, CrmError> {
         self.inner.read(request).await
     }
+    async fn read_ids(
+        &mut self,
+        object: &str,
+        fields: &[String],
+        ids: &[String],
+    ) -> Result<Vec<tandem::connectors::RemoteRecord>, CrmError> {
+        self.inner.read_ids(object, fields, ids).await
+    }
     async fn create(&mut self, object: &str, records: &[RecordWrite]) -> WriteBatch {
         let _ = self.inner.create(object, records).await;
         self.died.notify_one();

@@ -88,10 +88,9 @@ fn delete_and_expect_partner_deleted(
     assert_eq!(planned_id, Some(partner_id));
     assert!(
         changes[0].fields.is_empty()
-            || changes[0]
-                .fields
-                .iter()
-                .all(|f| f.rule == Rule::DeletePropagated { from: deleted_in }),
+            || changes[0].fields.iter().all(
+                |f| matches!(f.rule, Rule::DeletePropagated { from, .. } if from == deleted_in)
+            ),
         "{}",
         render(&plan)
     );

@@ -60,6 +60,7 @@ mod schema_convert;
 mod schema_snapshot_io;
 mod schema_standard;
 mod state_store;
+mod sync_converges;
 mod syntax_docs;
 mod syntax_help;
 mod syntax_parse;

@@ -25,6 +25,23 @@ pub fn write_batch_size(system: System) -> usize {
     }
 }
 
+/// The type a field's values are compared as. HubSpot stores a contact's `email` property
+/// lower-cased (it is declared a text property), so it compares as an e-mail address, and
+/// canonical e-mail addresses are lower-case ([`crate::value::canonical`]): a Salesforce
+/// `OLGA.ITO@…` written to HubSpot and read back as `olga.ito@…` is the same value, not a
+/// change to send back.
+pub fn compared_as(
+    system: System,
+    object: &str,
+    field: &str,
+    declared: crate::schema::FieldType,
+) -> crate::schema::FieldType {
+    match (system, object, field) {
+        (System::Hubspot, "contacts", "email") => crate::schema::FieldType::Email,
+        _ => declared,
+    }
+}
+
 /// The record ids Salesforce hands out: 15 case-sensitive base-62 characters, and the
 /// 18-character form that adds a 3-character case-safety checksum.
 pub mod salesforce_id {

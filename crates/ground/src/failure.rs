@@ -257,21 +257,86 @@ pub enum RecordFailure {
         id: String,
     },
 
+    /// The record's match key is held by several records (on the other side, or on its own
+    /// side with no partner), so it is neither linked nor created: tandem never guesses.
+    #[error(
+        "the match key {key:?} (match rule {match_rule}) is held by {}; none is linked or created until one record holds it",
+        holders(candidates, shares_key_with)
+    )]
+    #[diagnostic(
+        code(tandem::plan::ambiguous_match),
+        help(
+            "merge the duplicates, or give them different keys; the record is planned again on every run until then"
+        )
+    )]
+    Ambiguous {
+        key: String,
+        match_rule: usize,
+        /// Records on the other side that hold the key.
+        candidates: Vec<String>,
+        /// Records on the record's own side that hold it too.
+        shares_key_with: Vec<String>,
+    },
+
     /// A queue entry written by a tandem before reasons were typed: its text, as stored.
     #[error("{text}")]
     #[diagnostic(code(tandem::apply::queued_text))]
     Text { text: String },
 }
 
+fn holders(candidates: &[String], shares_key_with: &[String]) -> String {
+    let mut parts = Vec::new();
+    if !candidates.is_empty() {
+        parts.push(format!(
+            "{} records on the other side ({})",
+            candidates.len(),
+            candidates.join(", ")
+        ));
+    }
+    if !shares_key_with.is_empty() {
+        parts.push(format!("its own side's {} too", shares_key_with.join(", ")));
+    }
+    parts.join(" and ")
+}
+
 impl RecordFailure {
-    /// Whether the failure clears without a human: a passing rejection or a missing link.
+    /// Whether the failure can clear without a human touching this record: a passing
+    /// rejection, a missing link, or an ambiguity another record's change resolves. Such a
+    /// record is read again by id on every incremental run.
     pub fn passes_on_its_own(&self) -> bool {
         match self {
             RecordFailure::WillFail { reasons } => reasons.iter().all(|r| r.waits_for_a_link()),
             RecordFailure::Rejected { retryable, .. } => *retryable,
-            RecordFailure::PartnerNotCreated { .. } => true,
+            RecordFailure::PartnerNotCreated { .. } | RecordFailure::Ambiguous { .. } => true,
             RecordFailure::Text { .. } => false,
         }
+    }
+
+    /// The records on `side` a queue entry of this failure waits on: the record itself
+    /// (`source_id`, on the other side of `target`), and for an ambiguity every record that
+    /// holds the same key.
+    pub fn waiting_records(&self, side: System, target: &str, source_id: &str) -> Vec<String> {
+        let Some(target) = System::from_short_name(target) else {
+            return Vec::new();
+        };
+        let source_side = target.other();
+        let mut out = Vec::new();
+        if side == source_side {
+            out.push(source_id.to_string());
+        }
+        if let RecordFailure::Ambiguous {
+            candidates,
+            shares_key_with,
+            ..
+        } = self
+        {
+            if side == source_side {
+                out.extend(shares_key_with.iter().cloned());
+            } else {
+                out.extend(candidates.iter().cloned());
+            }
+        }
+        out
     }
 
     /// The stored form (JSON) of a queue entry's reason.

@@ -16,6 +16,7 @@ use tandem_ground::{FieldMap, FieldName};
 
 use crate::planned_value::PlannedValue;
 use crate::schedule::ApplyStep;
+use tandem_language::compile::DeletePolicy;
 
 /// Merge bases by mapping key. One per record written or linked, so it is a compact
 /// [`FieldMap`] with shared key names; it serializes like `BTreeMap<String, FieldBase>`.
@@ -138,8 +139,11 @@ pub enum Rule {
     /// A create left the field blank and the CRM `on` fills in its default: the create writes
     /// that default explicitly, and the source record gets the value it maps back to.
     DefaultOnCreate { on: System },
-    /// `on delete propagate`: the linked record was deleted on the other side.
-    DeletePropagated { from: System },
+    /// A one-way mapping back into the source of a create, computed from the record as the
+    /// create in `on` makes it: written with the create, so the next plan has nothing to do.
+    ComputedOnCreate { on: System },
+    /// `on delete propagate` (or `archive`): the linked record was deleted on the other side.
+    DeletePropagated { from: System, policy: DeletePolicy },
     /// A `match X.field = Y.Id` key: the linked record's id is written into the field, so
     /// the link survives in the CRM itself.
     LinkId,
@@ -176,8 +180,17 @@ impl Rule {
             Rule::Create => "create".to_string(),
             Rule::Default => "default".to_string(),
             Rule::DefaultOnCreate { on } => format!("default on create in {}", on.short_name()),
-            Rule::DeletePropagated { from } => {
-                format!("deleted in {}, on delete propagate", from.short_name())
+            Rule::ComputedOnCreate { on } => {
+                format!("computed from the record created in {}", on.short_name())
+            }
+            Rule::DeletePropagated { from, policy } => {
+                let word = match policy {
+                    DeletePolicy::Archive => "archive",
+                    DeletePolicy::Ignore => "ignore",
+                    DeletePolicy::Unlink => "unlink",
+                    DeletePolicy::Propagate => "propagate",
+                };
+                format!("deleted in {}, on delete {word}", from.short_name())
             }
             Rule::LinkId => "link: the partner's record id".to_string(),
         }
@@ -223,6 +236,8 @@ pub struct SyncPlan {
     /// Every call apply makes for this sync, in order ([`crate::schedule`]).
     #[serde(default)]
     pub schedule: Vec<ApplyStep>,
+    /// The sync's delete policy, as the spec wrote it (deletes show it).
+    pub on_delete: DeletePolicy,
 }
 
 impl SyncPlan {
@@ -434,6 +449,11 @@ pub struct AmbiguousMatch {
     pub match_rule: usize,
     /// The candidates on the other side, sorted.
     pub candidates: Vec<String>,
+    /// Records on the same side that hold the same key and have no partner either: creating
+    /// them all would make duplicates (HubSpot refuses the whole batch; Salesforce without a
+    /// duplicate rule makes two), so none is created until only one holds the key. Sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shares_key_with: Vec<String>,
 }
 
 /// The API calls apply will spend, against what remains of each side's daily budget.

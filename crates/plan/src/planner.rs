@@ -308,7 +308,14 @@ impl Collector<'_> {
 
     /// Adds a write unless it would fail (then it is listed as will-fail) or it waits
     /// unchanged in the error queue.
-    fn push(&mut self, mut change: RecordChange, eval_errors: Vec<WillFailReason>) {
+    fn push(&mut self, change: RecordChange, eval_errors: Vec<WillFailReason>) {
+        let verdict = self.assess(change, eval_errors);
+        self.commit(verdict);
+    }
+
+    /// What becomes of a write: sent, listed as will-fail, or left waiting unchanged in the
+    /// error queue.
+    fn assess(&mut self, mut change: RecordChange, eval_errors: Vec<WillFailReason>) -> Verdict {
         for field in &mut change.fields {
             self.names.share(&mut field.key);
             self.names.share(&mut field.field);
@@ -323,8 +330,7 @@ impl Collector<'_> {
             && queued.fingerprint == change.fingerprint
             && !queued.retry_requested
         {
-            self.plan.waiting_in_error_queue += 1;
-            return;
+            return Verdict::Waiting(change.target);
         }
         let mut reasons = eval_errors;
         reasons.extend(rejection_reasons(
@@ -334,7 +340,7 @@ impl Collector<'_> {
             &change.fields,
         ));
         if !reasons.is_empty() {
-            self.plan.will_fail.push(WillFail {
+            return Verdict::WillFail(WillFail {
                 action: change.action,
                 target: change.target,
                 hs_id: change.hs_id.clone(),
@@ -342,9 +348,38 @@ impl Collector<'_> {
                 reasons,
                 fingerprint: change.fingerprint.clone(),
             });
-            return;
         }
-        self.plan.changes.push(change);
+        Verdict::Send(change)
+    }
+
+    fn commit(&mut self, verdict: Verdict) {
+        match verdict {
+            Verdict::Send(change) => self.plan.changes.push(change),
+            Verdict::WillFail(failure) => self.plan.will_fail.push(failure),
+            Verdict::Waiting(_) => self.plan.waiting_in_error_queue += 1,
+        }
+    }
+
+    /// A stand-in for a record whose last write failed (it waits in the error queue) does
+    /// not assume its id-link keys were written: they were not, and the write that finally
+    /// goes through must carry them.
+    fn unless_write_failed(
+        &self,
+        side: System,
+        id: &str,
+        mut stand_in: RemoteRecord,
+    ) -> RemoteRecord {
+        if self
+            .errors
+            .contains_key(&(side.short_name().to_string(), id.to_string()))
+        {
+            for (key_side, field) in super::merge::id_link_keys(self.sync) {
+                if key_side == side {
+                    stand_in.fields.remove(field.as_str());
+                }
+            }
+        }
+        stand_in
     }
 
     /// Merge bases as the Plan keeps them: compact, with shared key names.
@@ -371,6 +406,7 @@ impl Collector<'_> {
             hs_errors,
             sf_errors,
         } = outcome;
+        let mut verdicts: Vec<Verdict> = Vec::with_capacity(2);
         for (target, fields, precondition, base, settles, errors) in [
             (
                 System::Hubspot,
@@ -393,7 +429,7 @@ impl Collector<'_> {
                 continue;
             }
             let base = self.bases(base);
-            self.push(
+            let verdict = self.assess(
                 RecordChange {
                     action: Action::Update,
                     target,
@@ -407,6 +443,42 @@ impl Collector<'_> {
                 },
                 errors,
             );
+            verdicts.push(verdict);
+        }
+        // Both halves of a link or neither: a side whose own write is blocked (will fail, or
+        // waits in the error queue) must not leave its id in the other side's record.
+        let blocked: Vec<System> = verdicts
+            .iter()
+            .filter_map(|v| match v {
+                Verdict::WillFail(failure) => Some(failure.target),
+                Verdict::Waiting(target) => Some(*target),
+                Verdict::Send(_) => None,
+            })
+            .collect();
+        for verdict in verdicts {
+            let verdict = match verdict {
+                Verdict::Send(mut change) if blocked.contains(&change.target.other()) => {
+                    // The fields that hold the blocked partner's id: id-link keys and
+                    // mappings that copy its id (`hs.hs_object_id -> sf.HubSpot_Deal_Id__c`).
+                    let id_fields = super::merge::write_back_fields(self.sync, change.target);
+                    change.fields.retain(|f| {
+                        f.rule != Rule::LinkId && !id_fields.iter().any(|n| *n == *f.field)
+                    });
+                    let kept: FieldMap<String, serde_json::Value> = change
+                        .precondition
+                        .iter()
+                        .filter(|(name, _)| change.fields.iter().any(|f| &f.field == *name))
+                        .map(|(name, value)| (name.clone(), value.clone()))
+                        .collect();
+                    change.precondition = kept;
+                    if change.fields.is_empty() {
+                        continue;
+                    }
+                    Verdict::Send(change)
+                }
+                other => other,
+            };
+            self.commit(verdict);
         }
         if !refresh.is_empty() || !refresh_settles.is_empty() {
             let refresh = self.bases(refresh);
@@ -419,6 +491,14 @@ impl Collector<'_> {
         }
         self.plan.conflicts.extend(conflicts);
     }
+}
+
+/// What becomes of one planned write.
+enum Verdict {
+    Send(RecordChange),
+    WillFail(WillFail),
+    /// Unchanged since it failed: it waits in the error queue (the write's target side).
+    Waiting(System),
 }
 
 /// The key a record's failures are queued under: the source record for a create, the
@@ -465,6 +545,7 @@ fn plan_sync(
             open_conflicts: conflicts.iter().filter(|c| c.resolution.is_none()).count() as u64,
             unchanged: 0,
             schedule: Vec::new(),
+            on_delete: sync.on_delete,
         },
         errors: errors
             .iter()
@@ -769,12 +850,14 @@ fn plan_linked(
                 sf_id: link.sf_id.clone(),
                 deleted_in: side,
             }),
-            DeletePolicy::Propagate if survivor_gone => collector.plan.unlinks.push(Unlink {
-                hs_id: link.hs_id.clone(),
-                sf_id: link.sf_id.clone(),
-                deleted_in: side,
-            }),
-            DeletePolicy::Propagate => collector.push(
+            DeletePolicy::Propagate | DeletePolicy::Archive if survivor_gone => {
+                collector.plan.unlinks.push(Unlink {
+                    hs_id: link.hs_id.clone(),
+                    sf_id: link.sf_id.clone(),
+                    deleted_in: side,
+                })
+            }
+            DeletePolicy::Propagate | DeletePolicy::Archive => collector.push(
                 RecordChange {
                     action: Action::Delete,
                     target: survivor,
@@ -798,7 +881,8 @@ fn plan_linked(
     let hs_record = match hs_record {
         Some(record) => record,
         None if !read.hs.complete && sf_record.is_some() => {
-            hs_stand_in = from_base(&link.hs_id, &link.sf_id, System::Hubspot, sync, &link.base);
+            let from = from_base(&link.hs_id, &link.sf_id, System::Hubspot, sync, &link.base);
+            hs_stand_in = collector.unless_write_failed(System::Hubspot, &link.hs_id, from);
             &hs_stand_in
         }
         None => return,
@@ -807,13 +891,14 @@ fn plan_linked(
     let sf_record = match sf_record {
         Some(record) => record,
         None if !read.sf.complete => {
-            sf_stand_in = from_base(
+            let from = from_base(
                 &link.sf_id,
                 &link.hs_id,
                 System::Salesforce,
                 sync,
                 &link.base,
             );
+            sf_stand_in = collector.unless_write_failed(System::Salesforce, &link.sf_id, from);
             &sf_stand_in
         }
         None => return,

@@ -140,6 +140,23 @@ pub fn render_human(plan: &Plan, options: HumanViewOptions) -> String {
             }
         }
         for ambiguous in sync.ambiguous.iter().take(max) {
+            if !ambiguous.shares_key_with.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "  ? {} {} shares key {:?} (match rule {}) with {}, and none has a partner: not created, or each would be a duplicate",
+                    ambiguous.side.short_name(),
+                    ambiguous.id,
+                    ambiguous.key,
+                    ambiguous.match_rule,
+                    ambiguous
+                        .shares_key_with
+                        .iter()
+                        .map(|c| format!("{} {c}", ambiguous.side.short_name()))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                );
+                continue;
+            }
             let _ = writeln!(
                 out,
                 "  ? {} {} matches {} by key {:?} (match rule {}): not linked, not created",
@@ -217,7 +234,8 @@ fn render_change(out: &mut String, sync: &SyncPlan, change: &RecordChange) {
             "  {symbol} {object} {}  [{}]",
             change.target_id().unwrap_or("?"),
             Rule::DeletePropagated {
-                from: super::model::other(change.target)
+                from: super::model::other(change.target),
+                policy: sync.on_delete,
             }
             .describe()
         ),

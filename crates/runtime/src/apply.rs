@@ -217,7 +217,8 @@ fn apply_state_only(
         && sync_plan.base_refresh.is_empty()
         && sync_plan.unlinks.is_empty()
         && sync_plan.conflicts.is_empty()
-        && sync_plan.will_fail.is_empty();
+        && sync_plan.will_fail.is_empty()
+        && sync_plan.ambiguous.is_empty();
     if nothing {
         return Ok(());
     }
@@ -229,6 +230,12 @@ fn apply_state_only(
             .filter(|l| l.recovered_create.is_none())
         {
             w.link(name, &link.hs_id, &link.sf_id, &link.base)?;
+        }
+        // A record that waited (ambiguous, or for another sync's link) and is now linked
+        // waits no more, whichever side it was queued for.
+        for link in &sync_plan.links {
+            w.clear_error(name, System::Salesforce.short_name(), &link.hs_id)?;
+            w.clear_error(name, System::Hubspot.short_name(), &link.sf_id)?;
         }
         for refresh in &sync_plan.base_refresh {
             w.update_base(name, &refresh.hs_id, &refresh.base)?;
@@ -259,6 +266,22 @@ fn apply_state_only(
                     reasons: failure.reasons.clone(),
                 },
                 &failure.fingerprint,
+            )?;
+        }
+        // Ambiguous records wait in the queue, where the next incremental read finds them by
+        // id: a change to another record holding the key can resolve them.
+        for ambiguous in &sync_plan.ambiguous {
+            w.enqueue_error(
+                name,
+                ambiguous.side.other().short_name(),
+                &ambiguous.id,
+                &RecordFailure::Ambiguous {
+                    key: ambiguous.key.clone(),
+                    match_rule: ambiguous.match_rule,
+                    candidates: ambiguous.candidates.clone(),
+                    shares_key_with: ambiguous.shares_key_with.clone(),
+                },
+                &format!("ambiguous:{}:{}", ambiguous.match_rule, ambiguous.key),
             )?;
         }
         Ok(())

@@ -179,6 +179,15 @@ pub trait Crm {
         Ok(BTreeMap::new())
     }
 
+    /// The live records `ids` of `object` with `fields` (association pseudo-fields filled
+    /// like [`Crm::read`]); a deleted or unknown id is left out.
+    async fn read_ids(
+        &mut self,
+        object: &str,
+        fields: &[String],
+        ids: &[String],
+    ) -> Result<Vec<RemoteRecord>, CrmError>;
+
     /// Which of `ids` are live records of `object`. Only asked about records an association
     /// read showed without associations (HubSpot answers a deleted record the same way);
     /// CRMs that never are assume all live.

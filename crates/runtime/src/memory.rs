@@ -225,6 +225,23 @@ impl Crm for MemoryCrm {
         })
     }
 
+    async fn read_ids(
+        &mut self,
+        object: &str,
+        fields: &[String],
+        ids: &[String],
+    ) -> Result<Vec<RemoteRecord>, CrmError> {
+        let _ = fields;
+        // One call per 100 ids, like HubSpot's batch read.
+        for _ in 0..ids.len().div_ceil(100) {
+            self.spend()?;
+        }
+        Ok(ids
+            .iter()
+            .filter_map(|id| self.get(object, id).filter(|r| !r.deleted).cloned())
+            .collect())
+    }
+
     async fn read_associated(
         &mut self,
         object: &str,

@@ -65,6 +65,18 @@ impl Crm for SalesforceCrm {
         })
     }
 
+    async fn read_ids(
+        &mut self,
+        object: &str,
+        fields: &[String],
+        ids: &[String],
+    ) -> Result<Vec<RemoteRecord>, CrmError> {
+        self.client
+            .query_ids(object, fields, ids)
+            .await
+            .map_err(|e| crm_error(System::Salesforce, e))
+    }
+
     async fn create(&mut self, object: &str, records: &[RecordWrite]) -> WriteBatch {
         // Salesforce keeps links in reference fields: a write to it has no association.
         let inputs: Vec<SalesforceInput> = records

@@ -19,7 +19,8 @@ use crate::write::{WriteOutcome, WriteReport, Written};
 use tandem_ground::schema::System;
 
 /// HubSpot accepts at most 1,000 ids per associations `batch/read` (since February 2025).
-pub const HUBSPOT_ASSOCIATION_READ_LIMIT: usize = 1000;
+pub const HUBSPOT_ASSOCIATION_READ_LIMIT: usize =
+    tandem_ground::crm_facts::HUBSPOT_ASSOCIATION_READ_INPUTS;
 
 /// One associated record: its id and the association types that link it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -26,7 +26,8 @@ use super::http::HttpCore;
 use tandem_ground::schema::System;
 
 /// sObject collections accept at most 200 records per call.
-pub const SALESFORCE_COLLECTION_LIMIT: usize = 200;
+pub const SALESFORCE_COLLECTION_LIMIT: usize =
+    tandem_ground::crm_facts::SALESFORCE_COLLECTION_RECORDS;
 
 #[derive(Debug)]
 pub struct SalesforceClient {

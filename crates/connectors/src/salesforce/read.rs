@@ -7,8 +7,8 @@
 use reqwest::Method;
 use serde::Deserialize;
 
-use super::SalesforceClient;
 use super::soql;
+use super::{SALESFORCE_COLLECTION_LIMIT, SalesforceClient};
 use crate::call_budget::CallKind;
 use crate::error::ConnectorError;
 use crate::http::Call;
@@ -78,6 +78,38 @@ impl SalesforceClient {
             .filter(|f| f != "Id")
             .collect();
         Ok(SalesforceReader::new(self, "query", soql, tracker, fields))
+    }
+
+    /// The records of `ids` (live ones; a deleted or unknown id is left out), 200 ids per
+    /// SOQL query. The runtime reads records that wait for another record this way on every
+    /// incremental run. An id that is not a Salesforce id is refused before any call, so
+    /// nothing but ids reaches the query text.
+    pub async fn query_ids(
+        &self,
+        sobject: &str,
+        fields: &[String],
+        ids: &[String],
+    ) -> Result<Vec<RemoteRecord>, ConnectorError> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(SALESFORCE_COLLECTION_LIMIT) {
+            let mut quoted = Vec::with_capacity(chunk.len());
+            for id in chunk {
+                let Some(id) = tandem_ground::crm_facts::salesforce_id::normalize(id) else {
+                    return Err(ConnectorError::UnexpectedResponse {
+                        system: tandem_ground::schema::System::Salesforce,
+                        path: format!("{sobject} ids"),
+                        message: format!("{id:?} is not a Salesforce record id"),
+                    });
+                };
+                quoted.push(format!("'{id}'"));
+            }
+            let condition = format!("Id IN ({})", quoted.join(", "));
+            let mut reader = self.query_scoped(sobject, fields, &condition)?;
+            while let Some(page) = reader.next_page().await? {
+                out.extend(page);
+            }
+        }
+        Ok(out)
     }
 
     /// Soft-deleted records (Recycle Bin, 15 days) via `queryAll`: `deleted: true`, and

@@ -219,6 +219,9 @@ pub enum DeletePolicy {
     Ignore,
     /// The linked record on the other side is deleted (archived in HubSpot).
     Propagate,
+    /// The same as `Propagate`, written `on delete archive` (HubSpot's word for a delete):
+    /// kept apart so the plan says what the spec says.
+    Archive,
     /// The link is dropped; the survivor stays and is never re-created.
     Unlink,
 }

@@ -92,6 +92,23 @@ impl Crm for HubSpotCrm {
         })
     }
 
+    async fn read_ids(
+        &mut self,
+        object: &str,
+        fields: &[String],
+        ids: &[String],
+    ) -> Result<Vec<RemoteRecord>, CrmError> {
+        let (properties, associated) = associations::split_fields(fields);
+        let mut records = self
+            .client
+            .read_ids(object, &properties, ids)
+            .await
+            .map_err(|e| crm_error(System::Hubspot, e))?;
+        self.attach_associations(object, &associated, &mut records)
+            .await?;
+        Ok(records)
+    }
+
     async fn read_associated(
         &mut self,
         object: &str,
