@@ -8,6 +8,7 @@ mod e2e_support;
 
 mod apply_crash_link_only;
 mod apply_create_guard;
+mod apply_refuses_edited_plans;
 mod apply_runtime;
 mod apply_stale_cursors;
 mod audit_api_estimate;
@@ -35,6 +36,7 @@ mod compile_never_internal;
 mod compile_program;
 mod connectors_auth;
 mod connectors_faults;
+mod connectors_foreign_answers;
 mod connectors_hubspot;
 mod connectors_salesforce;
 mod connectors_schema_cli;

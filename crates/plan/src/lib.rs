@@ -11,6 +11,7 @@
 
 pub mod apply_rules;
 pub mod association_value;
+pub mod contract;
 pub mod create_defaults;
 pub mod eval;
 pub mod matching;
@@ -20,6 +21,7 @@ pub mod planned_value;
 pub mod planner;
 pub mod recovery;
 pub mod schedule;
+pub mod seal;
 pub mod stand_in;
 pub mod view;
 pub mod will_fail;

@@ -43,6 +43,10 @@ pub struct Plan {
     /// them and, once complete, saves them as the next run's starting point.
     #[serde(default)]
     pub read_cursors: BTreeMap<String, ReadCursors>,
+    /// The HMAC of everything above, keyed with the state store's secret
+    /// ([`crate::seal`]): apply refuses a plan whose content no longer matches it.
+    #[serde(default, skip_serializing_if = "crate::seal::skip_seal")]
+    pub seal: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -184,13 +188,11 @@ impl Rule {
                 format!("computed from the record created in {}", on.short_name())
             }
             Rule::DeletePropagated { from, policy } => {
-                let word = match policy {
-                    DeletePolicy::Archive => "archive",
-                    DeletePolicy::Ignore => "ignore",
-                    DeletePolicy::Unlink => "unlink",
-                    DeletePolicy::Propagate => "propagate",
-                };
-                format!("deleted in {}, on delete {word}", from.short_name())
+                format!(
+                    "deleted in {}, on delete {}",
+                    from.short_name(),
+                    policy.word()
+                )
             }
             Rule::LinkId => "link: the partner's record id".to_string(),
         }

@@ -84,7 +84,7 @@ pub fn plan(inputs: PlanInputs<'_>) -> Plan {
     let limit_violations = limit_violations(program, &syncs);
     schedule_all(program, &mut syncs, &read_cursors);
     let api = estimate(&syncs, budget);
-    Plan {
+    let mut plan = Plan {
         format_version: PLAN_FORMAT_VERSION,
         program_digest,
         schema_digest: schema_digest.to_string(),
@@ -94,7 +94,10 @@ pub fn plan(inputs: PlanInputs<'_>) -> Plan {
         api,
         limit_violations,
         read_cursors,
-    }
+        seal: String::new(),
+    };
+    plan.seal = super::seal::seal(&plan, &state.seal_key);
+    plan
 }
 
 /// What the state store knows about one sync.

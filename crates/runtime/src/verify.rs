@@ -55,6 +55,29 @@ pub enum ApplyError {
         )
     )]
     LimitExceeded { violations: Vec<LimitViolation> },
+    #[error(
+        "the saved plan was changed after `tandem plan` made it: its seal does not match its content"
+    )]
+    #[diagnostic(
+        code(tandem::apply::plan_tampered),
+        help(
+            "a plan file is applied exactly as tandem wrote it; run `tandem plan -out FILE` again and review that plan"
+        )
+    )]
+    PlanTampered,
+    #[error(
+        "the saved plan asks for what the spec does not allow, in sync `{sync}`{}: {problem}",
+        record.as_deref().map(|r| format!(" (record {r})")).unwrap_or_default()
+    )]
+    #[diagnostic(
+        code(tandem::apply::plan_contradicts_spec),
+        help("plan again with this spec; nothing was written")
+    )]
+    PlanContradictsSpec {
+        sync: String,
+        record: Option<String>,
+        problem: tandem_plan::contract::Contradiction,
+    },
     #[error(transparent)]
     #[diagnostic(transparent)]
     State(#[from] StateError),
@@ -103,6 +126,16 @@ pub fn verify_plan(
     if !plan.limit_violations.is_empty() {
         return Err(ApplyError::LimitExceeded {
             violations: plan.limit_violations.clone(),
+        });
+    }
+    if !tandem_plan::seal::is_sealed_by(plan, &store.seal_key()?) {
+        return Err(ApplyError::PlanTampered);
+    }
+    if let Err((sync, record, problem)) = tandem_plan::contract::check_against(plan, program) {
+        return Err(ApplyError::PlanContradictsSpec {
+            sync,
+            record,
+            problem,
         });
     }
     Ok(())

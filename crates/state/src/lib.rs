@@ -142,6 +142,16 @@ impl StateStore {
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(to_err)?;
         migrate(&mut conn, &path)?;
+        // The key saved plans are sealed with: made once, kept with the store.
+        conn.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('plan_seal_key', ?1)",
+            params![format!(
+                "{}{}",
+                uuid::Uuid::new_v4().simple(),
+                uuid::Uuid::new_v4().simple()
+            )],
+        )
+        .map_err(to_err)?;
         Ok(StateStore { conn, path })
     }
 
@@ -177,6 +187,11 @@ impl StateStore {
         Ok(self.meta("lineage")?.unwrap_or_default())
     }
 
+    /// The key Plans made against this store are sealed with.
+    pub fn seal_key(&self) -> Result<SealKey, StateError> {
+        Ok(SealKey(self.meta("plan_seal_key")?.unwrap_or_default()))
+    }
+
     fn meta(&self, key: &str) -> Result<Option<String>, StateError> {
         self.conn
             .query_row_cached("SELECT value FROM meta WHERE key = ?1", [key], |row| {
@@ -203,6 +218,7 @@ impl StateStore {
         let mut snapshot = StateSnapshot {
             serial: self.serial()?,
             lineage: self.lineage()?,
+            seal_key: self.seal_key()?,
             ..StateSnapshot::default()
         };
         let rows = self.select_rows(

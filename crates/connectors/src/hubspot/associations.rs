@@ -56,7 +56,7 @@ pub struct DissociationInput {
 
 #[derive(Debug, Deserialize)]
 struct ReadResponse {
-    #[serde(default)]
+    // Required: a 2xx without `results` is not HubSpot's answer.
     results: Vec<ReadResult>,
     #[serde(default)]
     errors: Vec<ReadError>,
@@ -200,7 +200,6 @@ impl HubSpotClient {
     ) -> Result<BTreeSet<String>, ConnectorError> {
         #[derive(Deserialize)]
         struct Live {
-            #[serde(default)]
             results: Vec<IdRef>,
         }
         let mut live = BTreeSet::new();

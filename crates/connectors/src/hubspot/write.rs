@@ -83,7 +83,7 @@ enum Operation {
 
 #[derive(Debug, Deserialize)]
 struct BatchResponse {
-    #[serde(default)]
+    // Required: a 2xx without `results` is not HubSpot's answer.
     results: Vec<BatchResult>,
     #[serde(default)]
     errors: Vec<StandardError>,

@@ -18,11 +18,13 @@ use tandem_ground::record::RemoteRecord;
 
 #[derive(Debug, Deserialize)]
 struct QueryResponse {
-    #[serde(default)]
+    // `totalSize`, `done` and `records` are in every answer to a query; a 200 without them
+    // (a proxy's `{}`, a wrong URL) is refused instead of read as an empty org.
+    #[serde(rename = "totalSize")]
+    _total_size: u64,
     done: bool,
     #[serde(default, rename = "nextRecordsUrl")]
     next_records_url: Option<String>,
-    #[serde(default)]
     records: Vec<serde_json::Map<String, serde_json::Value>>,
 }
 

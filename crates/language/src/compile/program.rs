@@ -226,6 +226,18 @@ pub enum DeletePolicy {
     Unlink,
 }
 
+impl DeletePolicy {
+    /// The spec's word for the policy (`on delete archive`).
+    pub fn word(self) -> &'static str {
+        match self {
+            DeletePolicy::Ignore => "ignore",
+            DeletePolicy::Propagate => "propagate",
+            DeletePolicy::Archive => "archive",
+            DeletePolicy::Unlink => "unlink",
+        }
+    }
+}
+
 /// Blast-radius limits: the plan fails when a sync would exceed any of them.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Limits {
