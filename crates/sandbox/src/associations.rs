@@ -136,7 +136,9 @@ pub struct UserLabel {
 /// Why a label cannot be created, changed or deleted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LabelError {
-    #[error("The association label name `{0}` is not valid: names cannot contain hyphens or begin with a number.")]
+    #[error(
+        "The association label name `{0}` is not valid: names cannot contain hyphens or begin with a number."
+    )]
     BadName(String),
     #[error("An association label needs a non-empty `label`.")]
     EmptyLabel,
@@ -148,7 +150,9 @@ pub enum LabelError {
     Unknown(u32),
     #[error("HubSpot-defined association type {0} cannot be changed or deleted.")]
     HubspotDefined(u32),
-    #[error("The association label with typeId {0} is in use; remove it from associated records before deleting it.")]
+    #[error(
+        "The association label with typeId {0} is in use; remove it from associated records before deleting it."
+    )]
     InUse(u32),
 }
 
@@ -167,7 +171,12 @@ pub struct Associations {
 
 /// Every association type between two object types: HubSpot-defined ones, then the portal's
 /// labels in creation order.
-pub fn all_types(schema: &SchemaSnapshot, labels: &Associations, from: &str, to: &str) -> Vec<TypeDef> {
+pub fn all_types(
+    schema: &SchemaSnapshot,
+    labels: &Associations,
+    from: &str,
+    to: &str,
+) -> Vec<TypeDef> {
     let mut types = types_between(schema, from, to);
     types.extend(labels.user_types(from, to));
     types
@@ -263,7 +272,11 @@ impl Associations {
             .iter()
             .chain(types_between(schema, to, from).iter())
             .map(|t| t.type_id)
-            .chain(self.labels.iter().flat_map(|l| [l.type_id, l.inverse_type_id]))
+            .chain(
+                self.labels
+                    .iter()
+                    .flat_map(|l| [l.type_id, l.inverse_type_id]),
+            )
             .collect();
         let mut next = self.next_label_type_id.max(FIRST_LABEL_TYPE_ID);
         let mut allocate = || {
@@ -369,9 +382,10 @@ impl Associations {
             .by_pair
             .get(&(entry.from.clone(), entry.to.clone()))
             .is_some_and(|links| {
-                links.values().flatten().any(|(_, kinds)| {
-                    kinds.iter().any(|k| k.type_id == entry.type_id)
-                })
+                links
+                    .values()
+                    .flatten()
+                    .any(|(_, kinds)| kinds.iter().any(|k| k.type_id == entry.type_id))
             });
         if in_use {
             return Err(LabelError::InUse(type_id));

@@ -135,6 +135,13 @@ impl WebhookSettings {
                 if let Some(source) = &source_id {
                     copy["sourceId"] = source.clone().into();
                 }
+                let created = copy
+                    .get("subscriptionType")
+                    .and_then(Value::as_str)
+                    .is_some_and(|t| t.ends_with(".creation"));
+                if created {
+                    copy["changeFlag"] = "CREATED".into();
+                }
                 copy
             })
             .collect()

@@ -11,8 +11,8 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::http::control_error;
 use super::SandboxControl;
+use super::http::control_error;
 use crate::Shared;
 use crate::hubspot::merge::MergeBehavior;
 use crate::hubspot::owners::NewOwner;

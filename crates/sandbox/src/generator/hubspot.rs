@@ -136,7 +136,9 @@ pub(super) fn seed_hubspot(crm: &mut Crm, config: &crate::SandboxConfig, now_ms:
                 .zip(id.as_deref())
                 .and_then(|(table, id)| {
                     let record = table.get(id)?;
-                    record.get(table.field("lifecyclestage")?).map(str::to_string)
+                    record
+                        .get(table.field("lifecyclestage")?)
+                        .map(str::to_string)
                 });
             if let (Some(id), Some(stage)) = (&id, stage) {
                 let mut calc = stream(seed, 15, i as u64);
@@ -170,31 +172,31 @@ pub(super) fn seed_hubspot(crm: &mut Crm, config: &crate::SandboxConfig, now_ms:
             };
             let company_name = company(seed, p.company as u64).name;
             let mut values = vec![
-                    ("email", email),
-                    ("firstname", first),
-                    ("lastname", p.last.to_string()),
-                    (
-                        "phone",
-                        if i % 7 == 0 {
-                            p.phone.replace(' ', "")
-                        } else {
-                            p.phone.clone()
-                        },
-                    ),
-                    ("company", company_name),
-                    ("jobtitle", p.title.to_string()),
-                    ("city", p.city.to_string()),
-                    ("country", p.country.to_string()),
-                    (
-                        "lifecyclestage",
-                        if i % 13 == 0 {
-                            String::new()
-                        } else {
-                            choose(&mut rng, &stages)
-                        },
-                    ),
-                    ("hs_lead_status", choose(&mut rng, &statuses)),
-                    ("hubspot_owner_id", choose(&mut rng, &owners)),
+                ("email", email),
+                ("firstname", first),
+                ("lastname", p.last.to_string()),
+                (
+                    "phone",
+                    if i % 7 == 0 {
+                        p.phone.replace(' ', "")
+                    } else {
+                        p.phone.clone()
+                    },
+                ),
+                ("company", company_name),
+                ("jobtitle", p.title.to_string()),
+                ("city", p.city.to_string()),
+                ("country", p.country.to_string()),
+                (
+                    "lifecyclestage",
+                    if i % 13 == 0 {
+                        String::new()
+                    } else {
+                        choose(&mut rng, &stages)
+                    },
+                ),
+                ("hs_lead_status", choose(&mut rng, &statuses)),
+                ("hubspot_owner_id", choose(&mut rng, &owners)),
             ];
             // What the portal computes, from a stream of its own.
             let mut calc = stream(seed, 14, i as u64);
@@ -202,7 +204,11 @@ pub(super) fn seed_hubspot(crm: &mut Crm, config: &crate::SandboxConfig, now_ms:
             if candidate {
                 set(&mut values, "country", "United States".into());
                 set(&mut values, "city", "Austin".into());
-                set(&mut values, "lifecyclestage", "marketingqualifiedlead".into());
+                set(
+                    &mut values,
+                    "lifecyclestage",
+                    "marketingqualifiedlead".into(),
+                );
             }
             let stage = values
                 .iter()

@@ -112,9 +112,18 @@ fn values(
     let mut values: Vec<(&str, String)> = match object {
         "calls" => vec![
             ("hs_call_title", format!("Call with {who}")),
-            ("hs_call_body", format!("Discussed renewal timing and next steps with {who}.")),
-            ("hs_call_direction", option(crm, object, "hs_call_direction", rng)),
-            ("hs_call_duration", (rng.gen_range(30..1_800) * 1_000).to_string()),
+            (
+                "hs_call_body",
+                format!("Discussed renewal timing and next steps with {who}."),
+            ),
+            (
+                "hs_call_direction",
+                option(crm, object, "hs_call_direction", rng),
+            ),
+            (
+                "hs_call_duration",
+                (rng.gen_range(30..1_800) * 1_000).to_string(),
+            ),
             (
                 "hs_call_status",
                 if i % 7 == 3 {
@@ -123,15 +132,26 @@ fn values(
                     "COMPLETED".to_string()
                 },
             ),
-            ("hs_call_to_number", format!("+1 512 555 {:04}", rng.gen_range(0..9999))),
+            (
+                "hs_call_to_number",
+                format!("+1 512 555 {:04}", rng.gen_range(0..9999)),
+            ),
             ("hs_timestamp", stamp),
         ],
         "emails" => vec![
             ("hs_email_subject", format!("Following up, {who}")),
-            ("hs_email_text", format!("Hi {who},\n\nThanks for your time today.")),
+            (
+                "hs_email_text",
+                format!("Hi {who},\n\nThanks for your time today."),
+            ),
             (
                 "hs_email_direction",
-                if i % 3 == 1 { "INCOMING_EMAIL" } else { "EMAIL" }.to_string(),
+                if i % 3 == 1 {
+                    "INCOMING_EMAIL"
+                } else {
+                    "EMAIL"
+                }
+                .to_string(),
             ),
             ("hs_email_status", "SENT".to_string()),
             ("hs_timestamp", stamp),
@@ -140,19 +160,28 @@ fn values(
             let minutes = if i % 2 == 0 { 30 } else { 60 };
             vec![
                 ("hs_meeting_title", format!("Intro meeting with {who}")),
-                ("hs_meeting_body", "Agenda: goals, current tools, timeline.".to_string()),
+                (
+                    "hs_meeting_body",
+                    "Agenda: goals, current tools, timeline.".to_string(),
+                ),
                 ("hs_meeting_start_time", stamp.clone()),
                 (
                     "hs_meeting_end_time",
                     clock::hubspot_datetime(at + minutes * 60_000),
                 ),
-                ("hs_meeting_outcome", option(crm, object, "hs_meeting_outcome", rng)),
+                (
+                    "hs_meeting_outcome",
+                    option(crm, object, "hs_meeting_outcome", rng),
+                ),
                 ("hs_meeting_location", "Zoom".to_string()),
                 ("hs_timestamp", stamp),
             ]
         }
         "notes" => vec![
-            ("hs_note_body", format!("{who} asked for a pricing sheet; sent it.")),
+            (
+                "hs_note_body",
+                format!("{who} asked for a pricing sheet; sent it."),
+            ),
             ("hs_timestamp", stamp),
         ],
         "tickets" => {
@@ -174,11 +203,20 @@ fn values(
                 .is_some_and(|s| s.closed);
             let mut ticket = vec![
                 ("subject", format!("{who} cannot export reports")),
-                ("content", "The export button times out on large reports.".to_string()),
+                (
+                    "content",
+                    "The export button times out on large reports.".to_string(),
+                ),
                 ("hs_pipeline", pipeline),
                 ("hs_pipeline_stage", stage),
-                ("hs_ticket_priority", option(crm, object, "hs_ticket_priority", rng)),
-                ("hs_ticket_category", option(crm, object, "hs_ticket_category", rng)),
+                (
+                    "hs_ticket_priority",
+                    option(crm, object, "hs_ticket_priority", rng),
+                ),
+                (
+                    "hs_ticket_category",
+                    option(crm, object, "hs_ticket_category", rng),
+                ),
                 ("source_type", option(crm, object, "source_type", rng)),
             ];
             if closed {

@@ -207,12 +207,14 @@ fn write_labelled(crm: &mut Crm, from: &str, a: u64, to: &str, b: u64, ids: &[u3
             .flat_map(|(_, kinds)| kinds.into_iter().map(|k| k.type_id))
             .collect();
         for type_id in existing {
-            let keep = ids.contains(&type_id) || default.as_ref().is_some_and(|d| d.type_id == type_id);
+            let keep =
+                ids.contains(&type_id) || default.as_ref().is_some_and(|d| d.type_id == type_id);
             if keep {
                 continue;
             }
             if let Some(t) = crm.associations.defined(&crm.schema, from, to, type_id) {
-                crm.associations.remove_type(from, a, to, b, type_id, t.inverse_id);
+                crm.associations
+                    .remove_type(from, a, to, b, type_id, t.inverse_id);
             }
         }
         if let Some(default) = &default {
@@ -244,11 +246,9 @@ pub struct LabelUpdate {
 
 fn label_error(error: LabelError) -> HsError {
     match error {
-        LabelError::Unknown(_) => HsError::new(
-            StatusCode::NOT_FOUND,
-            "OBJECT_NOT_FOUND",
-            error.to_string(),
-        ),
+        LabelError::Unknown(_) => {
+            HsError::new(StatusCode::NOT_FOUND, "OBJECT_NOT_FOUND", error.to_string())
+        }
         other => HsError::validation(other.to_string()),
     }
 }
@@ -311,9 +311,11 @@ pub async fn delete_label(
     let mut crm = shared.hubspot.write();
     let from = resolve(&crm, &from_type)?;
     let to = resolve(&crm, &to_type)?;
-    let type_id: u32 = type_id
-        .parse()
-        .map_err(|_| HsError::validation(format!("associationTypeId must be an integer, got {type_id}")))?;
+    let type_id: u32 = type_id.parse().map_err(|_| {
+        HsError::validation(format!(
+            "associationTypeId must be an integer, got {type_id}"
+        ))
+    })?;
     let crm = &mut *crm;
     crm.associations
         .delete_label(&crm.schema, &from, &to, type_id)

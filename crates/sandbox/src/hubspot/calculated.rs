@@ -232,8 +232,7 @@ mod tests {
             system_write(&crm, "contacts", &count).err(),
             Some(SystemWriteError::Derived("num_associated_deals".into()))
         );
-        let unknown: Map<String, Value> =
-            serde_json::from_str(r#"{"nope": 3}"#).expect("json");
+        let unknown: Map<String, Value> = serde_json::from_str(r#"{"nope": 3}"#).expect("json");
         assert_eq!(
             system_write(&crm, "contacts", &unknown).err(),
             Some(SystemWriteError::UnknownProperty("nope".into()))

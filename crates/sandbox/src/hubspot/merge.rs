@@ -69,7 +69,9 @@ pub fn merge(
             deletion_event(crm, object, &loser_id, actor, now_ms);
             Some(survivor)
         }
-        MergeBehavior::NewRecord => merge_into_new_record(crm, object, primary, loser, actor, now_ms),
+        MergeBehavior::NewRecord => {
+            merge_into_new_record(crm, object, primary, loser, actor, now_ms)
+        }
     }
 }
 
@@ -104,15 +106,24 @@ fn merge_into_new_record(
     now_ms: i64,
 ) -> Option<u32> {
     let table = crm.store.table(object)?;
-    let (primary_record, loser_record) = (table.record(primary).clone(), table.record(loser).clone());
+    let (primary_record, loser_record) =
+        (table.record(primary).clone(), table.record(loser).clone());
     // The primary's current values win; the other record fills what the primary lacks.
     let mut values: std::collections::BTreeMap<String, Option<String>> = loser_record
         .fields()
-        .map(|(field, value)| (table.field_names[field as usize].to_string(), Some(value.to_string())))
+        .map(|(field, value)| {
+            (
+                table.field_names[field as usize].to_string(),
+                Some(value.to_string()),
+            )
+        })
         .collect();
     let moved = values.len();
     for (field, value) in primary_record.fields() {
-        values.insert(table.field_names[field as usize].to_string(), Some(value.to_string()));
+        values.insert(
+            table.field_names[field as usize].to_string(),
+            Some(value.to_string()),
+        );
     }
     let mut absorbed = merged_ids(table, primary);
     absorbed.extend(merged_ids(table, loser));
@@ -147,7 +158,10 @@ fn merge_into_new_record(
     );
     if crm.webhooks_enabled {
         let mut extra = Map::new();
-        extra.insert("primaryObjectId".into(), primary_record.id.to_string().into());
+        extra.insert(
+            "primaryObjectId".into(),
+            primary_record.id.to_string().into(),
+        );
         extra.insert(
             "mergedObjectIds".into(),
             serde_json::json!([loser_record.id.to_string()]),

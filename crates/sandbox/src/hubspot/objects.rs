@@ -59,15 +59,20 @@ fn with_associations(
         };
         // v3 lists an associated record once per association type: the primary one as
         // `deal_to_company`, the unlabeled default as `deal_to_company_unlabeled`.
+        // Without a primary type between the two, the default type is plain `call_to_contact`.
         let base = format!("{}_to_{}", singular(object), singular(&target));
+        let has_primary = crate::associations::types_between(&crm.schema, object, &target)
+            .iter()
+            .any(|t| t.label.as_deref() == Some("Primary"));
         let mut results: Vec<Value> = Vec::new();
         for (to, kinds) in crm.associations.list(object, numeric, &target) {
             for kind in kinds {
-                let defined =
-                    crm.associations
-                        .defined(&crm.schema, object, &target, kind.type_id);
+                let defined = crm
+                    .associations
+                    .defined(&crm.schema, object, &target, kind.type_id);
                 let name = match defined {
-                    Some(t) if t.default => format!("{base}_unlabeled"),
+                    Some(t) if t.default && has_primary => format!("{base}_unlabeled"),
+                    Some(t) if t.default => base.clone(),
                     Some(t) => match t.label.as_deref() {
                         None | Some("Primary") => base.clone(),
                         Some(label) => label.to_lowercase().replace(' ', "_"),
@@ -298,5 +303,10 @@ pub async fn merge(
     let table = crm.store.table(&object).ok_or_else(HsError::not_found)?;
     let mut names = default_properties(&object);
     names.push("hs_merged_object_ids".into());
-    Ok(Json(record_json(&crm, table, table.record(survivor), &names)))
+    Ok(Json(record_json(
+        &crm,
+        table,
+        table.record(survivor),
+        &names,
+    )))
 }

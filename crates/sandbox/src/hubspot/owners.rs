@@ -159,7 +159,13 @@ impl Owners {
             .max()
             .unwrap_or(70_331_454)
             + 1;
-        let next_user = self.list.iter().map(|o| o.user_id).max().unwrap_or(8_999_999) + 1;
+        let next_user = self
+            .list
+            .iter()
+            .map(|o| o.user_id)
+            .max()
+            .unwrap_or(8_999_999)
+            + 1;
         let owner = PortalOwner {
             id: next_id.to_string(),
             email,

@@ -66,7 +66,9 @@ pub fn record_json(crm: &Crm, table: &Table, record: &Record, properties: &[Stri
     // HubSpot always returns the id, create date and modified date besides what was asked.
     let modified = Crm::hubspot_modified_field(&table.object);
     let created = match object {
-        Some(o) if !o.fields.contains_key("createdate") && o.fields.contains_key("hs_createdate") => {
+        Some(o)
+            if !o.fields.contains_key("createdate") && o.fields.contains_key("hs_createdate") =>
+        {
             "hs_createdate"
         }
         _ => "createdate",

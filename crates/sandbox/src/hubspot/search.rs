@@ -171,7 +171,10 @@ pub(crate) struct Compiled {
     groups: Vec<Vec<(Filter, Kind)>>,
 }
 
-pub(crate) fn check_filters(object: &ObjectSchema, groups: &[FilterGroup]) -> Result<Compiled, HsError> {
+pub(crate) fn check_filters(
+    object: &ObjectSchema,
+    groups: &[FilterGroup],
+) -> Result<Compiled, HsError> {
     if groups.len() > 5 {
         return Err(HsError::validation(
             "Too many filter groups: a search allows at most 5 filterGroups",

@@ -95,7 +95,8 @@ fn default_ticket_pipeline(
     properties: &Map<String, Value>,
 ) -> Option<Map<String, Value>> {
     let default = schema.pipelines.first()?;
-    let tickets = schema.fields.contains_key("hs_pipeline") && schema.fields.contains_key("hs_pipeline_stage");
+    let tickets = schema.fields.contains_key("hs_pipeline")
+        && schema.fields.contains_key("hs_pipeline_stage");
     let missing = properties
         .get("hs_pipeline")
         .is_none_or(|v| v.is_null() || v.as_str() == Some(""));

@@ -183,7 +183,11 @@ async fn list_subscriptions(
 ) -> Result<Json<Value>, HsError> {
     let settings = settings(&shared);
     check_app(&settings, &app_id)?;
-    let results: Vec<Value> = settings.subscriptions.list().map(subscription_json).collect();
+    let results: Vec<Value> = settings
+        .subscriptions
+        .list()
+        .map(subscription_json)
+        .collect();
     Ok(Json(json!({"results": results})))
 }
 
@@ -208,7 +212,10 @@ async fn get_subscription(
 ) -> Result<Json<Value>, HsError> {
     let settings = settings(&shared);
     check_app(&settings, &app_id)?;
-    let subscription = settings.subscriptions.get(&id).map_err(subscription_error)?;
+    let subscription = settings
+        .subscriptions
+        .get(&id)
+        .map_err(subscription_error)?;
     Ok(Json(subscription_json(subscription)))
 }
 
@@ -290,7 +297,8 @@ async fn batch_update(
         }
     }
     let stamp = clock::hubspot_datetime(now);
-    let mut response = json!({"status": "COMPLETE", "results": results, "startedAt": stamp, "completedAt": stamp});
+    let mut response =
+        json!({"status": "COMPLETE", "results": results, "startedAt": stamp, "completedAt": stamp});
     if errors.is_empty() {
         return Ok(Json(response).into_response());
     }

@@ -314,7 +314,10 @@ mod tests {
             if attempt < MAX_RETRIES {
                 assert_eq!(ended, None);
                 let next = record.next_attempt_at_ms.expect("retry scheduled");
-                assert!(outbox.take_due(next - 1, 10).is_empty(), "not before it is due");
+                assert!(
+                    outbox.take_due(next - 1, 10).is_empty(),
+                    "not before it is due"
+                );
                 waits.push(next - now);
                 now = next;
             } else {

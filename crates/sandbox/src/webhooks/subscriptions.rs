@@ -120,7 +120,9 @@ pub enum SubscriptionError {
     PropertyNameNotAllowed(String),
     #[error("An object.* subscription needs an objectTypeId (for example 0-1 for contacts)")]
     ObjectTypeRequired,
-    #[error("Couldn't create another subscription: an app can have at most {MAX_SUBSCRIPTIONS} subscriptions")]
+    #[error(
+        "Couldn't create another subscription: an app can have at most {MAX_SUBSCRIPTIONS} subscriptions"
+    )]
     TooMany,
     #[error("Subscription {0} not found")]
     NotFound(String),
@@ -314,7 +316,11 @@ mod tests {
         let created = json!({"subscriptionType": "contact.creation"});
         assert_eq!(
             subs.matching(&created),
-            vec![(generic, "object.creation".to_string(), Some("0-1".to_string()))]
+            vec![(
+                generic,
+                "object.creation".to_string(),
+                Some("0-1".to_string())
+            )]
         );
         subs.set_active(&generic.to_string(), false, 1)
             .expect("paused");
@@ -333,7 +339,10 @@ mod tests {
             Err(SubscriptionError::PropertyNameRequired(_))
         ));
         assert!(matches!(
-            subs.create(new("contact.propertyChange", Some("hs_lastmodifieddate"), None), 0),
+            subs.create(
+                new("contact.propertyChange", Some("hs_lastmodifieddate"), None),
+                0
+            ),
             Err(SubscriptionError::PropertyNotSubscribable(_))
         ));
         assert!(matches!(

@@ -159,8 +159,7 @@ impl Exports {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-        self.downloads
-            .retain(|_, (_, expires)| *expires > now_ms);
+        self.downloads.retain(|_, (_, expires)| *expires > now_ms);
         self.downloads
             .insert(token.clone(), (id, now_ms + DOWNLOAD_URL_TTL_MS));
         token
@@ -172,7 +171,12 @@ fn base(shared: &Shared) -> String {
 }
 
 /// The slots an export selects, in file order.
-fn selected_slots(crm: &Crm, table: &Table, request: &ExportRequest, cutoff: usize) -> Result<Vec<u32>, HsError> {
+fn selected_slots(
+    crm: &Crm,
+    table: &Table,
+    request: &ExportRequest,
+    cutoff: usize,
+) -> Result<Vec<u32>, HsError> {
     let schema = crm.object(&request.object).ok_or_else(HsError::not_found)?;
     let compiled = super::search::check_filters(schema, &request.view.groups)?;
     let searchable = super::search::searchable_fields(&request.object);
@@ -207,7 +211,10 @@ pub async fn start(
     let (request, count, cutoff) = {
         let crm = shared.hubspot.read();
         let request = request::parse(&crm, &body)?;
-        let table = crm.store.table(&request.object).ok_or_else(HsError::not_found)?;
+        let table = crm
+            .store
+            .table(&request.object)
+            .ok_or_else(HsError::not_found)?;
         let cutoff = table.len();
         let count = selected_slots(&crm, table, &request, cutoff)?.len();
         (request, count, cutoff)
@@ -275,7 +282,10 @@ pub async fn details(
 ) -> Result<Json<Value>, HsError> {
     let now = shared.clock.now_ms();
     let portal = shared.hubspot_portal();
-    let task = portal.exports.get(&export_id).ok_or_else(HsError::not_found)?;
+    let task = portal
+        .exports
+        .get(&export_id)
+        .ok_or_else(HsError::not_found)?;
     let state = match task.status(now) {
         ExportStatus::Pending => "ENQUEUED",
         ExportStatus::Processing => "PROCESSING",
@@ -306,18 +316,29 @@ fn expired() -> Response {
     // Export links are pre-signed storage URLs; an expired one answers as the storage does.
     let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>";
     let mut response = (StatusCode::FORBIDDEN, body).into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/xml"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/xml"),
+    );
     response
 }
 
 fn file_stem(name: &str) -> String {
     let stem: String = name
         .chars()
-        .map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
-    if stem.is_empty() { "export".into() } else { stem }
+    if stem.is_empty() {
+        "export".into()
+    } else {
+        stem
+    }
 }
 
 /// One piece of the file body, in order.
@@ -341,8 +362,13 @@ struct Renderer {
 
 impl Renderer {
     fn new(crm: &Crm, task: ExportTask, rows_per_file: usize) -> Result<Self, HsError> {
-        let table = crm.store.table(&task.request.object).ok_or_else(HsError::not_found)?;
-        let schema = crm.object(&task.request.object).ok_or_else(HsError::not_found)?;
+        let table = crm
+            .store
+            .table(&task.request.object)
+            .ok_or_else(HsError::not_found)?;
+        let schema = crm
+            .object(&task.request.object)
+            .ok_or_else(HsError::not_found)?;
         let slots = selected_slots(crm, table, &task.request, task.cutoff)?;
         let columns = rows::columns(&task.request);
         let mut header = Vec::new();
@@ -512,7 +538,9 @@ pub async fn download(State(shared): State<Arc<Shared>>, Path(token): Path<Strin
     let task = {
         let portal = shared.hubspot_portal();
         match portal.exports.downloads.get(&token) {
-            Some((id, expires)) if *expires > now => portal.exports.tasks.iter().find(|t| t.id == *id).cloned(),
+            Some((id, expires)) if *expires > now => {
+                portal.exports.tasks.iter().find(|t| t.id == *id).cloned()
+            }
             _ => None,
         }
     };
@@ -527,7 +555,14 @@ pub async fn download(State(shared): State<Arc<Shared>>, Path(token): Path<Strin
     let zipped = match decided_rx.await {
         Ok(Ok(zipped)) => zipped,
         Ok(Err(error)) => return error.into_response(),
-        Err(_) => return HsError::new(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "export failed").into_response(),
+        Err(_) => {
+            return HsError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL_ERROR",
+                "export failed",
+            )
+            .into_response();
+        }
     };
     let stream = futures::stream::poll_fn(move |cx| rx.poll_recv(cx));
     let mut response = Response::new(Body::from_stream(stream));

@@ -173,7 +173,10 @@ pub fn parse(crm: &Crm, body: &Value) -> Result<ExportRequest, HsError> {
         body.get("exportInternalValuesOptions"),
         "exportInternalValuesOptions",
     )?;
-    if let Some(bad) = options.iter().find(|o| !matches!(o.as_str(), "NAMES" | "VALUES")) {
+    if let Some(bad) = options
+        .iter()
+        .find(|o| !matches!(o.as_str(), "NAMES" | "VALUES"))
+    {
         return Err(HsError::validation(format!(
             "exportInternalValuesOptions must hold NAMES and/or VALUES, got {bad}"
         )));
@@ -187,7 +190,9 @@ pub fn parse(crm: &Crm, body: &Value) -> Result<ExportRequest, HsError> {
             return Err(HsError::new(
                 axum::http::StatusCode::NOT_FOUND,
                 "OBJECT_NOT_FOUND",
-                format!("List {list} does not exist: this sandbox has no lists, so only VIEW exports can run"),
+                format!(
+                    "List {list} does not exist: this sandbox has no lists, so only VIEW exports can run"
+                ),
             ));
         }
         ExportType::View => view_filter(body.get("publicCrmSearchRequest"), schema)?,
@@ -217,7 +222,9 @@ fn view_filter(
     };
     let parse_groups = |value: &Value| -> Result<Vec<FilterGroup>, HsError> {
         serde_json::from_value(value.clone()).map_err(|e| {
-            HsError::validation(format!("publicCrmSearchRequest.filterGroups is not valid: {e}"))
+            HsError::validation(format!(
+                "publicCrmSearchRequest.filterGroups is not valid: {e}"
+            ))
         })
     };
     let mut groups = match request.get("filterGroups") {

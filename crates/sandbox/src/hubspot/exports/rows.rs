@@ -232,7 +232,12 @@ mod tests {
         let mut out = Vec::new();
         push_csv_line(
             &mut out,
-            &["plain".into(), "a,b".into(), "say \"hi\"".into(), String::new()],
+            &[
+                "plain".into(),
+                "a,b".into(),
+                "say \"hi\"".into(),
+                String::new(),
+            ],
         );
         assert_eq!(
             String::from_utf8_lossy(&out),
