@@ -24,7 +24,9 @@
 //! records), `crm` (shared write operations), `validate` (schema-driven validation),
 //! `soql/` (hand-written SOQL subset), `generator` (seeded data), `faults`, `limits`, `auth`,
 //! `gate` (per-request auth, faults, limits, counters), `control` (the `/_sandbox/` API and
-//! its in-process twin), `webhooks`, `persist`, `catalog` (standard + custom objects).
+//! its in-process twin), `webhooks` (the v3 settings and subscriptions API, deliveries),
+//! `persist`, `catalog` (standard + custom objects). HubSpot portal state beside the records
+//! (owners, tiers, merge behaviour, exports) is `hubspot::portal`.
 
 pub mod associations;
 pub mod auth;

@@ -245,6 +245,10 @@ pub async fn deliver_loop(shared: Arc<Shared>, mut stop: tokio::sync::watch::Rec
             _ = stop.changed() => return,
             _ = tokio::time::sleep(Duration::from_millis(100)) => {}
         }
+        // Nothing is queued without a target; do not take the CRM's write lock for nothing.
+        if settings(&shared).target_url.is_none() {
+            continue;
+        }
         let events: Vec<Value> = std::mem::take(&mut shared.hubspot.write().webhook_events);
         let acting_user = shared.hubspot_portal().owners.acting_user_id();
         let due = {
