@@ -24,7 +24,7 @@ pub struct WriteLogEntry {
     pub object: String,
     pub id: String,
     pub operation: &'static str,
-    /// `api`, `user` or `seed`.
+    /// `api`, `user`, `system` or `seed`.
     pub origin: &'static str,
     /// Salesforce `Sforce-Call-Options: client=...` of the call, when given.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -78,11 +78,17 @@ impl Actor {
             origin: WriteOrigin::Seed,
         }
     }
+    pub fn system() -> Self {
+        Actor {
+            origin: WriteOrigin::System,
+        }
+    }
     fn origin_name(&self) -> &'static str {
         match self.origin {
             WriteOrigin::Api { .. } => "api",
             WriteOrigin::User => "user",
             WriteOrigin::Seed => "seed",
+            WriteOrigin::System => "system",
         }
     }
     fn client(&self) -> Option<&str> {
@@ -211,13 +217,20 @@ impl Crm {
             },
             System::Hubspot => match field {
                 "hs_object_id" => return Some(Cow::Borrowed(&record.id)),
-                "createdate" => {
+                // Engagements and custom objects name their create date `hs_createdate`.
+                "createdate" | "hs_createdate" => {
                     return Some(Cow::Owned(clock::hubspot_datetime(record.created_ms)));
                 }
                 "lastmodifieddate" | "hs_lastmodifieddate" => {
                     return Some(Cow::Owned(clock::hubspot_datetime(record.modified_ms)));
                 }
-                _ => {}
+                _ => {
+                    if let Some(derived) =
+                        super::hubspot::calculated::derived_value(self, table, record, field)
+                    {
+                        return derived;
+                    }
+                }
             },
         }
         let index = table.field(field)?;
@@ -263,7 +276,7 @@ impl Crm {
         }
     }
 
-    fn log(
+    pub(crate) fn log(
         &mut self,
         now_ms: i64,
         object: &str,
@@ -299,6 +312,9 @@ impl Crm {
         actor: &Actor,
         now_ms: i64,
     ) -> Option<String> {
+        let stamped =
+            super::hubspot::calculated::with_lifecycle_dates(self, object, None, values, now_ms);
+        let values: &[(String, Option<String>)] = &stamped;
         let id = self.new_id(object);
         let table = self.store.tables.get_mut(object)?;
         let mut record = Record::new(id.clone(), now_ms);
@@ -344,6 +360,14 @@ impl Crm {
         actor: &Actor,
         now_ms: i64,
     ) -> Vec<String> {
+        let stamped = super::hubspot::calculated::with_lifecycle_dates(
+            self,
+            object,
+            Some(slot),
+            values,
+            now_ms,
+        );
+        let values: &[(String, Option<String>)] = &stamped;
         let Some(table) = self.store.tables.get_mut(object) else {
             return Vec::new();
         };
@@ -497,7 +521,7 @@ impl Crm {
         Some(winner)
     }
 
-    fn move_associations(&mut self, object: &str, from: &str, to: &str, now_ms: i64) {
+    pub(crate) fn move_associations(&mut self, object: &str, from: &str, to: &str, now_ms: i64) {
         let (Ok(from), Ok(to)) = (from.parse::<u64>(), to.parse::<u64>()) else {
             return;
         };
@@ -511,7 +535,7 @@ impl Crm {
         }
     }
 
-    fn push_event(
+    pub(crate) fn push_event(
         &mut self,
         object: &str,
         id: &str,
@@ -545,13 +569,10 @@ impl Crm {
                 .map(serde_json::Value::from)
                 .unwrap_or_else(|_| id.into()),
         );
+        // Delivery adds the `sourceId` that goes with it (the app id, or the acting user).
         event.insert(
             "changeSource".into(),
-            match actor.origin {
-                WriteOrigin::User => "CRM_UI",
-                _ => "API",
-            }
-            .into(),
+            super::webhooks::change_source(&actor.origin).into(),
         );
         if singular == "object" {
             if let Some(type_id) = self
@@ -577,7 +598,7 @@ impl Crm {
         type_id: u32,
         now_ms: i64,
     ) {
-        let defined = super::associations::defined(&self.schema, from, to, type_id);
+        let defined = self.associations.defined(&self.schema, from, to, type_id);
         let inverse = defined.as_ref().map(|t| t.inverse_id).unwrap_or(type_id);
         self.associations
             .add(from, from_id, to, to_id, type_id, inverse);

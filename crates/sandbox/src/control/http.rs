@@ -18,7 +18,7 @@ use tandem_ground::schema::System;
 
 type Ctx = State<Arc<Shared>>;
 
-fn control_error(error: ControlError) -> Response {
+pub(super) fn control_error(error: ControlError) -> Response {
     let status = match error {
         ControlError::UnknownObject(_)
         | ControlError::UnknownField { .. }
@@ -79,6 +79,14 @@ struct RuleBody {
 
 /// The `/_sandbox/` routes for one server (they act on that server's CRM).
 pub fn router(system: System) -> Router<Arc<Shared>> {
+    let own = match system {
+        System::Hubspot => super::hubspot_http::routes(),
+        System::Salesforce => Router::new(),
+    };
+    own.merge(common(system))
+}
+
+fn common(system: System) -> Router<Arc<Shared>> {
     Router::new()
         .route("/_sandbox/counters", get(move |State(s): Ctx| async move { ok(json!(SandboxControl::new(s).counters(system))) }))
         .route("/_sandbox/writes", get(move |State(s): Ctx| async move { ok(json!(SandboxControl::new(s).writes(system))) }))

@@ -10,6 +10,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 mod http;
+mod hubspot;
+mod hubspot_http;
 mod schema;
 
 pub use http::router;
@@ -177,6 +179,8 @@ impl SandboxControl {
                 .webhook
                 .lock()
                 .unwrap_or_else(|p| p.into_inner());
+            // The control API's target is the sandbox's catch-all: every event is delivered.
+            settings.catch_all = target_url.is_some();
             settings.target_url = target_url;
             if let Some(secret) = client_secret {
                 settings.client_secret = secret;
@@ -317,12 +321,33 @@ impl SandboxControl {
         winner: &str,
         loser: &str,
     ) -> Result<(), ControlError> {
+        let behavior = (system == System::Hubspot).then(|| self.shared.hubspot_portal().merge);
         let now = self.shared.clock.tick_ms();
         let mut crm = self.shared.system(system).write();
         let object = resolve_object(&crm, object)?;
         let winner = live_slot(&crm, &object, winner)?;
         let loser = live_slot(&crm, &object, loser)?;
-        crm.merge(&object, winner, loser, &Actor::user(), now);
+        match behavior {
+            Some(behavior) => {
+                if !crate::hubspot::merge::mergeable(&object) {
+                    return Err(ControlError::Unsupported(format!(
+                        "HubSpot merges contacts, companies, deals and tickets, not {object}"
+                    )));
+                }
+                crate::hubspot::merge::merge(
+                    &mut crm,
+                    behavior,
+                    &object,
+                    winner,
+                    loser,
+                    &Actor::user(),
+                    now,
+                );
+            }
+            None => {
+                crm.merge(&object, winner, loser, &Actor::user(), now);
+            }
+        }
         Ok(())
     }
 
@@ -493,19 +518,17 @@ fn validated(
         .object(object)
         .ok_or_else(|| ControlError::UnknownObject(object.to_string()))?;
     let values = match crm.system {
-        System::Hubspot => {
-            let oracle = super::hubspot::write::HubspotOracle { crm, object };
-            validate::normalize_input(System::Hubspot, schema, kind, fields, &oracle)
-        }
+        System::Hubspot => super::hubspot::write::validate(crm, object, kind, fields)
+            .map_err(hubspot::write_failure)?,
         System::Salesforce => validate::normalize_input(
             System::Salesforce,
             schema,
             kind,
             fields,
             &validate::NoOracle,
-        ),
-    }
-    .map_err(ControlError::Invalid)?;
+        )
+        .map_err(ControlError::Invalid)?,
+    };
     if crm.system == System::Hubspot && object == "contacts" {
         if let Some(email) = values
             .iter()

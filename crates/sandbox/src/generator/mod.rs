@@ -9,6 +9,7 @@ use rand_chacha::ChaCha8Rng;
 
 mod generic;
 mod hubspot;
+mod hubspot_activities;
 mod salesforce;
 
 use super::Shared;
@@ -320,12 +321,12 @@ pub fn seed_all(shared: &Shared) {
     let now = shared.clock.now_ms();
     let mut hubspot = shared.hubspot.write();
     seed_hubspot(&mut hubspot, &shared.config, now);
-    seed_others(
-        &mut hubspot,
-        &shared.config,
-        now,
-        &["contacts", "companies", "deals"],
-    );
+    // Activities and tickets have a typed seeder of their own, run last so that the ids and
+    // values of everything seeded before them do not move.
+    let mut handled = vec!["contacts", "companies", "deals"];
+    handled.extend(hubspot_activities::activity_objects(&hubspot));
+    seed_others(&mut hubspot, &shared.config, now, &handled);
+    hubspot_activities::seed_activities(&mut hubspot, &shared.config, now);
     drop(hubspot);
     let mut salesforce = shared.salesforce.write();
     seed_salesforce(&mut salesforce, &shared.config, now);

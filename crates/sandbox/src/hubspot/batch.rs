@@ -106,6 +106,7 @@ pub async fn read(
     HsJson(body): HsJson<Value>,
 ) -> Result<Response, HsError> {
     let inputs = inputs(&body)?;
+    let resolve_merged = shared.hubspot_portal().merge.resolves_absorbed_ids();
     let crm = shared.hubspot.read();
     let object = resolve(&crm, &object_type)?;
     let properties: Vec<String> = body
@@ -132,7 +133,13 @@ pub async fn read(
                     .or_else(|| v.as_u64().map(|n| n.to_string()))
             })
             .unwrap_or_default();
-        match write::find_slot(&crm, &object, &id, id_property) {
+        let slot = match id_property {
+            None | Some("hs_object_id") => {
+                super::merge::live_slot_following_merges(table, &id, resolve_merged)
+            }
+            Some(property) => write::find_slot(&crm, &object, &id, Some(property)),
+        };
+        match slot {
             Some(slot) => results.push(record_json(&crm, table, table.record(slot), &properties)),
             None => missing.push(id),
         }

@@ -38,6 +38,21 @@ pub fn default_properties(object: &str) -> Vec<String> {
             "hs_object_id",
             "pipeline",
         ],
+        "tickets" => &[
+            "content",
+            "createdate",
+            "hs_lastmodifieddate",
+            "hs_object_id",
+            "hs_pipeline",
+            "hs_pipeline_stage",
+            "hs_ticket_category",
+            "hs_ticket_priority",
+            "subject",
+        ],
+        // Engagements and custom objects name their create date `hs_createdate`.
+        "calls" | "emails" | "meetings" | "notes" | "tasks" => {
+            &["hs_createdate", "hs_lastmodifieddate", "hs_object_id"]
+        }
         _ => &["createdate", "hs_lastmodifieddate", "hs_object_id"],
     };
     names.iter().map(|n| n.to_string()).collect()
@@ -50,7 +65,15 @@ pub fn record_json(crm: &Crm, table: &Table, record: &Record, properties: &[Stri
     let object = crm.object(&table.object);
     // HubSpot always returns the id, create date and modified date besides what was asked.
     let modified = Crm::hubspot_modified_field(&table.object);
-    let always = ["hs_object_id", "createdate", modified];
+    let created = match object {
+        Some(o)
+            if !o.fields.contains_key("createdate") && o.fields.contains_key("hs_createdate") =>
+        {
+            "hs_createdate"
+        }
+        _ => "createdate",
+    };
+    let always = ["hs_object_id", created, modified];
     for name in always
         .iter()
         .map(|n| n.to_string())

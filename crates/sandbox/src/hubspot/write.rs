@@ -26,7 +26,9 @@ impl ValueOracle for HubspotOracle<'_> {
                     .map(|o| o.id.clone())
                     .collect(),
             ),
-            "pipeline" => Some(object.pipelines.iter().map(|p| p.id.clone()).collect()),
+            "pipeline" | "hs_pipeline" => {
+                Some(object.pipelines.iter().map(|p| p.id.clone()).collect())
+            }
             "dealstage" | "hs_pipeline_stage" => Some(
                 object
                     .pipelines
@@ -71,8 +73,68 @@ pub fn validate(
         return Err(WriteFailure::Invalid(Vec::new()));
     };
     let oracle = HubspotOracle { crm, object };
-    validate::normalize_input(System::Hubspot, schema, kind, properties, &oracle)
-        .map_err(WriteFailure::Invalid)
+    let with_default;
+    let properties = match default_ticket_pipeline(schema, kind, properties) {
+        Some(filled) => {
+            with_default = filled;
+            &with_default
+        }
+        None => properties,
+    };
+    let values = validate::normalize_input(System::Hubspot, schema, kind, properties, &oracle)
+        .map_err(WriteFailure::Invalid)?;
+    check_ticket_stage(schema, &values)?;
+    Ok(values)
+}
+
+/// "If a pipeline isn't specified, the default pipeline will be used" for a new ticket
+/// (developers.hubspot.com/docs/api-reference/legacy/crm/objects/tickets/guide).
+fn default_ticket_pipeline(
+    schema: &tandem_ground::schema::ObjectSchema,
+    kind: WriteKind,
+    properties: &Map<String, Value>,
+) -> Option<Map<String, Value>> {
+    let default = schema.pipelines.first()?;
+    let tickets = schema.fields.contains_key("hs_pipeline")
+        && schema.fields.contains_key("hs_pipeline_stage");
+    let missing = properties
+        .get("hs_pipeline")
+        .is_none_or(|v| v.is_null() || v.as_str() == Some(""));
+    if kind != WriteKind::Create || !tickets || !missing {
+        return None;
+    }
+    let mut filled = properties.clone();
+    filled.insert("hs_pipeline".into(), Value::String(default.id.clone()));
+    Some(filled)
+}
+
+/// A ticket's status must be a stage of its pipeline (the properties validation only knows the
+/// stages of all pipelines together).
+fn check_ticket_stage(
+    schema: &tandem_ground::schema::ObjectSchema,
+    values: &[(String, Option<String>)],
+) -> Result<(), WriteFailure> {
+    let value = |name: &str| {
+        values
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, v)| v.as_deref())
+    };
+    let (Some(pipeline), Some(stage)) = (value("hs_pipeline"), value("hs_pipeline_stage")) else {
+        return Ok(());
+    };
+    let Some(stages) = schema.pipeline(pipeline).map(|p| &p.stages) else {
+        return Ok(());
+    };
+    if stages.iter().any(|s| s.id == stage) {
+        return Ok(());
+    }
+    Err(WriteFailure::Invalid(vec![Violation::BadPicklist {
+        field: "hs_pipeline_stage".into(),
+        label: "Ticket status".into(),
+        value: stage.to_string(),
+        allowed: stages.iter().map(|s| s.id.clone()).collect(),
+    }]))
 }
 
 /// Refuses a second contact with the same email (HubSpot dedupes contacts by email).

@@ -4,10 +4,18 @@
 mod support;
 
 mod control;
+mod hubspot_association_labels;
 mod hubspot_associations;
 mod hubspot_batch_search;
+mod hubspot_calculated;
+mod hubspot_engagements;
+mod hubspot_exports;
+mod hubspot_merges;
 mod hubspot_objects;
+mod hubspot_owners;
+mod hubspot_rate_limits;
 mod hubspot_search_fidelity;
+mod hubspot_webhooks;
 mod limits_faults_auth;
 mod salesforce_bulk_upload_size;
 mod salesforce_collections_bulk;
