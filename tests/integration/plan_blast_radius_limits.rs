@@ -1,5 +1,5 @@
 //! Blast-radius limits over real HTTP for every kind the language has: `creates` counted
-//! over both directions, and `updates` (`deletes` is in `audit_deletes`). A plan over a
+//! over both directions, and `updates` (`deletes` is in `plan_delete_policies`). A plan over a
 //! limit names it exactly and apply writes nothing.
 
 use crate::e2e_support;
