@@ -33,6 +33,7 @@ mod connectors_salesforce;
 mod connectors_schema_cli;
 mod connectors_spec_usage;
 mod diagnostic_fixtures;
+mod diagnostic_registry;
 mod e2e_cli;
 mod e2e_first_sync_values;
 mod e2e_sandbox;
