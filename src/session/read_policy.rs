@@ -37,3 +37,68 @@ pub fn read_mode(store: &StateStore, full: bool) -> ReadMode {
         ReadMode::Incremental
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn store() -> StateStore {
+        StateStore::open_in_memory().expect("in-memory store")
+    }
+
+    #[test]
+    fn a_quiet_store_is_read_incrementally_unless_full_is_asked() {
+        let store = store();
+        assert_eq!(read_mode(&store, false), ReadMode::Incremental);
+        assert_eq!(read_mode(&store, true), ReadMode::Full);
+    }
+
+    #[test]
+    fn a_write_of_unknown_outcome_needs_a_full_read() {
+        let mut store = store();
+        store
+            .write(|w| {
+                w.journal_intent("run", "leads", "create", "sf", "501", &json!({}))
+                    .map(|_| ())
+            })
+            .expect("journal");
+        assert_eq!(read_mode(&store, false), ReadMode::Full);
+    }
+
+    #[test]
+    fn a_retry_asked_for_needs_a_full_read() {
+        let mut store = store();
+        store
+            .write(|w| w.enqueue_error("leads", "sf", "501", "REQUIRED_FIELD_MISSING", "f1"))
+            .expect("queue");
+        assert_eq!(read_mode(&store, false), ReadMode::Incremental);
+        store.write(|w| w.request_retry(&[])).expect("retry");
+        assert_eq!(read_mode(&store, false), ReadMode::Full);
+    }
+
+    #[test]
+    fn a_resolved_conflict_needs_a_full_read() {
+        let mut store = store();
+        store
+            .write(|w| {
+                w.open_conflict(
+                    "accounts",
+                    "101",
+                    "001",
+                    "name",
+                    &json!("a"),
+                    &json!("b"),
+                    None,
+                )
+            })
+            .expect("conflict");
+        assert_eq!(read_mode(&store, false), ReadMode::Incremental);
+        let id = store.conflicts(false).expect("conflicts")[0].id;
+        store
+            .write(|w| w.resolve_conflict(id, "hs"))
+            .expect("resolve");
+        assert_eq!(read_mode(&store, false), ReadMode::Full);
+    }
+}

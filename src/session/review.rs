@@ -59,3 +59,28 @@ impl ReviewQueues {
 pub fn queued_errors(store: &StateStore) -> Result<Vec<QueuedError>, SessionError> {
     Ok(store.queued_errors()?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retrying_a_number_not_in_the_queue_changes_nothing() {
+        let mut queues = ReviewQueues {
+            store: StateStore::open_in_memory().expect("in-memory store"),
+        };
+        queues
+            .store
+            .write(|w| w.enqueue_error("leads", "sf", "501", "REQUIRED_FIELD_MISSING", "f1"))
+            .expect("queue");
+        let queued = queues.queued_errors().expect("queue");
+        let known = queued[0].id;
+        match queues.request_retry(&[known, known + 41]) {
+            Err(SessionError::UnknownQueuedErrors { ids }) => assert_eq!(ids, [known + 41]),
+            other => panic!("expected the unknown number refused, got {other:?}"),
+        }
+        assert!(!queues.queued_errors().expect("queue")[0].retry_requested);
+        assert_eq!(queues.request_retry(&[known]).expect("retry"), 1);
+        assert!(queues.queued_errors().expect("queue")[0].retry_requested);
+    }
+}

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::SessionError;
 use super::options::SpecLocation;
-use crate::plan::Plan;
+use crate::plan::{PLAN_FORMAT_VERSION, Plan};
+use crate::runtime::ApplyError;
 
 /// The plan file format this tandem reads and writes.
 pub const SAVED_PLAN_FORMAT_VERSION: u32 = 1;
@@ -19,6 +20,36 @@ pub struct SavedPlan {
     pub spec: PathBuf,
     pub state: PathBuf,
     pub plan: Plan,
+}
+
+/// The versions of a plan file, read without the rest of it.
+#[derive(Debug, Deserialize)]
+struct SavedPlanHeader {
+    format_version: u32,
+    plan: PlanHeader,
+}
+
+#[derive(Debug, Deserialize)]
+struct PlanHeader {
+    format_version: u32,
+}
+
+impl SavedPlanHeader {
+    /// Why a plan file of these versions is refused: the file's own format first, then the
+    /// Plan's inside it (which apply would refuse too).
+    fn refusal(&self, path: &Path) -> SessionError {
+        if self.format_version != SAVED_PLAN_FORMAT_VERSION {
+            return SessionError::PlanFileFormat {
+                path: path.to_path_buf(),
+                found: self.format_version,
+                known: SAVED_PLAN_FORMAT_VERSION,
+            };
+        }
+        SessionError::Apply(ApplyError::PlanFormat {
+            found: self.plan.format_version,
+            known: PLAN_FORMAT_VERSION,
+        })
+    }
 }
 
 impl SavedPlan {
@@ -48,19 +79,44 @@ impl SavedPlan {
         };
         let file = std::fs::File::open(path).map_err(unreadable)?;
         // Parsed straight from the file: a large plan's text never sits beside the Plan.
-        match serde_json::from_reader::<_, SavedPlan>(std::io::BufReader::new(file)) {
-            Ok(saved) if saved.format_version == SAVED_PLAN_FORMAT_VERSION => Ok(saved),
-            Ok(saved) => Err(SessionError::PlanFileFormat {
+        let error = match serde_json::from_reader::<_, SavedPlan>(std::io::BufReader::new(file)) {
+            Ok(saved) => return saved.refuse_other_formats(path).map(|()| saved),
+            Err(error) if error.is_io() => return Err(unreadable(std::io::Error::from(error))),
+            Err(error) => error,
+        };
+        // A file of another format rarely has this one's shape: read its versions alone, so
+        // an old plan is refused as old rather than as not a plan.
+        let header = std::fs::File::open(path)
+            .ok()
+            .and_then(|file| {
+                serde_json::from_reader::<_, SavedPlanHeader>(std::io::BufReader::new(file)).ok()
+            })
+            .filter(|header| {
+                header.format_version != SAVED_PLAN_FORMAT_VERSION
+                    || header.plan.format_version != PLAN_FORMAT_VERSION
+            });
+        match header {
+            Some(header) => Err(header.refusal(path)),
+            None => Err(SessionError::NotAPlanFile {
                 path: path.to_path_buf(),
-                found: saved.format_version,
-                known: SAVED_PLAN_FORMAT_VERSION,
-            }),
-            Err(error) if error.is_io() => Err(unreadable(std::io::Error::from(error))),
-            Err(source) => Err(SessionError::NotAPlanFile {
-                path: path.to_path_buf(),
-                source,
+                source: error,
             }),
         }
+    }
+
+    fn refuse_other_formats(&self, path: &Path) -> Result<(), SessionError> {
+        let header = SavedPlanHeader {
+            format_version: self.format_version,
+            plan: PlanHeader {
+                format_version: self.plan.format_version,
+            },
+        };
+        if header.format_version == SAVED_PLAN_FORMAT_VERSION
+            && header.plan.format_version == PLAN_FORMAT_VERSION
+        {
+            return Ok(());
+        }
+        Err(header.refusal(path))
     }
 
     /// Where the plan's spec and state are: the state given (`--state`) wins over the one
@@ -89,5 +145,61 @@ impl SavedPlan {
                 path: path.to_path_buf(),
                 source,
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file_with(text: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("plan.json");
+        std::fs::write(&path, text).expect("plan file");
+        (dir, path)
+    }
+
+    #[test]
+    fn a_plan_file_of_another_format_is_refused_as_such_even_when_its_shape_differs() {
+        let (_dir, path) = file_with(
+            r#"{"format_version": 2, "spec": "/s", "state": "/t", "plan": {"format_version": 1}}"#,
+        );
+        match SavedPlan::load(&path) {
+            Err(SessionError::PlanFileFormat { found, known, .. }) => {
+                assert_eq!((found, known), (2, SAVED_PLAN_FORMAT_VERSION))
+            }
+            other => panic!("expected the file format refused, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_plan_of_another_format_inside_a_current_file_is_refused_as_an_old_plan() {
+        let (_dir, path) = file_with(
+            r#"{"format_version": 1, "spec": "/s", "state": "/t", "plan": {"format_version": 99, "syncs": {}}}"#,
+        );
+        match SavedPlan::load(&path) {
+            Err(SessionError::Apply(ApplyError::PlanFormat { found, known })) => {
+                assert_eq!((found, known), (99, PLAN_FORMAT_VERSION))
+            }
+            other => panic!("expected the Plan's format refused, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_plan_says_so_and_a_missing_one_cannot_be_read() {
+        let (dir, path) = file_with("just some notes\n");
+        assert!(SavedPlan::is_plan_file(&path));
+        assert!(matches!(
+            SavedPlan::load(&path),
+            Err(SessionError::NotAPlanFile { .. })
+        ));
+        let missing = dir.path().join("missing.json");
+        assert!(matches!(
+            SavedPlan::load(&missing),
+            Err(SessionError::PlanFileUnreadable { .. })
+        ));
+        let spec = dir.path().join("spec.tandem");
+        std::fs::write(&spec, "").expect("spec");
+        assert!(!SavedPlan::is_plan_file(&spec));
     }
 }
