@@ -1,6 +1,6 @@
 //! Where a session's spec, schemas and state are, and how it reaches the two CRMs.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::connectors::ConnectionConfig;
 use crate::state::default_state_path;
@@ -32,10 +32,6 @@ impl SpecLocation {
         self.state
             .clone()
             .unwrap_or_else(|| default_state_path(&self.spec))
-    }
-
-    pub fn spec_path(&self) -> &Path {
-        &self.spec
     }
 }
 
