@@ -6,9 +6,9 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use super::error::CliError;
 use super::spec_args::SpecArgs;
-use crate::plan::association::display;
 use crate::schema::System;
 use crate::session::ReviewQueues;
+use tandem_ground::failure::display_value as display;
 
 #[derive(Debug, Args)]
 pub struct ConflictsArgs {

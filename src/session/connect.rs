@@ -6,7 +6,7 @@ use super::SessionError;
 use super::options::Connection;
 use crate::connectors::config::{self, ProcessEnv};
 use crate::connectors::{ConnectionConfig, HubSpotClient, SalesforceClient};
-use crate::runtime::connected::{HubSpotCrm, SalesforceCrm};
+use crate::runtime::{HubSpotCrm, SalesforceCrm};
 
 /// The configuration `connection` names: the caller's, or the `TANDEM_*` variables / a
 /// `tandem.toml` environment read from `spec_dir`.

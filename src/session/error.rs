@@ -55,16 +55,10 @@ pub enum SessionError {
     #[diagnostic(transparent)]
     Connector(#[from] ConnectorError),
 
-    /// Reading a CRM for the plan failed.
-    #[error("{source}")]
-    #[diagnostic(
-        code(tandem::session::read_failed),
-        help("nothing was written; run the plan again once the CRM answers")
-    )]
-    Read {
-        #[source]
-        source: CrmError,
-    },
+    /// Reading a CRM for the plan failed; the connector's code and help say why.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Read(CrmError),
 
     /// The plan exceeds a sync's blast-radius limit; `refused` says what was not done.
     #[error("the plan exceeds the spec's blast-radius limits; {}", refused.consequence())]

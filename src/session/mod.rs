@@ -28,7 +28,7 @@ mod spec;
 pub mod steps;
 
 use crate::compile::Program;
-use crate::runtime::connected::{HubSpotCrm, SalesforceCrm};
+use crate::runtime::{HubSpotCrm, SalesforceCrm};
 use crate::state::{ApplyLock, QueuedError, StateStore};
 
 pub use connect::{connect, connection_config};

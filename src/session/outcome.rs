@@ -52,7 +52,7 @@ impl PlanOutcome {
 }
 
 /// What an apply did.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct ApplyOutcome {
     pub summary: ApplySummary,
 }

@@ -44,6 +44,15 @@ mod tests {
 
     use super::*;
 
+    fn rejection() -> tandem_ground::failure::RecordFailure {
+        tandem_ground::failure::RecordFailure::Rejected {
+            code: "REQUIRED_FIELD_MISSING".to_string(),
+            message: "Required fields are missing: [LastName]".to_string(),
+            fields: vec!["LastName".to_string()],
+            retryable: false,
+        }
+    }
+
     fn store() -> StateStore {
         StateStore::open_in_memory().expect("in-memory store")
     }
@@ -71,7 +80,7 @@ mod tests {
     fn a_retry_asked_for_needs_a_full_read() {
         let mut store = store();
         store
-            .write(|w| w.enqueue_error("leads", "sf", "501", "REQUIRED_FIELD_MISSING", "f1"))
+            .write(|w| w.enqueue_error("leads", "sf", "501", &rejection(), "f1"))
             .expect("queue");
         assert_eq!(read_mode(&store, false), ReadMode::Incremental);
         store.write(|w| w.request_retry(&[])).expect("retry");

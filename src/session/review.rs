@@ -64,6 +64,15 @@ pub fn queued_errors(store: &StateStore) -> Result<Vec<QueuedError>, SessionErro
 mod tests {
     use super::*;
 
+    fn rejection() -> tandem_ground::failure::RecordFailure {
+        tandem_ground::failure::RecordFailure::Rejected {
+            code: "REQUIRED_FIELD_MISSING".to_string(),
+            message: "Required fields are missing: [LastName]".to_string(),
+            fields: vec!["LastName".to_string()],
+            retryable: false,
+        }
+    }
+
     #[test]
     fn retrying_a_number_not_in_the_queue_changes_nothing() {
         let mut queues = ReviewQueues {
@@ -71,7 +80,7 @@ mod tests {
         };
         queues
             .store
-            .write(|w| w.enqueue_error("leads", "sf", "501", "REQUIRED_FIELD_MISSING", "f1"))
+            .write(|w| w.enqueue_error("leads", "sf", "501", &rejection(), "f1"))
             .expect("queue");
         let queued = queues.queued_errors().expect("queue");
         let known = queued[0].id;

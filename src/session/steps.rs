@@ -29,7 +29,7 @@ pub async fn plan<H: Crm, S: Crm>(
     let incremental = mode == ReadMode::Incremental;
     let reads = crate::runtime::read::read_all(compiled.program, &state, hs, sf, incremental)
         .await
-        .map_err(|source| SessionError::Read { source })?;
+        .map_err(SessionError::Read)?;
     let plan = crate::plan::plan(PlanInputs {
         program: compiled.program,
         schema_digest: compiled.schema_digest,

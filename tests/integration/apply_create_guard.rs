@@ -3,13 +3,12 @@
 
 use crate::e2e_support;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use e2e_support::*;
-use serde_json::{Value, json};
-use tandem::runtime::connected::SalesforceCrm;
-use tandem::runtime::{Crm, CrmError, ReadRequest, ReadResult, WriteBatch};
+use serde_json::json;
+use tandem::runtime::SalesforceCrm;
+use tandem::runtime::{Crm, CrmError, ReadRequest, ReadResult, RecordWrite, WriteBatch};
 use tandem::schema::System;
 use tandem::session::SessionEvent;
 use tokio::sync::Notify;
@@ -209,9 +208,6 @@ impl Crm for DiesAfterCreate<'_> {
     fn system(&self) -> System {
         self.inner.system()
     }
-    fn batch_size(&self) -> usize {
-        self.inner.batch_size()
-    }
     fn remaining_budget(&self) -> Option<u64> {
         self.inner.remaining_budget()
     }
@@ -221,16 +217,12 @@ impl Crm for DiesAfterCreate<'_> {
     async fn read(&mut self, request: &ReadRequest<'_>) -> Result<ReadResult, CrmError> {
         self.inner.read(request).await
     }
-    async fn create(&mut self, object: &str, records: &[BTreeMap<String, Value>]) -> WriteBatch {
+    async fn create(&mut self, object: &str, records: &[RecordWrite]) -> WriteBatch {
         let _ = self.inner.create(object, records).await;
         self.died.notify_one();
         std::future::pending::<WriteBatch>().await
     }
-    async fn update(
-        &mut self,
-        object: &str,
-        records: &[(String, BTreeMap<String, Value>)],
-    ) -> WriteBatch {
+    async fn update(&mut self, object: &str, records: &[(String, RecordWrite)]) -> WriteBatch {
         self.inner.update(object, records).await
     }
     async fn delete(&mut self, object: &str, ids: &[String]) -> WriteBatch {

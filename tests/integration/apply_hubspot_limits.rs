@@ -124,7 +124,8 @@ sync contacts: hs.contacts <-> sf.Contact {
         ("hs", sf_ids[1].as_str())
     );
     assert!(
-        errors[0].reason.contains("already exists") || errors[0].reason.contains("CONFLICT"),
+        errors[0].reason.to_string().contains("already exists")
+            || errors[0].reason.to_string().contains("CONFLICT"),
         "{}",
         errors[0].reason
     );
@@ -183,7 +184,7 @@ fn a_row_lock_that_outlasts_the_retries_is_retried_by_the_next_run_without_a_hum
     let queued = world.store().queued_errors().expect("errors");
     assert_eq!(queued.len(), 1);
     assert!(
-        queued[0].reason.contains("UNABLE_TO_LOCK_ROW"),
+        queued[0].reason.to_string().contains("UNABLE_TO_LOCK_ROW"),
         "{}",
         queued[0].reason
     );

@@ -53,7 +53,7 @@ fn salesforce_edit_between_plan_and_apply_is_not_overwritten() {
     assert_eq!(
         (
             changes[0].target,
-            changes[0].fields[0].new.clone(),
+            changes[0].fields[0].new.known_or_null(),
             changes[0].fields[0].rule.clone()
         ),
         (

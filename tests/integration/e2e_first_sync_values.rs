@@ -108,7 +108,7 @@ fn incremental_edits_of_normalised_values_flow_once_and_are_not_echoed() {
         .flat_map(|c| {
             c.fields
                 .iter()
-                .map(move |f| (c.target, f.field.to_string(), f.new.clone()))
+                .map(move |f| (c.target, f.field.to_string(), f.new.known_or_null()))
         })
         .collect();
     fields.sort_by(|a, b| a.1.cmp(&b.1));

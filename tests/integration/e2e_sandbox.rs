@@ -365,7 +365,7 @@ sync leads: hs.contacts <-> sf.Lead {
     let errors = world.store().queued_errors().expect("errors");
     assert_eq!(errors.len(), 1);
     assert!(
-        errors[0].reason.contains("DUPLICATES_DETECTED"),
+        errors[0].reason.to_string().contains("DUPLICATES_DETECTED"),
         "{}",
         errors[0].reason
     );

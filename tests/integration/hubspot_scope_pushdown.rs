@@ -6,7 +6,7 @@ use crate::e2e_support;
 
 use e2e_support::*;
 use serde_json::json;
-use tandem::runtime::connected::HubSpotCrm;
+use tandem::runtime::HubSpotCrm;
 use tandem::runtime::{Crm, ReadRequest};
 use tandem::schema::System;
 

@@ -332,7 +332,7 @@ fn deal_whose_company_is_not_synced_is_reported_as_will_fail() {
         .find(|s| s.name == "deals")
         .expect("deals");
     assert_eq!(deals.will_fail.len(), 1, "{}", render(&plan));
-    let reason = deals.will_fail[0].reasons.join("; ");
+    let reason = deals.will_fail[0].reason_text();
     assert!(
         reason.contains("sf.AccountId")
             && reason.contains(&lonely_hs)
@@ -362,7 +362,7 @@ fn deal_with_several_companies_and_no_primary_is_never_guessed() {
         .find(|s| s.name == "deals")
         .expect("deals");
     assert_eq!(deals.will_fail.len(), 1, "{}", render(&plan));
-    let reason = deals.will_fail[0].reasons.join("; ");
+    let reason = deals.will_fail[0].reason_text();
     assert!(
         reason.contains("2 associated companies") && reason.contains("none is primary"),
         "{reason}"
@@ -396,6 +396,7 @@ fn rerun_after_a_crash_between_association_create_and_removal_finishes_the_move(
     // The state a kill -9 leaves mid-move: the journaled intent is pending, the new primary
     // association was created, the removal of the old one was never sent.
     let intent = tandem::runtime::crm::AssociationWrite {
+        field: "companies(associated)".into(),
         to_object: "companies".into(),
         id: Some(second_hs.clone()),
         remove: vec![first_hs.clone()],
@@ -411,7 +412,11 @@ fn rerun_after_a_crash_between_association_create_and_removal_finishes_the_move(
                 "update",
                 "hs",
                 &deal_hs,
-                &json!({ "companies(associated)": intent.to_wire() }),
+                &serde_json::to_value(tandem::runtime::RecordWrite {
+                    fields: Default::default(),
+                    associations: vec![intent],
+                })
+                .expect("a write serializes"),
             )
         })
         .expect("journal");

@@ -55,7 +55,7 @@ fn creates_limit_counts_both_directions_together() {
     let violations: Vec<(String, u64, u64)> = plan
         .limit_violations
         .iter()
-        .map(|v| (v.kind.clone(), v.limit, v.planned))
+        .map(|v| (v.kind.as_str().to_string(), v.limit, v.planned))
         .collect();
     assert_eq!(
         violations,
@@ -100,7 +100,7 @@ fn updates_limit_fails_a_mass_edit_and_writes_nothing() {
     let violations: Vec<(String, u64, u64)> = plan
         .limit_violations
         .iter()
-        .map(|v| (v.kind.clone(), v.limit, v.planned))
+        .map(|v| (v.kind.as_str().to_string(), v.limit, v.planned))
         .collect();
     assert_eq!(
         violations,

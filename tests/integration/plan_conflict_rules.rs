@@ -65,7 +65,7 @@ fn only_change(plan: &Plan) -> (System, String, Value, Rule) {
     (
         changes[0].target,
         field.field.to_string(),
-        field.new.clone(),
+        field.new.known_or_null(),
         field.rule.clone(),
     )
 }
@@ -249,7 +249,7 @@ sync accounts: hs.companies <-> sf.Account {
                 (
                     change.target,
                     f.field.to_string(),
-                    f.new.clone(),
+                    f.new.known_or_null(),
                     f.rule.clone(),
                 )
             })

@@ -51,7 +51,7 @@ pub struct QueuedError {
     pub target: String,
     /// The id of the record the write came from (the source side's id).
     pub source_id: String,
-    pub reason: String,
+    pub reason: crate::failure::RecordFailure,
     /// A digest of the Program and the source values when it failed: the record is retried
     /// automatically once this changes (the spec or the data changed).
     pub fingerprint: String,

@@ -55,8 +55,9 @@ pub fn canonical(value: &Value, field_type: FieldType) -> Value {
         },
         _ => match value {
             Value::String(_) => value.clone(),
-            // Structured markers (an ambiguous association, a `$pending` id) stay structured.
-            Value::Object(_) => value.clone(),
+            // The candidates of an ambiguous association stay a list (no scalar field of either
+            // CRM holds one).
+            Value::Array(_) | Value::Object(_) => value.clone(),
             Value::Number(number) => Value::String(number.to_string()),
             Value::Bool(flag) => Value::String(flag.to_string()),
             other => Value::String(other.to_string()),

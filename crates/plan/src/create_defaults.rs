@@ -26,6 +26,7 @@ use tandem_language::compile::{FieldProgram, SyncProgram};
 use super::eval::EvalContext;
 use super::merge::{CreatePayload, ThroughIndex, value_for};
 use super::model::{FieldChange, Rule, other};
+use super::planned_value::PlannedValue;
 use tandem_ground::value::{canonical, is_blank};
 
 /// The update of the source record that a create's defaults call for.
@@ -70,7 +71,7 @@ pub fn fill_create_defaults(
                 key: field.key.as_str().into(),
                 field: target_field.into(),
                 old: Value::Null,
-                new: default.clone(),
+                new: PlannedValue::Value(default.clone()),
                 rule: rule.clone(),
             });
         }
@@ -79,8 +80,7 @@ pub fn fill_create_defaults(
     let mut created_fields: FieldMap<FieldName, Value> = payload
         .fields
         .iter()
-        .filter(|f| !f.new.is_object())
-        .map(|f| (f.field.clone(), f.new.clone()))
+        .filter_map(|f| Some((f.field.clone(), f.new.known()?.clone())))
         .collect();
     for (field, default) in &defaulted {
         created_fields.insert(field.field_on(target).into(), default.clone());
@@ -127,7 +127,7 @@ pub fn fill_create_defaults(
         let Ok(Some((value, _))) = value_for(field, source, &ctx, through) else {
             continue;
         };
-        if !updateable || is_blank(&value) || value == source_current || value.is_object() {
+        if !updateable || value.is_blank() || value == source_current || value.known().is_none() {
             continue;
         }
         update
@@ -135,7 +135,7 @@ pub fn fill_create_defaults(
             .insert(source_field.to_string(), source_current.clone());
         update
             .base
-            .insert(field.key.clone(), base_with(value.clone()));
+            .insert(field.key.clone(), base_with(value.known_or_null()));
         update.fields.push(FieldChange {
             key: field.key.as_str().into(),
             field: source_field.into(),
@@ -172,7 +172,7 @@ fn defaulted_fields<'s>(
         let written = payload
             .fields
             .iter()
-            .any(|f| f.field == target_field && !is_blank(&f.new));
+            .any(|f| f.field == target_field && !f.new.is_blank());
         let seen = out.iter().any(|(f, _)| f.field_on(target) == target_field);
         if written || seen {
             continue;

@@ -9,16 +9,22 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use tandem_ground::failure::WillFailReason;
 use tandem_ground::schema::System;
 use tandem_ground::sync_state::FieldBase;
 use tandem_ground::{FieldMap, FieldName};
+
+use crate::planned_value::PlannedValue;
+use crate::schedule::ApplyStep;
 
 /// Merge bases by mapping key. One per record written or linked, so it is a compact
 /// [`FieldMap`] with shared key names; it serializes like `BTreeMap<String, FieldBase>`.
 pub type FieldBases = FieldMap<FieldName, FieldBase>;
 
 /// Bumped whenever the Plan's serialized layout changes incompatibly.
-pub const PLAN_FORMAT_VERSION: u32 = 1;
+/// Version 2: planned values are typed ([`PlannedValue`]), will-fail reasons are data
+/// ([`WillFailReason`]), and each sync carries its apply schedule.
+pub const PLAN_FORMAT_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
@@ -180,10 +186,7 @@ impl Rule {
 
 /// The other system.
 pub fn other(system: System) -> System {
-    match system {
-        System::Hubspot => System::Salesforce,
-        System::Salesforce => System::Hubspot,
-    }
+    system.other()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -217,6 +220,9 @@ pub struct SyncPlan {
     pub open_conflicts: u64,
     /// Records compared and found in sync.
     pub unchanged: u64,
+    /// Every call apply makes for this sync, in order ([`crate::schedule`]).
+    #[serde(default)]
+    pub schedule: Vec<ApplyStep>,
 }
 
 impl SyncPlan {
@@ -339,8 +345,10 @@ pub struct FieldChange {
     pub key: FieldName,
     /// The target field's API name.
     pub field: FieldName,
+    /// The target's value at plan time (for an association pseudo-field, the list of
+    /// candidates when it is ambiguous: see [`crate::association_value`]).
     pub old: serde_json::Value,
-    pub new: serde_json::Value,
+    pub new: PlannedValue,
     pub rule: Rule,
 }
 
@@ -395,11 +403,20 @@ pub struct WillFail {
     pub target: System,
     pub hs_id: Option<String>,
     pub sf_id: Option<String>,
-    pub reasons: Vec<String>,
+    pub reasons: Vec<WillFailReason>,
     pub fingerprint: String,
 }
 
 impl WillFail {
+    /// Every reason, as the plan shows them on one line.
+    pub fn reason_text(&self) -> String {
+        self.reasons
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     pub fn source_id(&self) -> Option<&str> {
         match self.target {
             System::Hubspot => self.sf_id.as_deref().or(self.hs_id.as_deref()),
@@ -431,8 +448,40 @@ pub struct ApiEstimate {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LimitViolation {
     pub sync: String,
-    /// `creates`, `updates` or `deletes`.
-    pub kind: String,
+    pub kind: LimitKind,
     pub limit: u64,
     pub planned: u64,
+}
+
+/// What a blast-radius limit (`limit creates 500, updates 5000`) counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LimitKind {
+    Creates,
+    Updates,
+    Deletes,
+}
+
+impl LimitKind {
+    /// The word the spec writes (`creates`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LimitKind::Creates => "creates",
+            LimitKind::Updates => "updates",
+            LimitKind::Deletes => "deletes",
+        }
+    }
+}
+
+impl std::fmt::Display for LimitViolation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "sync {} plans {} {} (limit {})",
+            self.sync,
+            self.planned,
+            self.kind.as_str(),
+            self.limit
+        )
+    }
 }

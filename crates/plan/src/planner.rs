@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use tandem_ground::failure::WillFailReason;
 use tandem_ground::schema::System;
 use tandem_ground::sync_state::{
     FieldBase, Link, OpenConflict, PendingCreate, QueuedError, StateSnapshot,
@@ -9,12 +10,13 @@ use tandem_ground::sync_state::{
 use tandem_ground::{FieldMap, FieldNames, RemoteRecord};
 use tandem_language::compile::{DeletePolicy, Program, SyncProgram, hex_digest};
 
-use super::budget::{ApiBudget, estimate};
-use super::checks::rejection_reasons;
 use super::eval::{EvalContext, eval, truthy};
 use super::matching::match_unlinked;
 use super::merge::{PairInput, PairOutcome, ThroughIndex, create_payload, merge_pair};
 use super::model::*;
+use super::planned_value::PlannedValue;
+use super::schedule::{ApiBudget, estimate, schedule_all};
+use super::will_fail::rejection_reasons;
 
 /// What one side of a sync read.
 #[derive(Debug, Clone, Default)]
@@ -80,7 +82,8 @@ pub fn plan(inputs: PlanInputs<'_>) -> Plan {
         syncs.push(sync_plan);
     }
     let limit_violations = limit_violations(program, &syncs);
-    let api = estimate(program, &syncs, &read_cursors, budget);
+    schedule_all(program, &mut syncs, &read_cursors);
+    let api = estimate(&syncs, budget);
     Plan {
         format_version: PLAN_FORMAT_VERSION,
         program_digest,
@@ -155,16 +158,16 @@ fn limit_violations(program: &Program, syncs: &[SyncPlan]) -> Vec<LimitViolation
     for (sync, plan) in program.syncs.iter().zip(syncs) {
         let totals = plan.totals();
         for (kind, limit, planned) in [
-            ("creates", sync.limits.creates, totals.creates()),
-            ("updates", sync.limits.updates, totals.updates()),
-            ("deletes", sync.limits.deletes, totals.deletes()),
+            (LimitKind::Creates, sync.limits.creates, totals.creates()),
+            (LimitKind::Updates, sync.limits.updates, totals.updates()),
+            (LimitKind::Deletes, sync.limits.deletes, totals.deletes()),
         ] {
             if let Some(limit) = limit
                 && planned > limit
             {
                 out.push(LimitViolation {
                     sync: sync.name.clone(),
-                    kind: kind.to_string(),
+                    kind,
                     limit,
                     planned,
                 });
@@ -242,14 +245,14 @@ impl Collector<'_> {
     /// when this changes, that is when the spec or the record's data changed.
     ///
     /// A `through` value is hashed as the source side's id, not as the target id it writes:
-    /// the target id is a `$pending` placeholder while the referenced record is created by the
+    /// the target id is a pending id while the referenced record is created by the
     /// same plan and a real id once it exists, and that alone is no reason to retry.
     fn fingerprint(
         &self,
         target: System,
         source: &str,
         fields: &[FieldChange],
-        eval_errors: &[String],
+        eval_errors: &[WillFailReason],
     ) -> String {
         let values: Vec<(&str, std::borrow::Cow<'_, serde_json::Value>)> = fields
             .iter()
@@ -260,7 +263,9 @@ impl Collector<'_> {
         if !eval_errors.is_empty()
             && let Some(parts) = text.as_array_mut()
         {
-            parts.push(serde_json::json!(eval_errors));
+            // Hashed as their text, which is what identified them before reasons were typed.
+            let texts: Vec<String> = eval_errors.iter().map(ToString::to_string).collect();
+            parts.push(serde_json::json!(texts));
         }
         hex_digest(text.to_string().as_bytes())[..16].to_string()
     }
@@ -279,13 +284,16 @@ impl Collector<'_> {
             .iter()
             .find(|p| p.through.is_some() && p.key == field.key.as_str())
             .and_then(|p| p.through.as_deref());
-        let Some(sync_name) = through_sync else {
-            return Cow::Borrowed(&field.new);
+        let new = match &field.new {
+            PlannedValue::Value(value) => value,
+            PlannedValue::PendingId { id, .. } => {
+                return Cow::Owned(serde_json::json!({ "through": id }));
+            }
         };
-        if let Some(id) = field.new.get("$pending").and_then(|p| p.get("id")) {
-            return Cow::Owned(serde_json::json!({ "through": id }));
-        }
-        let back = field.new.as_str().and_then(|id| {
+        let Some(sync_name) = through_sync else {
+            return Cow::Borrowed(new);
+        };
+        let back = new.as_str().and_then(|id| {
             let index = self.through.get(sync_name)?;
             match target {
                 System::Hubspot => index.hs_to_sf.get(id),
@@ -294,13 +302,13 @@ impl Collector<'_> {
         });
         match back {
             Some(source_id) => Cow::Owned(serde_json::json!({ "through": source_id })),
-            None => Cow::Borrowed(&field.new),
+            None => Cow::Borrowed(new),
         }
     }
 
     /// Adds a write unless it would fail (then it is listed as will-fail) or it waits
     /// unchanged in the error queue.
-    fn push(&mut self, mut change: RecordChange, eval_errors: Vec<String>) {
+    fn push(&mut self, mut change: RecordChange, eval_errors: Vec<WillFailReason>) {
         for field in &mut change.fields {
             self.names.share(&mut field.key);
             self.names.share(&mut field.field);
@@ -318,11 +326,10 @@ impl Collector<'_> {
             self.plan.waiting_in_error_queue += 1;
             return;
         }
-        let target_name = change.target.short_name();
         let mut reasons = eval_errors;
         reasons.extend(rejection_reasons(
             self.sync.side(change.target),
-            target_name,
+            change.target,
             change.action,
             &change.fields,
         ));
@@ -457,6 +464,7 @@ fn plan_sync(
             queued_errors: errors.len() as u64,
             open_conflicts: conflicts.iter().filter(|c| c.resolution.is_none()).count() as u64,
             unchanged: 0,
+            schedule: Vec::new(),
         },
         errors: errors
             .iter()

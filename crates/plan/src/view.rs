@@ -6,7 +6,7 @@ use std::fmt::Write;
 use tandem_ground::schema::System;
 
 use super::model::*;
-use crate::association::display;
+use tandem_ground::failure::display_value as display;
 
 /// Options for the human view.
 #[derive(Debug, Clone, Copy)]
@@ -231,12 +231,12 @@ fn render_change(out: &mut String, sync: &SyncPlan, change: &RecordChange) {
                     out,
                     "      {}: {}  [{}]",
                     field.field,
-                    display(&field.new),
+                    field.new.display(),
                     field.rule.describe()
                 );
             }
             Action::Create => {
-                let _ = writeln!(out, "      {}: {}", field.field, display(&field.new));
+                let _ = writeln!(out, "      {}: {}", field.field, field.new.display());
             }
             _ => {
                 let _ = writeln!(
@@ -244,7 +244,7 @@ fn render_change(out: &mut String, sync: &SyncPlan, change: &RecordChange) {
                     "      {}: {} → {}  [{}]",
                     field.field,
                     display(&field.old),
-                    display(&field.new),
+                    field.new.display(),
                     field.rule.describe()
                 );
             }
@@ -327,7 +327,7 @@ pub fn render_summary(plan: &Plan) -> String {
             "Blast-radius limit exceeded: sync {} plans {} {} (limit {}).",
             violation.sync,
             thousands(violation.planned),
-            violation.kind,
+            violation.kind.as_str(),
             thousands(violation.limit)
         );
     }

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use tandem_ground::schema::System;
 use tandem_language::compile::Program;
 use tandem_language::compile::{Pushdown, SyncProgram};
-use tandem_plan::recovery::created_fields;
+use tandem_plan::apply_rules::created_fields;
 use tandem_plan::{SideRead, SyncRead};
 use tandem_state::StateSnapshot;
 
@@ -66,7 +66,7 @@ pub async fn read_all<H: Crm, S: Crm>(
             })
             .await?;
         if hs_since.is_some() {
-            super::association::refresh_unread_associations(
+            super::association_moves::refresh_unread_associations(
                 sync,
                 state,
                 hs,

@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 use miette::Diagnostic;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use tandem_ground::failure::RecordFailure;
 use thiserror::Error;
 
 use cached::{CachedStatements, STATEMENT_CACHE_CAPACITY};
@@ -320,7 +321,7 @@ impl StateStore {
                     sync: row.get(1)?,
                     target: row.get(2)?,
                     source_id: row.get(3)?,
-                    reason: row.get(4)?,
+                    reason: RecordFailure::from_stored(&row.get::<_, String>(4)?),
                     fingerprint: row.get(5)?,
                     attempts: row.get(6)?,
                     retry_requested: row.get::<_, i64>(7)? != 0,
@@ -353,7 +354,10 @@ impl StateStore {
         Ok(rows
             .into_iter()
             .map(|(journal_id, sync, target, source_id, payload, sent_at)| {
-                let payload = serde_json::from_str(&payload).unwrap_or_default();
+                // The plain fields sent: what recovery compares with the records it finds.
+                let payload =
+                    tandem_ground::record_write::RecordWrite::from_journal(&parse_json(&payload))
+                        .fields;
                 let pending = PendingCreate {
                     journal_id,
                     target,

@@ -21,7 +21,7 @@ pub use write::{AssociationInput, AssociationType, HubSpotInput};
 use url::Url;
 
 use super::auth::{Grant, TokenSource};
-use super::budget::{CallBudget, CallStats};
+use super::call_budget::{CallBudget, CallStats};
 use super::config::HubSpotConfig;
 use super::error::ConnectorError;
 use super::http::HttpCore;

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use super::{
     HUBSPOT_LIST_PAGE, HUBSPOT_SEARCH_CAP, HUBSPOT_SEARCH_PAGE, HubSpotClient, modified_property,
 };
-use crate::budget::CallKind;
+use crate::call_budget::CallKind;
 use crate::error::ConnectorError;
 use crate::http::{Call, Pace};
 use crate::watermark::{ChangeTracker, Watermark, ms_to_rfc3339, parse_timestamp_ms};

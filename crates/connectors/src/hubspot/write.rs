@@ -12,7 +12,7 @@ use reqwest::Method;
 use serde::Deserialize;
 
 use super::{HUBSPOT_BATCH_LIMIT, HubSpotClient};
-use crate::budget::CallKind;
+use crate::call_budget::CallKind;
 use crate::error::{ConnectorError, RecordError};
 use crate::http::{Call, RetrySafety};
 use crate::write::{WriteOutcome, WriteReport, Written};

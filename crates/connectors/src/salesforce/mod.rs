@@ -19,7 +19,7 @@ pub use write::SalesforceInput;
 use url::Url;
 
 use super::auth::{Grant, TokenSource};
-use super::budget::{CallBudget, CallStats};
+use super::call_budget::{CallBudget, CallStats};
 use super::config::SalesforceConfig;
 use super::error::ConnectorError;
 use super::http::HttpCore;

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::SalesforceClient;
 use super::soql;
-use crate::budget::CallKind;
+use crate::call_budget::CallKind;
 use crate::error::ConnectorError;
 use crate::http::Call;
 use crate::watermark::{ChangeTracker, Watermark, ms_to_rfc3339, parse_timestamp_ms};
@@ -155,7 +155,7 @@ impl SalesforceClient {
             .send(Call::new(Method::GET, url, CallKind::Metadata))
             .await?
             .json()?;
-        if let Some(reading) = crate::budget::parse_salesforce_limits(&body) {
+        if let Some(reading) = crate::call_budget::parse_salesforce_limits(&body) {
             self.core.budget.observe(reading);
         }
         Ok(body)

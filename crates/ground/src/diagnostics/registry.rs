@@ -646,11 +646,6 @@ pub const REGISTRY: &[RegisteredCode] = &[
         "a spec without errors reached compile without being checked: a bug in tandem",
     ),
     code(
-        "tandem::session::read_failed",
-        Stage::Session,
-        "reading a CRM for the plan failed (daily limit, transport failure, refused call)",
-    ),
-    code(
         "tandem::session::over_limits",
         Stage::Session,
         "the plan exceeds a sync's blast-radius limit; it is not saved and cannot be applied",
@@ -750,6 +745,107 @@ pub const REGISTRY: &[RegisteredCode] = &[
         "tandem::cli::demo_edit",
         Stage::Cli,
         "`tandem demo` could not make its edit in the sandbox",
+    ),
+    // plan and apply: why a record's write fails (ground::failure), as the error queue shows it
+    code(
+        "tandem::plan::no_map_entry",
+        Stage::Plan,
+        "a value has no entry in its value map, and the map's `else error` rejects it",
+    ),
+    code(
+        "tandem::plan::not_a_number",
+        Stage::Plan,
+        "a transform needs a number and the record's value is not one",
+    ),
+    code(
+        "tandem::plan::not_finite",
+        Stage::Plan,
+        "a transform computed a number that is not finite",
+    ),
+    code(
+        "tandem::plan::division_by_zero",
+        Stage::Plan,
+        "a transform divides by zero for this record",
+    ),
+    code(
+        "tandem::plan::unknown_operator",
+        Stage::Plan,
+        "a transform uses an operator the evaluator does not know: a bug in tandem",
+    ),
+    code(
+        "tandem::plan::missing_argument",
+        Stage::Plan,
+        "a function in a transform was called without its argument",
+    ),
+    code(
+        "tandem::plan::missing_length",
+        Stage::Plan,
+        "`truncate()` was called without a length",
+    ),
+    code(
+        "tandem::plan::not_a_date",
+        Stage::Plan,
+        "`date()` or `datetime()` got a value that is not a date or time",
+    ),
+    code(
+        "tandem::plan::unknown_function",
+        Stage::Plan,
+        "a transform calls a function the evaluator does not know: a bug in tandem",
+    ),
+    code(
+        "tandem::plan::uncomputable",
+        Stage::Plan,
+        "a mapped value cannot be computed from the record, so its write would fail",
+    ),
+    code(
+        "tandem::plan::ambiguous_association",
+        Stage::Plan,
+        "a record has several associated records and none is primary, so the association cannot be written",
+    ),
+    code(
+        "tandem::plan::not_linked_through",
+        Stage::Plan,
+        "a `through` id names a record the other sync has not linked yet; written once it is",
+    ),
+    code(
+        "tandem::plan::through_not_planned",
+        Stage::Plan,
+        "the sync a `through` mapping uses was not planned",
+    ),
+    code(
+        "tandem::plan::required_blank",
+        Stage::Plan,
+        "a write would leave a required field blank",
+    ),
+    code(
+        "tandem::plan::not_in_picklist",
+        Stage::Plan,
+        "a write would put a value a restricted picklist does not allow",
+    ),
+    code(
+        "tandem::plan::too_long",
+        Stage::Plan,
+        "a write would put more characters than the field holds",
+    ),
+    code(
+        "tandem::apply::will_fail",
+        Stage::Apply,
+        "a record was not written because the plan found its write would fail; it waits in the error queue",
+    ),
+    code(
+        "tandem::apply::rejected",
+        Stage::Apply,
+        "the CRM rejected a record; it waits in the error queue",
+    ),
+    code(
+        "tandem::apply::partner_not_created",
+        Stage::Apply,
+        "a write needed a record an earlier sync of the same apply was to create, and it was not created",
+    ),
+    code(
+        "tandem::apply::queued_text",
+        Stage::Apply,
+        "an error queue entry written by an older tandem, kept as its text",
     ),
 ];
 

@@ -1,8 +1,6 @@
-//! Association pseudo-fields in the runtime: turning a planned change of
-//! `companies(associated)` into an [`AssociationWrite`] for the connector, storing the ids
-//! actually written as merge bases, seeing association moves that neither an incremental
-//! read nor the read of what changed since the plan can see (a move does not touch the
-//! record's modified date), and finishing a move a crash left half done.
+//! Association moves that neither an incremental read nor the read of what changed since
+//! the plan can see (moving a deal to another company does not touch the deal's modified
+//! date), and a move a crash left half done.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
@@ -11,12 +9,12 @@ use serde_json::Value;
 use tandem_language::compile::SyncProgram;
 
 use tandem_connectors::RemoteRecord;
+use tandem_ground::record_write::{AssociationWrite, RecordWrite};
 use tandem_ground::schema::System;
-use tandem_plan::FieldChange;
-use tandem_plan::association::{ids_in, is_association_field};
+use tandem_plan::apply_rules::is_association_field;
 use tandem_state::StateSnapshot;
 
-use super::crm::{AssociationWrite, Crm, CrmError};
+use super::crm::{Crm, CrmError};
 
 /// Splits requested field names into plain fields and association pseudo-fields.
 pub fn split_fields(fields: &[String]) -> (Vec<String>, Vec<String>) {
@@ -24,38 +22,6 @@ pub fn split_fields(fields: &[String]) -> (Vec<String>, Vec<String>) {
         .iter()
         .cloned()
         .partition(|name| !is_association_field(name))
-}
-
-/// The payload value of `field` written to `target`: an [`AssociationWrite`] envelope for
-/// an association pseudo-field (`value` is the resolved id, or null to remove), `value`
-/// unchanged otherwise. The ids to remove are the old value's (one id, or every candidate of
-/// an ambiguous value) other than the new one, so HubSpot ends up mirroring Salesforce.
-pub fn wire_value(sync: &SyncProgram, target: System, field: &FieldChange, value: Value) -> Value {
-    let Some(facts) = sync
-        .side(target)
-        .fields
-        .get(&*field.field)
-        .and_then(|facts| facts.association.as_ref())
-    else {
-        return value;
-    };
-    let id = match &value {
-        Value::String(id) if !id.is_empty() => Some(id.clone()),
-        _ => None,
-    };
-    let remove = ids_in(&field.old)
-        .into_iter()
-        .filter(|old| Some(old) != id.as_ref())
-        .collect();
-    let mut type_ids = vec![facts.default_type_id];
-    type_ids.extend(facts.primary_type_id);
-    AssociationWrite {
-        to_object: facts.to_object.clone(),
-        id,
-        remove,
-        type_ids,
-    }
-    .to_wire()
 }
 
 /// After an incremental read: linked records the read did not return whose association
@@ -135,7 +101,7 @@ pub async fn refresh_unread_associations<H: Crm>(
         let Some(values) = fresh.get(&link.hs_id) else {
             continue;
         };
-        let mut stand_in = tandem_plan::planner::from_base(
+        let mut stand_in = tandem_plan::apply_rules::from_base(
             &link.hs_id,
             &link.sf_id,
             System::Hubspot,
@@ -148,63 +114,6 @@ pub async fn refresh_unread_associations<H: Crm>(
         records.push(stand_in);
     }
     Ok(())
-}
-
-/// The merge bases to store after `change` was written with `body`: a `$pending`
-/// placeholder the plan put in a base (an id created earlier in this apply) is replaced by
-/// the id actually written, so the next plan compares against real ids and sees a later
-/// change on the other side as a change on that side only. `entry` looks a base up by key
-/// (the base map's own `get_mut`).
-pub fn resolved_base<M: Clone>(
-    change: &tandem_plan::RecordChange,
-    body: &BTreeMap<String, Value>,
-    base: &M,
-    entry: impl for<'m> Fn(&'m mut M, &str) -> Option<&'m mut tandem_state::FieldBase>,
-) -> M {
-    let mut base = base.clone();
-    for field in &change.fields {
-        if field.new.get("$pending").is_none() {
-            continue;
-        }
-        let written = match body.get(&*field.field) {
-            Some(value) => audited(value),
-            None => continue,
-        };
-        if let Some(entry) = entry(&mut base, &field.key) {
-            let side = match change.target {
-                System::Hubspot => &mut entry.hs,
-                System::Salesforce => &mut entry.sf,
-            };
-            if *side == field.new {
-                *side = written;
-            }
-        }
-    }
-    base
-}
-
-/// The value the audit log records for a written field: the associated record's id (or
-/// null) rather than the association write's envelope.
-pub fn audited(value: &Value) -> Value {
-    match AssociationWrite::from_wire(value) {
-        Some(write) => write.id.map(Value::String).unwrap_or(Value::Null),
-        None => value.clone(),
-    }
-}
-
-/// The association values to store for a record written with `fields` (a memory CRM keeps
-/// them as plain fields): the written id, or null after a removal.
-pub fn stored_values(fields: &BTreeMap<String, Value>) -> BTreeMap<String, Value> {
-    fields
-        .iter()
-        .map(|(name, value)| match AssociationWrite::from_wire(value) {
-            Some(write) => (
-                name.clone(),
-                write.id.map(Value::String).unwrap_or(Value::Null),
-            ),
-            None => (name.clone(), value.clone()),
-        })
-        .collect()
 }
 
 /// Finishes HubSpot association moves a crashed run left half done. A move creates the new
@@ -230,16 +139,10 @@ pub async fn finish_interrupted_moves<H: Crm>(
         let Some(sync) = program.sync(&entry.sync) else {
             continue;
         };
-        let Some(fields) = entry.payload.as_object() else {
-            continue;
-        };
-        for (field, value) in fields {
-            if let Some(write) = AssociationWrite::from_wire(value)
-                && write.id.is_some()
-                && !write.remove.is_empty()
-            {
+        for write in RecordWrite::from_journal(&entry.payload).associations {
+            if write.id.is_some() && !write.remove.is_empty() {
                 moves
-                    .entry((sync.hs.object.clone(), field.clone()))
+                    .entry((sync.hs.object.clone(), write.field.clone()))
                     .or_default()
                     .push((entry.record_key.clone(), write));
             }
@@ -251,7 +154,7 @@ pub async fn finish_interrupted_moves<H: Crm>(
         let current = hs
             .read_associated(&object, std::slice::from_ref(&field), &ids)
             .await?;
-        let removals: Vec<(String, BTreeMap<String, Value>)> = writes
+        let removals: Vec<(String, RecordWrite)> = writes
             .into_iter()
             .filter(|(id, write)| {
                 let now = current.get(id).and_then(|values| values.get(&field));
@@ -259,7 +162,13 @@ pub async fn finish_interrupted_moves<H: Crm>(
             })
             .map(|(id, write)| {
                 let removal = AssociationWrite { id: None, ..write };
-                (id, BTreeMap::from([(field.clone(), removal.to_wire())]))
+                (
+                    id,
+                    RecordWrite {
+                        fields: BTreeMap::new(),
+                        associations: vec![removal],
+                    },
+                )
             })
             .collect();
         if removals.is_empty() {

@@ -12,23 +12,23 @@ use tandem_connectors::{
 };
 use tandem_ground::schema::System;
 use tandem_language::compile::association::associated_object;
-use tandem_plan::association::{Associated, associated_value};
+use tandem_plan::apply_rules::{Associated, associated_value, is_association_field};
 
-use super::connected::{HubSpotCrm, crm_error, outcome_of, strings};
-use super::crm::{AssociationWrite, CrmError, WriteBatch, WriteOutcome, split_payload};
+use super::HubSpotCrm;
+use crate::connector_outcome::{crm_error, hubspot_strings, outcome_of};
+use crate::crm::{AssociationWrite, CrmError, RecordWrite, WriteBatch, WriteOutcome};
 
 /// The batch-create input of one record: its properties, and its association writes as the
 /// create's inline `associations` (no call of their own).
-pub(super) fn create_input(index: usize, fields: &BTreeMap<String, Value>) -> HubSpotInput {
-    let (plain, associations) = split_payload(fields);
-    let mut input = HubSpotInput::new(index.to_string(), None, strings(&plain));
-    for (_, write) in associations {
-        if let Some(to_id) = write.id.clone() {
+pub(super) fn create_input(index: usize, write: &RecordWrite) -> HubSpotInput {
+    let mut input = HubSpotInput::new(index.to_string(), None, hubspot_strings(&write.fields));
+    for association in &write.associations {
+        if let Some(to_id) = association.id.clone() {
             input.associations.push(AssociationInput {
                 key: index.to_string(),
                 from_id: String::new(),
                 to_id,
-                types: types_of(&write),
+                types: types_of(association),
             });
         }
     }
@@ -41,6 +41,14 @@ fn types_of(write: &AssociationWrite) -> Vec<AssociationType> {
         .iter()
         .map(|id| AssociationType::hubspot_defined(*id))
         .collect()
+}
+
+/// Splits requested field names into properties and association pseudo-fields.
+pub(super) fn split_fields(fields: &[String]) -> (Vec<String>, Vec<String>) {
+    fields
+        .iter()
+        .cloned()
+        .partition(|name| !is_association_field(name))
 }
 
 /// What is still owed to one record of an update with associations.
@@ -100,7 +108,7 @@ impl HubSpotCrm {
                 .client
                 .read_associations(object, to_object, ids)
                 .await
-                .map_err(|e| crm_error(System::Hubspot, &e))?;
+                .map_err(|e| crm_error(System::Hubspot, e))?;
             for (id, records) in read {
                 let associated: Vec<Associated> = records
                     .iter()
@@ -125,14 +133,11 @@ impl HubSpotCrm {
     pub(super) async fn update_with_associations(
         &mut self,
         object: &str,
-        records: &[(String, BTreeMap<String, Value>)],
+        records: &[(String, RecordWrite)],
     ) -> Option<WriteBatch> {
-        let split: Vec<_> = records
+        let split: Vec<(&String, &BTreeMap<String, Value>, &Vec<AssociationWrite>)> = records
             .iter()
-            .map(|(id, fields)| {
-                let (plain, associations) = split_payload(fields);
-                (id.clone(), plain, associations)
-            })
+            .map(|(id, write)| (id, &write.fields, &write.associations))
             .collect();
         if split
             .iter()
@@ -146,16 +151,16 @@ impl HubSpotCrm {
                 // One create call and one archive call per associated object type.
                 let creates: BTreeSet<&str> = associations
                     .iter()
-                    .filter(|(_, w)| w.id.is_some())
-                    .map(|(_, w)| w.to_object.as_str())
+                    .filter(|w| w.id.is_some())
+                    .map(|w| w.to_object.as_str())
                     .collect();
                 let removes: BTreeSet<&str> = associations
                     .iter()
-                    .filter(|(_, w)| !w.remove.is_empty())
-                    .map(|(_, w)| w.to_object.as_str())
+                    .filter(|w| !w.remove.is_empty())
+                    .map(|w| w.to_object.as_str())
                     .collect();
                 Pending {
-                    id: id.clone(),
+                    id: (*id).clone(),
                     owed: u32::from(!plain.is_empty())
                         + creates.len() as u32
                         + removes.len() as u32,
@@ -168,7 +173,7 @@ impl HubSpotCrm {
             .enumerate()
             .filter(|(_, (_, plain, _))| !plain.is_empty())
             .map(|(i, (id, plain, _))| {
-                HubSpotInput::new(i.to_string(), Some(id.clone()), strings(plain))
+                HubSpotInput::new(i.to_string(), Some((*id).clone()), hubspot_strings(plain))
             })
             .collect();
         let mut stopped = None;
@@ -180,14 +185,14 @@ impl HubSpotCrm {
         let mut creates: BTreeMap<String, Vec<AssociationInput>> = BTreeMap::new();
         let mut removals: BTreeMap<String, Vec<DissociationInput>> = BTreeMap::new();
         for (index, (id, _, associations)) in split.iter().enumerate() {
-            for (_, write) in associations {
+            for write in associations.iter() {
                 if let Some(to_id) = &write.id {
                     creates
                         .entry(write.to_object.clone())
                         .or_default()
                         .push(AssociationInput {
                             key: index.to_string(),
-                            from_id: id.clone(),
+                            from_id: (*id).clone(),
                             to_id: to_id.clone(),
                             types: types_of(write),
                         });
@@ -198,7 +203,7 @@ impl HubSpotCrm {
                         .or_default()
                         .push(DissociationInput {
                             key: index.to_string(),
-                            from_id: id.clone(),
+                            from_id: (*id).clone(),
                             to_ids: write.remove.clone(),
                         });
                 }
@@ -251,7 +256,7 @@ impl HubSpotCrm {
             .collect();
         Some(WriteBatch {
             outcomes,
-            stopped: stopped.map(|e| crm_error(System::Hubspot, &e)),
+            stopped: stopped.map(|e| crm_error(System::Hubspot, e)),
         })
     }
 }
