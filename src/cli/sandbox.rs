@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
+use super::error::CliError;
 use crate::sandbox::{CustomCatalog, Sandbox, SandboxConfig};
 
 #[derive(Debug, Args)]
@@ -36,37 +37,13 @@ pub struct SandboxArgs {
     pub webhook_url: Option<String>,
 }
 
-pub fn run(args: SandboxArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return ExitCode::from(1);
-        }
-    };
-    runtime.block_on(serve(args))
+pub fn run(args: SandboxArgs) -> Result<ExitCode, CliError> {
+    super::async_runtime::start(None)?.block_on(serve(args))
 }
 
-fn report(error: crate::sandbox::SandboxError) -> ExitCode {
-    let code = miette::Diagnostic::code(&error)
-        .map(|c| c.to_string())
-        .unwrap_or_default();
-    eprintln!("error[{code}]: {error}");
-    if let Some(help) = miette::Diagnostic::help(&error) {
-        eprintln!("  help: {help}");
-    }
-    ExitCode::from(1)
-}
-
-async fn serve(args: SandboxArgs) -> ExitCode {
+async fn serve(args: SandboxArgs) -> Result<ExitCode, CliError> {
     let custom = match &args.config {
-        Some(path) => match CustomCatalog::from_yaml_file(path) {
-            Ok(custom) => custom,
-            Err(error) => return report(error),
-        },
+        Some(path) => CustomCatalog::from_yaml_file(path)?,
         None => CustomCatalog::default(),
     };
     let config = SandboxConfig {
@@ -79,10 +56,7 @@ async fn serve(args: SandboxArgs) -> ExitCode {
         webhook_target_url: args.webhook_url.clone(),
         ..SandboxConfig::default()
     };
-    let handle = match Sandbox::start(config).await {
-        Ok(handle) => handle,
-        Err(error) => return report(error),
-    };
+    let handle = Sandbox::start(config).await?;
     // Local sandbox tokens are meant to be eval'ed into the shell; they grant nothing real.
     println!("TANDEM_HUBSPOT_URL={}", handle.hubspot_url());
     println!("TANDEM_HUBSPOT_TOKEN={}", handle.hubspot_token());
@@ -90,13 +64,9 @@ async fn serve(args: SandboxArgs) -> ExitCode {
     println!("TANDEM_SALESFORCE_TOKEN={}", handle.salesforce_token());
     let _ = std::io::stdout().flush();
     wait_for_stop().await;
-    match handle.shutdown().await {
-        Ok(()) => {
-            eprintln!("sandbox stopped");
-            ExitCode::SUCCESS
-        }
-        Err(error) => report(error),
-    }
+    handle.shutdown().await?;
+    eprintln!("sandbox stopped");
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn wait_for_stop() {

@@ -120,15 +120,19 @@ fn an_unmapped_field_added_to_a_saved_plan_is_refused() {
 /// A plan sealed with this store's key (so it passes the seal) that still asks for what the
 /// spec does not allow is refused by the re-check against the Program.
 fn assert_contradiction_refused(edit: impl FnOnce(&mut Plan), expected: &str) {
-    let (world, _) = world_with_saved_plan();
-    let mut world = world;
+    let (mut world, _) = world_with_saved_plan();
     let mut plan = world.plan();
     edit(&mut plan);
-    let key = world.store.seal_key().expect("key");
+    let key = world.store().seal_key().expect("key");
     plan.seal = tandem::plan::seal::seal(&plan, &key);
-    let refused =
-        tandem::runtime::verify_plan(&plan, &world.program, &world.schema_digest, &world.store)
-            .expect_err("refused");
+    let compiled = world.session.compiled();
+    let refused = tandem::runtime::verify_plan(
+        &plan,
+        &compiled.program,
+        &compiled.schema_digest,
+        world.store(),
+    )
+    .expect_err("refused");
     assert!(
         matches!(refused, ApplyError::PlanContradictsSpec { .. }),
         "{refused:?}"

@@ -33,7 +33,7 @@ fn backfill_both_ways_writes_every_mapped_value_transformed_and_links_ids() {
     assert_eq!((summary.created, summary.linked), (2, 0), "{summary:?}");
     let hub_partner = world.link_of_hs("accounts", &hub).expect("Hub Co linked");
     let force_partner = world
-        .store
+        .store()
         .partner("accounts", "sf", &force)
         .expect("partner")
         .expect("Force Co linked");

@@ -306,7 +306,7 @@ fn review_conflict_stays_queued_once_and_writes_nothing_run_after_run() {
         let (plan, summary) = pair.world.cycle();
         assert!(plan.syncs[0].changes.is_empty(), "round {round}");
         assert_eq!(summary.updated + summary.created, 0, "round {round}");
-        let open = pair.world.store.conflicts(false).expect("conflicts");
+        let open = pair.world.store().conflicts(false).expect("conflicts");
         assert_eq!(open.len(), 1, "round {round}: queued exactly once");
         assert_eq!(
             (open[0].hs_value.clone(), open[0].sf_value.clone()),

@@ -52,7 +52,7 @@ fn kill_when(world: &World, child: &mut Child, ready: impl Fn(&World) -> bool) {
     child.wait().expect("reaped");
     // The kill landed while a batch was in flight: its intent is journaled, its outcome not.
     assert!(
-        !world.store.pending_journal().expect("journal").is_empty(),
+        !world.store().pending_journal().expect("journal").is_empty(),
         "the kill left writes of unknown outcome"
     );
 }
@@ -231,7 +231,7 @@ fn kill_9_during_propagated_deletes_then_rerun_deletes_each_partner_once() {
         "nothing restored"
     );
     assert!(
-        world.store.queued_errors().expect("errors").is_empty(),
+        world.store().queued_errors().expect("errors").is_empty(),
         "a delete the killed run already made is not an error"
     );
     let plan = run_tandem(&world, &["plan", &spec, "--detailed-exitcode"]);

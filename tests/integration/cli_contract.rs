@@ -409,7 +409,7 @@ fn plan_of_a_spec_with_no_schemas_folder_above_it_names_the_missing_snapshots() 
 #[test]
 fn a_queued_conflict_gives_the_same_exit_code_whether_the_plan_reads_all_or_changes() {
     let (world, spec, _, _, _) = queued_review_conflict();
-    assert_eq!(world.store.conflicts(false).expect("conflicts").len(), 1);
+    assert_eq!(world.store().conflicts(false).expect("conflicts").len(), 1);
     let incremental = run_tandem(&world, &["plan", &spec, "--detailed-exitcode"]);
     let full = run_tandem(&world, &["plan", &spec, "--full", "--detailed-exitcode"]);
     assert_eq!(

@@ -8,6 +8,7 @@ use e2e_support::*;
 use serde_json::json;
 use tandem::plan::{Action, Rule};
 use tandem::schema::System;
+use tandem::session::SessionError;
 
 /// Three linked pairs (Acme, Globex, Initech) under `on delete <policy>`; returns the world
 /// and the (HubSpot id, Salesforce id) of each pair.
@@ -160,7 +161,7 @@ fn ignore_policy_keeps_the_salesforce_survivor_of_a_deleted_hubspot_company_even
     );
     assert_eq!(summary.created + summary.rejected, 0, "{summary:?}");
     assert_eq!(counts(&world), (2, 3));
-    assert!(world.store.queued_errors().expect("errors").is_empty());
+    assert!(world.store().queued_errors().expect("errors").is_empty());
     assert_quiet(&mut world, 2);
 }
 
@@ -180,19 +181,13 @@ fn deletes_over_the_limit_fail_the_plan_and_delete_nothing() {
         (violation.kind.as_str(), violation.limit, violation.planned),
         ("deletes", 1, 2)
     );
-    let refused = world.rt.block_on(tandem::runtime::apply(
-        &plan,
-        &world.program,
-        &world.schema_digest,
-        &mut world.store,
-        &mut world.hs,
-        &mut world.sf,
-        &mut |_| {},
-    ));
+    let refused = world.try_apply(&plan);
     assert!(
         matches!(
             refused,
-            Err(tandem::runtime::ApplyError::LimitExceeded { .. })
+            Err(SessionError::Apply(
+                tandem::runtime::ApplyError::LimitExceeded { .. }
+            ))
         ),
         "{refused:?}"
     );

@@ -51,7 +51,7 @@ fn hubspot_daily_limit_exhausted_mid_apply_then_the_next_day_resumes_exactly() {
         output_text(&stopped)
     );
     assert!(
-        world.store.pending_journal().expect("journal").is_empty(),
+        world.store().pending_journal().expect("journal").is_empty(),
         "a clean stop leaves nothing of unknown outcome"
     );
     // The next day: a fresh plan and apply finish the rest and duplicate nothing.
@@ -117,7 +117,7 @@ sync contacts: hs.contacts <-> sf.Contact {
     assert_eq!(plan.totals().hs.creates, 3, "{}", render(&plan));
     assert_eq!((summary.created, summary.rejected), (2, 1), "{summary:?}");
     assert_eq!(world.count(System::Hubspot, "contacts"), 3);
-    let errors = world.store.queued_errors().expect("errors");
+    let errors = world.store().queued_errors().expect("errors");
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(
         (errors[0].target.as_str(), errors[0].source_id.as_str()),
@@ -141,7 +141,7 @@ sync contacts: hs.contacts <-> sf.Contact {
         sent_after, sent_before,
         "the rejected contact was not resent"
     );
-    let queued = world.store.queued_errors().expect("errors");
+    let queued = world.store().queued_errors().expect("errors");
     assert_eq!((queued.len(), queued[0].attempts), (1, 1));
     assert_eq!(world.count(System::Hubspot, "contacts"), 3);
     // The data changes (Salesforce fixes the email): the next run retries it by itself.
@@ -154,7 +154,7 @@ sync contacts: hs.contacts <-> sf.Contact {
     let (_, summary) = world.cycle();
     assert_eq!((summary.created, summary.rejected), (1, 0), "{summary:?}");
     assert_eq!(world.count(System::Hubspot, "contacts"), 4);
-    assert!(world.store.queued_errors().expect("errors").is_empty());
+    assert!(world.store().queued_errors().expect("errors").is_empty());
     assert_quiet(&mut world, 2);
 }
 
@@ -181,7 +181,7 @@ fn a_row_lock_that_outlasts_the_retries_is_retried_by_the_next_run_without_a_hum
     );
     let (_, summary) = world.cycle();
     assert_eq!((summary.updated, summary.rejected), (0, 1), "{summary:?}");
-    let queued = world.store.queued_errors().expect("errors");
+    let queued = world.store().queued_errors().expect("errors");
     assert_eq!(queued.len(), 1);
     assert!(
         queued[0].reason.to_string().contains("UNABLE_TO_LOCK_ROW"),
@@ -199,7 +199,7 @@ fn a_row_lock_that_outlasts_the_retries_is_retried_by_the_next_run_without_a_hum
             .as_deref(),
         Some("Acme Renamed")
     );
-    assert!(world.store.queued_errors().expect("errors").is_empty());
+    assert!(world.store().queued_errors().expect("errors").is_empty());
     assert_quiet(&mut world, 2);
 }
 
@@ -294,6 +294,6 @@ fn after_a_lasting_row_lock_the_next_run_resends_only_the_locked_update() {
             Some(format!("{hub} renamed").as_str())
         );
     }
-    assert!(world.store.queued_errors().expect("errors").is_empty());
+    assert!(world.store().queued_errors().expect("errors").is_empty());
     assert_quiet(&mut world, 2);
 }

@@ -1,5 +1,5 @@
 //! Blast-radius limits over real HTTP for every kind the language has: `creates` counted
-//! over both directions, and `updates` (`deletes` is in `audit_deletes`). A plan over a
+//! over both directions, and `updates` (`deletes` is in `plan_delete_policies`). A plan over a
 //! limit names it exactly and apply writes nothing.
 
 use crate::e2e_support;
@@ -7,6 +7,7 @@ use crate::e2e_support;
 use e2e_support::*;
 use serde_json::json;
 use tandem::schema::System;
+use tandem::session::SessionError;
 
 fn spec_with_limits(limits: &str) -> String {
     format!(
@@ -28,16 +29,10 @@ sync accounts: hs.companies <-> sf.Account {{
 
 fn refused(world: &mut World, plan: &tandem::plan::Plan) -> bool {
     matches!(
-        world.rt.block_on(tandem::runtime::apply(
-            plan,
-            &world.program,
-            &world.schema_digest,
-            &mut world.store,
-            &mut world.hs,
-            &mut world.sf,
-            &mut |_| {},
-        )),
-        Err(tandem::runtime::ApplyError::LimitExceeded { .. })
+        world.try_apply(plan),
+        Err(SessionError::Apply(
+            tandem::runtime::ApplyError::LimitExceeded { .. }
+        ))
     )
 }
 

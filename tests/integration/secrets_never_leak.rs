@@ -106,12 +106,12 @@ fn no_token_in_any_output_plan_file_or_state_byte() {
         outputs.push((args.join(" "), run_tandem(&world, &args)));
     }
     assert_eq!(
-        world.store.conflicts(false).expect("conflicts").len(),
+        world.store().conflicts(false).expect("conflicts").len(),
         1,
         "the run went as far as the conflict queue"
     );
     assert_eq!(
-        world.store.queued_errors().expect("errors").len(),
+        world.store().queued_errors().expect("errors").len(),
         1,
         "and the error queue"
     );

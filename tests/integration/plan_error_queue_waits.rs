@@ -38,24 +38,7 @@ sync deals: hs.deals <-> sf.Opportunity {
 
 /// Full-read plans of the world: (records listed as will fail, records waiting unchanged).
 fn full_plan_failures(world: &mut World) -> (usize, u64) {
-    let state = world.store.snapshot().expect("snapshot");
-    let reads = world
-        .rt
-        .block_on(tandem::runtime::read::read_all(
-            &world.program,
-            &state,
-            &mut world.hs,
-            &mut world.sf,
-            false,
-        ))
-        .expect("reads");
-    let plan = tandem::plan::plan(tandem::plan::PlanInputs {
-        program: &world.program,
-        schema_digest: &world.schema_digest,
-        state: &state,
-        reads,
-        budget: Default::default(),
-    });
+    let plan = world.plan_full();
     let deals = plan
         .syncs
         .iter()
