@@ -101,7 +101,7 @@ pub async fn create_job(
 ) -> Result<Json<Value>, SfError> {
     let version = api_version(&version)?;
     let options = WriteOptions::from_headers(&headers);
-    let now = shared.clock.tick_ms();
+    let now = shared.clock.tick_salesforce_ms();
     let mut crm = shared.salesforce.write();
     let object = resolve(&crm, &input.object).map_err(|_| {
         SfError::bad_request(
@@ -274,7 +274,7 @@ pub async fn set_state(
     SfJson(change): SfJson<StateChange>,
 ) -> Result<Json<Value>, SfError> {
     api_version(&version)?;
-    let now = shared.clock.tick_ms();
+    let now = shared.clock.tick_salesforce_ms();
     let mut crm = shared.salesforce.write();
     let mut job = crm
         .bulk_jobs

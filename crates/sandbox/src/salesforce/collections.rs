@@ -151,7 +151,7 @@ fn execute(
     with_created: bool,
 ) -> Vec<Value> {
     let any_failed = plans.iter().any(|p| matches!(p, Planned::Failed(..)));
-    let now = shared.clock.tick_ms();
+    let now = shared.clock.tick_salesforce_ms();
     let actor = options.actor();
     plans
         .into_iter()
@@ -373,7 +373,7 @@ pub async fn delete(
         return Err(too_many());
     }
     let all_or_none = params.flag("allOrNone");
-    let now = shared.clock.tick_ms();
+    let now = shared.clock.tick_salesforce_ms();
     let mut crm = shared.salesforce.write();
     let objects: Vec<String> = crm.schema.objects.keys().cloned().collect();
     let mut plans: Vec<PlannedDelete> = Vec::new();

@@ -58,7 +58,7 @@ pub async fn create(
     api_version(&version)?;
     let options = WriteOptions::from_headers(&headers);
     let fields = body_object(body)?;
-    let now = shared.clock.tick_ms();
+    let now = shared.clock.tick_salesforce_ms();
     let mut crm = shared.salesforce.write();
     let object = resolve(&crm, &object)?;
     if fields.keys().any(|k| k.eq_ignore_ascii_case("Id")) {
@@ -132,7 +132,7 @@ pub async fn read(
     let normalized = ids::normalize_salesforce_id(&id).ok_or_else(not_found)?;
     let record = table.get(&normalized).ok_or_else(not_found)?;
     if record.is_deleted() {
-        return Err(SfError::new(
+        return Err(SfError::dml(
             StatusCode::NOT_FOUND,
             "ENTITY_IS_DELETED",
             "entity is deleted",
@@ -150,7 +150,7 @@ pub async fn update(
     api_version(&version)?;
     let options = WriteOptions::from_headers(&headers);
     let fields = body_object(body)?;
-    let now = shared.clock.tick_ms();
+    let now = shared.clock.tick_salesforce_ms();
     let mut crm = shared.salesforce.write();
     let object = resolve(&crm, &object)?;
     let slot = write::live_slot_for_write(&crm, &object, &id, true).map_err(fault_error)?;
@@ -167,7 +167,7 @@ pub async fn delete(
 ) -> Result<StatusCode, SfError> {
     api_version(&version)?;
     let options = WriteOptions::from_headers(&headers);
-    let now = shared.clock.tick_ms();
+    let now = shared.clock.tick_salesforce_ms();
     let mut crm = shared.salesforce.write();
     let object = resolve(&crm, &object)?;
     let slot = write::live_slot_for_write(&crm, &object, &id, false).map_err(fault_error)?;
@@ -241,7 +241,7 @@ pub async fn upsert_by_external_id(
     let params = QueryParams::parse(raw.as_deref());
     let options = WriteOptions::from_headers(&headers);
     let mut fields = body_object(body)?;
-    let now = shared.clock.tick_ms();
+    let now = shared.clock.tick_salesforce_ms();
     let mut crm = shared.salesforce.write();
     let object = resolve(&crm, &object)?;
     let field = external_field(&crm, &object, &field)?;

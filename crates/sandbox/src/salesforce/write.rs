@@ -80,6 +80,49 @@ impl RecordFailure {
     }
 }
 
+/// A lookup that names no live record of an allowed type. Polymorphic lookups (`WhoId`:
+/// Contact or Lead; `WhatId`) are checked against their allowed targets: an id of another
+/// object is `FIELD_INTEGRITY_EXCEPTION` ("Name ID: id value of incorrect type"), an id of an
+/// allowed object that does not exist is `INVALID_CROSS_REFERENCE_KEY` ("invalid cross
+/// reference id"), and one in the Recycle Bin is `ENTITY_IS_DELETED` (salesforce-api.md §6).
+fn reference_fault(crm: &Crm, object: &str, violation: &Violation) -> Option<SfFault> {
+    let Violation::BadReference { field, value, .. } = violation else {
+        return None;
+    };
+    let schema_field = crm.object(object)?.field(field)?;
+    let id = ids::normalize_salesforce_id(value)?;
+    for target in &schema_field.reference_to {
+        let Some(table) = crm.store.table(target) else {
+            continue;
+        };
+        if !id.starts_with(&table.key_prefix) {
+            continue;
+        }
+        return Some(match table.get(&id) {
+            Some(record) if record.is_deleted() => {
+                SfFault::new("ENTITY_IS_DELETED", "entity is deleted", Vec::new())
+            }
+            _ => SfFault::new(
+                "INVALID_CROSS_REFERENCE_KEY",
+                "invalid cross reference id",
+                Vec::new(),
+            ),
+        });
+    }
+    None
+}
+
+fn from_crm_violations(crm: &Crm, object: &str, violations: Vec<Violation>) -> RecordFailure {
+    let mut failure = from_violations(object, violations.clone());
+    if !failure.request_level {
+        failure.faults = violations
+            .iter()
+            .map(|v| reference_fault(crm, object, v).unwrap_or_else(|| violation_fault(object, v)))
+            .collect();
+    }
+    failure
+}
+
 fn from_violations(object: &str, violations: Vec<Violation>) -> RecordFailure {
     let request_level = violations.iter().any(super::errors::is_request_level);
     let chosen: Vec<&Violation> = if request_level {
@@ -219,7 +262,9 @@ pub fn plan_create(
         &fields,
         &oracle,
     )
-    .map_err(|v| from_violations(object, v))?;
+    .map_err(|v| from_crm_violations(crm, object, v))?;
+    super::derived::check_create(object, &values)
+        .map_err(|v| from_crm_violations(crm, object, vec![v]))?;
     check_collisions(crm, object, &values, None, options)?;
     let mut values = values;
     // Like the real org, a record created without an owner is owned by the calling user.
@@ -318,7 +363,7 @@ pub fn plan_update(
         &fields,
         &oracle,
     )
-    .map_err(|v| from_violations(object, v))?;
+    .map_err(|v| from_crm_violations(crm, object, v))?;
     check_collisions(crm, object, &values, Some(slot), options)?;
     Ok(values)
 }
