@@ -69,10 +69,17 @@ pub struct SandboxConfig {
     pub hubspot_port: u16,
     pub salesforce_port: u16,
     /// Records generated for each standard object (contacts, companies, deals, Lead,
-    /// Contact, Account, Opportunity, Task).
+    /// Contact, Account, Opportunity, Task, Event, Case). Salesforce's
+    /// AccountContactRelation and OpportunityContactRole rows follow from the contacts and
+    /// opportunities instead (a direct relation per contact with an account, a primary role
+    /// on most opportunities).
     pub records_per_object: usize,
     /// Per-object overrides of `records_per_object`, by object name (`contacts`, `Lead`).
     pub record_counts: BTreeMap<String, usize>,
+    /// Seeded Salesforce records of each object are stamped in runs of this many sharing
+    /// one `CreatedDate` / `SystemModstamp` second, as a bulk load leaves them; 1 (the
+    /// default) gives each record its own second.
+    pub salesforce_seed_stamp_batch: usize,
     /// Custom objects and fields (from `--config FILE`).
     pub custom: CustomCatalog,
     /// Replace the standard catalogs entirely (tests with their own schema).
@@ -98,6 +105,7 @@ impl Default for SandboxConfig {
             salesforce_port: 0,
             records_per_object: 100,
             record_counts: BTreeMap::new(),
+            salesforce_seed_stamp_batch: 1,
             custom: CustomCatalog::default(),
             hubspot_schema: None,
             salesforce_schema: None,

@@ -295,6 +295,14 @@ fn insert_seeded<N: AsRef<str>>(
             ids::salesforce_id(&table.key_prefix, table.next_serial)
         }
     };
+    // Salesforce keeps its timestamps to the second.
+    let (created_ms, modified_ms) = match crm.system {
+        System::Salesforce => (
+            clock::whole_second_ms(created_ms),
+            clock::whole_second_ms(modified_ms),
+        ),
+        System::Hubspot => (created_ms, modified_ms),
+    };
     let table = crm.store.tables.get_mut(object)?;
     let mut record = Record::new(id.clone(), created_ms);
     record.modified_ms = modified_ms;
@@ -329,10 +337,6 @@ pub fn seed_all(shared: &Shared) {
     drop(hubspot);
     let mut salesforce = shared.salesforce.write();
     seed_salesforce(&mut salesforce, &shared.config, now);
-    seed_others(
-        &mut salesforce,
-        &shared.config,
-        now,
-        &["User", "Account", "Contact", "Lead", "Opportunity", "Task"],
-    );
+    seed_others(&mut salesforce, &shared.config, now, salesforce::SEEDED);
+    salesforce::stamp_in_batches(&mut salesforce, &shared.config);
 }

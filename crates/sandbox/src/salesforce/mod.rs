@@ -2,7 +2,9 @@
 //! served alike, except that upsert updates answer 204 before 46.0), `GET /services/data/`,
 //! the OAuth token endpoint, describeGlobal / describe, SOQL query / queryAll with cursor
 //! paging, single-record CRUD and upsert by external id, sObject collections,
-//! getUpdated / getDeleted, `/limits`, and Bulk API 2.0 ingest; plus `/_sandbox/` control.
+//! getUpdated / getDeleted, `/limits`, Bulk API 2.0 ingest and query jobs, the SOAP
+//! `convertLead` and `merge` calls (`/services/Soap/u|c/{version}`); plus `/_sandbox/`
+//! control.
 
 pub mod bulk;
 pub mod bulk_query;
@@ -19,6 +21,7 @@ pub mod query_plan;
 pub mod records;
 pub mod relationships;
 pub mod render;
+pub mod soap;
 pub mod write;
 
 use std::sync::Arc;
@@ -194,7 +197,12 @@ pub fn router(shared: Arc<Shared>) -> Router {
             (shared.clone(), System::Salesforce),
             gate::count_only,
         ));
+    // SOAP calls carry their session in the envelope, so they meter themselves.
+    let soap = Router::new()
+        .route("/services/Soap/u/{version}", post(soap::partner))
+        .route("/services/Soap/c/{version}", post(soap::enterprise));
     api.merge(open)
+        .merge(soap)
         .merge(control::router(System::Salesforce))
         .with_state(shared)
 }
