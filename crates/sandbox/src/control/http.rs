@@ -11,9 +11,9 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::{ControlError, ConvertOptions, FieldAccess, SandboxControl};
-use crate::salesforce::bulk_query::QueryJobBehaviour;
 use crate::faults::{FaultKind, FaultSettings};
 use crate::limits::LimitSettings;
+use crate::salesforce::bulk_query::QueryJobBehaviour;
 use crate::{Shared, clock};
 use tandem_ground::schema::System;
 

@@ -16,11 +16,11 @@ pub use http::router;
 pub use schema::FieldAccess;
 
 use super::crm::{Actor, Crm, WriteLogEntry};
+use super::faults::{FaultKind, FaultSettings};
+use super::limits::LimitSettings;
 use super::salesforce::errors::SfFault;
 use super::salesforce::lead_convert::{self, LeadConvert};
 use super::salesforce::merge::{self, MergeRequest, Merged};
-use super::faults::{FaultKind, FaultSettings};
-use super::limits::LimitSettings;
 use super::store::IndexedLookup;
 use super::validate::{self, Violation, WriteKind};
 use super::{Shared, generator, ids};
@@ -435,11 +435,10 @@ impl SandboxControl {
         let now = self.shared.clock.tick_salesforce_ms();
         let mut crm = self.shared.salesforce.write();
         let lead_slot = live_slot(&crm, "Lead", lead_id)?;
-        let converted = crm
-            .store
-            .table("Lead")
-            .and_then(|t| t.field("IsConverted").and_then(|f| t.record(lead_slot).get(f)))
-            == Some("true");
+        let converted = crm.store.table("Lead").and_then(|t| {
+            t.field("IsConverted")
+                .and_then(|f| t.record(lead_slot).get(f))
+        }) == Some("true");
         if converted {
             return Err(ControlError::AlreadyConverted(lead_id.to_string()));
         }

@@ -276,7 +276,13 @@ pub(super) fn seed_salesforce(crm: &mut Crm, config: &crate::SandboxConfig, now_
             opportunity_ids.push(id);
         }
     }
-    seed_contact_roles(crm, seed, &opportunity_ids, &contact_rows, account_ids.len());
+    seed_contact_roles(
+        crm,
+        seed,
+        &opportunity_ids,
+        &contact_rows,
+        account_ids.len(),
+    );
     let tasks = config.record_count("Task");
     {
         let contact_ids: Vec<String> = crm
@@ -362,7 +368,9 @@ fn seed_account_contact_relations(
         ];
         insert_seeded(crm, "AccountContactRelation", &direct, created, modified);
         if i % 7 == 3 && accounts.len() > 1 {
-            let other = accounts[(i + 1) % accounts.len()].clone().unwrap_or_default();
+            let other = accounts[(i + 1) % accounts.len()]
+                .clone()
+                .unwrap_or_default();
             if other.is_empty() || &other == account {
                 continue;
             }
@@ -373,8 +381,10 @@ fn seed_account_contact_relations(
                 ("IsActive", (i % 2 == 1).to_string()),
                 ("Roles", choose(&mut rng, &roles)),
             ];
-            let indirect: Vec<(&str, String)> =
-                indirect.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+            let indirect: Vec<(&str, String)> = indirect
+                .into_iter()
+                .filter(|(_, v)| !v.is_empty())
+                .collect();
             insert_seeded(crm, "AccountContactRelation", &indirect, modified, modified);
         }
     }

@@ -15,6 +15,7 @@
 //!   change a contact's primary account, the former direct relationship becomes indirect").
 //! - `OpportunityContactRole`: "Each Opportunity has only one primary contact": marking one
 //!   primary clears `IsPrimary` on the opportunity's other roles.
+//! - `AccountContactRelation` created through the API: indirect (`IsDirect` false).
 //!
 //! Derived values are written straight to the store as part of the same save (same stamp, no
 //! second write-log entry); records changed as a consequence (another role, a relation) are
@@ -124,6 +125,18 @@ pub fn after_create(crm: &mut Crm, object: &str, slot: u32, actor: &Actor, now_m
         "Case" => case(crm, slot, None, now_ms),
         "Contact" => direct_relation(crm, slot, None, actor, now_ms),
         "OpportunityContactRole" => single_primary(crm, slot, actor, now_ms),
+        // A relation made through the API is indirect; the contact's own is made direct
+        // by the contact's save.
+        "AccountContactRelation" => {
+            if value(crm, object, slot, "IsDirect").is_none() {
+                set_derived(
+                    crm,
+                    object,
+                    slot,
+                    &[("IsDirect", Some("false".to_string()))],
+                );
+            }
+        }
         _ => {}
     }
 }

@@ -95,7 +95,9 @@ impl Reader<'_> {
                 self.at += position + end.len();
                 Ok(())
             }
-            None => Err(XmlError(format!("unterminated construct: expected `{end}`"))),
+            None => Err(XmlError(format!(
+                "unterminated construct: expected `{end}`"
+            ))),
         }
     }
 
@@ -181,7 +183,9 @@ impl Reader<'_> {
             let value = unescape(&self.rest()[..end])?;
             self.at += end + 1;
             if !attribute.starts_with("xmlns") {
-                element.attributes.push((local(&attribute).to_string(), value));
+                element
+                    .attributes
+                    .push((local(&attribute).to_string(), value));
             }
         }
         loop {
@@ -192,9 +196,7 @@ impl Reader<'_> {
                 self.at += 2;
                 let closing = self.name()?;
                 if closing != qualified {
-                    return Err(XmlError(format!(
-                        "`</{closing}>` closes `<{qualified}>`"
-                    )));
+                    return Err(XmlError(format!("`</{closing}>` closes `<{qualified}>`")));
                 }
                 self.skip_whitespace();
                 if !self.rest().starts_with('>') {
