@@ -36,7 +36,10 @@ pub struct WriteLogEntry {
 /// The write log keeps the most recent entries only, so long benchmarks stay bounded.
 const WRITE_LOG_CAP: usize = 100_000;
 
-pub struct Crm {
+/// One CRM's data: the records of every object, HubSpot associations, the write log, query
+/// cursors, Bulk API jobs and pending webhook events, with the write operations every path
+/// shares. (Named apart from the runtime's `Crm` trait, which is a CRM *client*.)
+pub struct CrmData {
     pub system: System,
     pub schema: SchemaSnapshot,
     pub store: Store,
@@ -98,9 +101,9 @@ impl Actor {
     }
 }
 
-impl Crm {
+impl CrmData {
     pub fn new(system: System, schema: SchemaSnapshot) -> Self {
-        let mut crm = Crm {
+        let mut crm = CrmData {
             system,
             schema,
             store: Store::default(),

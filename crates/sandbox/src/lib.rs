@@ -172,17 +172,17 @@ pub struct Gate {
 
 pub struct SystemState {
     pub system: System,
-    crm: RwLock<crm::Crm>,
+    crm: RwLock<crm::CrmData>,
     gate: Mutex<Gate>,
 }
 
 impl SystemState {
-    pub fn read(&self) -> RwLockReadGuard<'_, crm::Crm> {
+    pub fn read(&self) -> RwLockReadGuard<'_, crm::CrmData> {
         self.crm
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
-    pub fn write(&self) -> RwLockWriteGuard<'_, crm::Crm> {
+    pub fn write(&self) -> RwLockWriteGuard<'_, crm::CrmData> {
         self.crm
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -291,12 +291,12 @@ fn build_shared(config: SandboxConfig) -> Result<Shared, SandboxError> {
         clock: clock::Clock::default(),
         hubspot: SystemState {
             system: System::Hubspot,
-            crm: RwLock::new(crm::Crm::new(System::Hubspot, hubspot_schema)),
+            crm: RwLock::new(crm::CrmData::new(System::Hubspot, hubspot_schema)),
             gate: Mutex::new(gate("pat-na1-", 0x4853, &config.hubspot_limits)),
         },
         salesforce: SystemState {
             system: System::Salesforce,
-            crm: RwLock::new(crm::Crm::new(System::Salesforce, salesforce_schema)),
+            crm: RwLock::new(crm::CrmData::new(System::Salesforce, salesforce_schema)),
             gate: Mutex::new(gate("00D5g000004SBX1!", 0x5346, &config.salesforce_limits)),
         },
         portal_id: 20_000_000 + seed % 1_000_000,

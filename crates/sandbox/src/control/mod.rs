@@ -15,7 +15,7 @@ mod schema;
 pub use http::router;
 pub use schema::FieldAccess;
 
-use super::crm::{Actor, Crm, WriteLogEntry};
+use super::crm::{Actor, CrmData, WriteLogEntry};
 use super::faults::{FaultKind, FaultSettings};
 use super::limits::LimitSettings;
 use super::salesforce::errors::SfFault;
@@ -467,7 +467,7 @@ fn canonical_id(system: System, id: &str) -> String {
     }
 }
 
-fn resolve_object(crm: &Crm, object: &str) -> Result<String, ControlError> {
+fn resolve_object(crm: &CrmData, object: &str) -> Result<String, ControlError> {
     match crm.system {
         System::Hubspot => crm.resolve_hubspot_object(object),
         System::Salesforce => crm.resolve_salesforce_object(object),
@@ -475,7 +475,7 @@ fn resolve_object(crm: &Crm, object: &str) -> Result<String, ControlError> {
     .ok_or_else(|| ControlError::UnknownObject(object.to_string()))
 }
 
-fn live_slot(crm: &Crm, object: &str, id: &str) -> Result<u32, ControlError> {
+fn live_slot(crm: &CrmData, object: &str, id: &str) -> Result<u32, ControlError> {
     let table = crm
         .store
         .table(object)
@@ -491,7 +491,7 @@ fn live_slot(crm: &Crm, object: &str, id: &str) -> Result<u32, ControlError> {
 }
 
 fn validated(
-    crm: &Crm,
+    crm: &CrmData,
     object: &str,
     kind: WriteKind,
     fields: &Map<String, Value>,

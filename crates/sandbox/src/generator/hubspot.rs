@@ -4,7 +4,7 @@ use rand::Rng;
 
 use super::*;
 
-pub(super) fn seed_hubspot(crm: &mut Crm, config: &crate::SandboxConfig, now_ms: i64) {
+pub(super) fn seed_hubspot(crm: &mut CrmData, config: &crate::SandboxConfig, now_ms: i64) {
     let seed = config.seed;
     let companies = config.record_count("companies");
     let mut company_ids = Vec::with_capacity(companies);
@@ -171,7 +171,7 @@ pub(super) fn seed_hubspot(crm: &mut Crm, config: &crate::SandboxConfig, now_ms:
     }
 }
 
-fn associate_default(crm: &mut Crm, from: &str, from_id: u64, to: &str, to_id: u64) {
+fn associate_default(crm: &mut CrmData, from: &str, from_id: u64, to: &str, to_id: u64) {
     if let Some(kind) = crate::associations::default_type(&crm.schema, from, to) {
         crm.associations
             .add(from, from_id, to, to_id, kind.type_id, kind.inverse_id);

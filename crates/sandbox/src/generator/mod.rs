@@ -13,7 +13,7 @@ mod salesforce;
 
 use super::Shared;
 use super::clock;
-use super::crm::Crm;
+use super::crm::CrmData;
 use super::ids;
 use super::store::Record;
 use tandem_ground::schema::System;
@@ -216,7 +216,7 @@ fn person(seed: u64, index: u64, companies: usize) -> Person {
 /// A writer that only sets fields the object's schema has, and picks picklist values from
 /// the schema, so any catalog (standard or custom) gets valid seeded data.
 struct Seeder<'a> {
-    crm: &'a mut Crm,
+    crm: &'a mut CrmData,
     object: String,
     now_ms: i64,
     /// The object's field names, looked up once: seeding a million records asks often.
@@ -224,7 +224,7 @@ struct Seeder<'a> {
 }
 
 impl<'a> Seeder<'a> {
-    fn new(crm: &'a mut Crm, object: &str, now_ms: i64) -> Self {
+    fn new(crm: &'a mut CrmData, object: &str, now_ms: i64) -> Self {
         let fields = crm
             .object(object)
             .map(|o| o.fields.keys().cloned().collect())
@@ -281,7 +281,7 @@ impl<'a> Seeder<'a> {
 }
 
 fn insert_seeded<N: AsRef<str>>(
-    crm: &mut Crm,
+    crm: &mut CrmData,
     object: &str,
     values: &[(N, String)],
     created_ms: i64,

@@ -23,7 +23,7 @@ pub(super) const SEEDED: &[&str] = &[
 
 /// Stamps the seeded records of each object in runs of `salesforce_seed_stamp_batch`
 /// sharing the first record's `CreatedDate` and `SystemModstamp`, as a bulk load does.
-pub(super) fn stamp_in_batches(crm: &mut Crm, config: &crate::SandboxConfig) {
+pub(super) fn stamp_in_batches(crm: &mut CrmData, config: &crate::SandboxConfig) {
     let batch = config.salesforce_seed_stamp_batch;
     if batch <= 1 {
         return;
@@ -40,7 +40,7 @@ pub(super) fn stamp_in_batches(crm: &mut Crm, config: &crate::SandboxConfig) {
     }
 }
 
-fn created_of(crm: &Crm, object: &str, id: &str) -> (i64, i64) {
+fn created_of(crm: &CrmData, object: &str, id: &str) -> (i64, i64) {
     crm.store
         .table(object)
         .and_then(|t| t.get(id))
@@ -66,7 +66,7 @@ fn messy_case(email: &str, i: usize) -> String {
     }
 }
 
-pub(super) fn seed_salesforce(crm: &mut Crm, config: &crate::SandboxConfig, now_ms: i64) {
+pub(super) fn seed_salesforce(crm: &mut CrmData, config: &crate::SandboxConfig, now_ms: i64) {
     let seed = config.seed;
     let mut user_ids = Vec::new();
     if crm.object("User").is_some() {
@@ -345,7 +345,7 @@ pub(super) fn seed_salesforce(crm: &mut Crm, config: &crate::SandboxConfig, now_
 /// A direct relation for every contact with an account (stamped with the contact), and an
 /// indirect one to the next account for every seventh contact.
 fn seed_account_contact_relations(
-    crm: &mut Crm,
+    crm: &mut CrmData,
     seed: u64,
     contacts: &[(Option<String>, Option<String>)],
     accounts: &[Option<String>],
@@ -393,7 +393,7 @@ fn seed_account_contact_relations(
 /// A primary role for the contact of the same account on three opportunities in four, and
 /// a second, non-primary role on every fifth.
 fn seed_contact_roles(
-    crm: &mut Crm,
+    crm: &mut CrmData,
     seed: u64,
     opportunities: &[Option<String>],
     contacts: &[(Option<String>, Option<String>)],
@@ -433,7 +433,7 @@ fn seed_contact_roles(
 }
 
 fn seed_events(
-    crm: &mut Crm,
+    crm: &mut CrmData,
     config: &crate::SandboxConfig,
     now_ms: i64,
     contacts: &[(Option<String>, Option<String>)],
@@ -491,7 +491,7 @@ fn seed_events(
 }
 
 fn seed_cases(
-    crm: &mut Crm,
+    crm: &mut CrmData,
     config: &crate::SandboxConfig,
     now_ms: i64,
     contacts: &[(Option<String>, Option<String>)],

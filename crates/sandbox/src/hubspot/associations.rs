@@ -16,7 +16,7 @@ use super::write;
 use crate::Shared;
 use crate::associations::{self, AssociationType, Category};
 use crate::clock;
-use crate::crm::Crm;
+use crate::crm::CrmData;
 use tandem_ground::schema::SchemaSnapshot;
 
 fn types_json(
@@ -34,7 +34,7 @@ fn types_json(
         .collect()
 }
 
-fn live_id(crm: &Crm, object: &str, id: &str) -> Option<u64> {
+fn live_id(crm: &CrmData, object: &str, id: &str) -> Option<u64> {
     write::find_slot(crm, object, id, None)?;
     id.parse().ok()
 }
@@ -368,7 +368,7 @@ pub async fn batch_associate_default(
 
 /// Associations given inline on create (`associations: [{to:{id}, types:[...]}]`).
 pub fn apply_create_associations(
-    crm: &mut Crm,
+    crm: &mut CrmData,
     from: &str,
     from_id: &str,
     associations: &[Value],

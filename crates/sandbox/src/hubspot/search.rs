@@ -20,7 +20,7 @@ use super::objects::resolve;
 use super::render::{default_properties, record_json};
 use crate::Shared;
 use crate::clock;
-use crate::crm::Crm;
+use crate::crm::CrmData;
 use crate::store::{Record, Table};
 use tandem_ground::schema::{FieldType, ObjectSchema};
 
@@ -267,7 +267,7 @@ fn matches_filter(value: Option<&str>, filter: &Filter, kind: Kind) -> bool {
 }
 
 fn record_matches(
-    crm: &Crm,
+    crm: &CrmData,
     table: &Table,
     record: &Record,
     compiled: &Compiled,

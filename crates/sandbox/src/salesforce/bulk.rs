@@ -19,7 +19,7 @@ use super::records::resolve;
 use super::write::{self, WriteOptions};
 use crate::Shared;
 use crate::clock;
-use crate::crm::Crm;
+use crate::crm::CrmData;
 use crate::ids;
 
 #[derive(Debug, Clone)]
@@ -335,7 +335,7 @@ fn error_text(faults: &[SfFault]) -> String {
 }
 
 /// Applies every uploaded row through the same write path as the REST API.
-fn process(crm: &mut Crm, job: &mut BulkJob, now_ms: i64) {
+fn process(crm: &mut CrmData, job: &mut BulkJob, now_ms: i64) {
     let options = WriteOptions {
         client: job.client.clone(),
         allow_save: false,

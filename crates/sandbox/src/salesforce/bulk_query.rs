@@ -34,7 +34,7 @@ use super::errors::{SfError, SfJson};
 use super::query_plan::{self, ResolvedQuery};
 use crate::Shared;
 use crate::clock;
-use crate::crm::Crm;
+use crate::crm::CrmData;
 use crate::hubspot::render::QueryParams;
 use crate::ids;
 use crate::soql;
@@ -163,7 +163,7 @@ fn version_number(version: &str) -> u32 {
 /// What Bulk API 2.0 refuses at job creation ("Create a Query Job": no GROUP BY, OFFSET,
 /// TYPEOF, aggregates, compound fields or parent-to-child subqueries).
 fn check_bulk_supported(
-    crm: &Crm,
+    crm: &CrmData,
     query: &soql::Query,
     resolved: &ResolvedQuery,
 ) -> Result<(), SfError> {
@@ -405,7 +405,7 @@ fn delimiter(name: &str) -> Option<u8> {
 }
 
 /// A finished job of the same API version, or why its results cannot be read.
-fn complete_job<'a>(crm: &'a Crm, job: &str, version: &str) -> Result<&'a QueryJob, SfError> {
+fn complete_job<'a>(crm: &'a CrmData, job: &str, version: &str) -> Result<&'a QueryJob, SfError> {
     let job = crm.query_jobs.get(job).ok_or_else(not_found_job)?;
     if job.api_version != version {
         // "Use the same API version … Otherwise, the call returns a 409 error."
@@ -475,7 +475,7 @@ fn cell(kind: Option<FieldType>, value: Option<String>) -> String {
 }
 
 /// Renders rows `[from, to)` of a job as CSV (the header first when `header`).
-fn render_rows(crm: &Crm, job: &QueryJob, from: usize, to: usize, header: bool) -> Vec<u8> {
+fn render_rows(crm: &CrmData, job: &QueryJob, from: usize, to: usize, header: bool) -> Vec<u8> {
     let mut writer = csv::WriterBuilder::new()
         .delimiter(delimiter(&job.column_delimiter).unwrap_or(b','))
         .quote_style(csv::QuoteStyle::Always)

@@ -14,7 +14,7 @@ use super::records::resolve;
 use super::render::record_json;
 use super::write::{self, RecordFailure, WriteOptions};
 use crate::Shared;
-use crate::crm::Crm;
+use crate::crm::CrmData;
 use crate::faults::RowLockFault;
 use crate::hubspot::render::QueryParams;
 
@@ -62,7 +62,7 @@ fn parse_body(body: &Value) -> Result<Body, SfError> {
     })
 }
 
-fn record_type(crm: &Crm, record: &Map<String, Value>) -> Result<String, SfError> {
+fn record_type(crm: &CrmData, record: &Map<String, Value>) -> Result<String, SfError> {
     let name = record
         .get("attributes")
         .and_then(|a| a.get("type"))
@@ -108,7 +108,7 @@ enum Planned {
 
 /// An injected row-lock fault: the first record updating an existing record fails with
 /// `UNABLE_TO_LOCK_ROW` (with `allOrNone` the others then roll back, as for any failure).
-fn apply_row_lock(crm: &Crm, plans: &mut [Planned], lock: Option<Extension<RowLockFault>>) {
+fn apply_row_lock(crm: &CrmData, plans: &mut [Planned], lock: Option<Extension<RowLockFault>>) {
     if lock.is_none() {
         return;
     }
@@ -144,7 +144,7 @@ fn settle(result: Result<Planned, RecordFailure>, id: Option<String>) -> Result<
 
 fn execute(
     shared: &Shared,
-    crm: &mut Crm,
+    crm: &mut CrmData,
     plans: Vec<Planned>,
     all_or_none: bool,
     options: &WriteOptions,

@@ -19,12 +19,12 @@
 //!
 //! Derived values are written straight to the store as part of the same save (same stamp, no
 //! second write-log entry); records changed as a consequence (another role, a relation) are
-//! saved through [`Crm::update`] / [`Crm::create`] like any write.
+//! saved through [`CrmData::update`] / [`CrmData::create`] like any write.
 
 use tandem_ground::schema::System;
 
 use crate::clock;
-use crate::crm::{Actor, Crm};
+use crate::crm::{Actor, CrmData};
 use crate::store::{IndexedLookup, Record, Store};
 use crate::validate::Violation;
 
@@ -83,20 +83,20 @@ pub fn check_create(object: &str, values: &[(String, Option<String>)]) -> Result
     }
 }
 
-fn value(crm: &Crm, object: &str, slot: u32, field: &str) -> Option<String> {
+fn value(crm: &CrmData, object: &str, slot: u32, field: &str) -> Option<String> {
     let table = crm.store.table(object)?;
     let index = table.field(field)?;
     table.record(slot).get(index).map(str::to_string)
 }
 
-fn old_value(crm: &Crm, object: &str, before: &Record, field: &str) -> Option<String> {
+fn old_value(crm: &CrmData, object: &str, before: &Record, field: &str) -> Option<String> {
     let table = crm.store.table(object)?;
     let index = table.field(field)?;
     before.get(index).map(str::to_string)
 }
 
 /// Writes derived values into the record being saved (no log entry, same stamp).
-fn set_derived(crm: &mut Crm, object: &str, slot: u32, values: &[(&str, Option<String>)]) {
+fn set_derived(crm: &mut CrmData, object: &str, slot: u32, values: &[(&str, Option<String>)]) {
     let Some(schema) = crm.object(object) else {
         return;
     };
@@ -116,7 +116,7 @@ fn set_derived(crm: &mut Crm, object: &str, slot: u32, values: &[(&str, Option<S
 }
 
 /// Runs the derivations for a record just created.
-pub fn after_create(crm: &mut Crm, object: &str, slot: u32, actor: &Actor, now_ms: i64) {
+pub fn after_create(crm: &mut CrmData, object: &str, slot: u32, actor: &Actor, now_ms: i64) {
     if crm.system != System::Salesforce {
         return;
     }
@@ -127,15 +127,13 @@ pub fn after_create(crm: &mut Crm, object: &str, slot: u32, actor: &Actor, now_m
         "OpportunityContactRole" => single_primary(crm, slot, actor, now_ms),
         // A relation made through the API is indirect; the contact's own is made direct
         // by the contact's save.
-        "AccountContactRelation" => {
-            if value(crm, object, slot, "IsDirect").is_none() {
-                set_derived(
-                    crm,
-                    object,
-                    slot,
-                    &[("IsDirect", Some("false".to_string()))],
-                );
-            }
+        "AccountContactRelation" if value(crm, object, slot, "IsDirect").is_none() => {
+            set_derived(
+                crm,
+                object,
+                slot,
+                &[("IsDirect", Some("false".to_string()))],
+            );
         }
         _ => {}
     }
@@ -143,7 +141,7 @@ pub fn after_create(crm: &mut Crm, object: &str, slot: u32, actor: &Actor, now_m
 
 /// Runs the derivations for a record just updated; `before` is its state before the save.
 pub fn after_update(
-    crm: &mut Crm,
+    crm: &mut CrmData,
     object: &str,
     slot: u32,
     before: &Record,
@@ -168,7 +166,7 @@ pub fn after_update(
 }
 
 /// The Account a task or event belongs to: its `WhatId`'s account, else its Contact's.
-fn activity_account(crm: &Crm, object: &str, slot: u32) -> Option<String> {
+fn activity_account(crm: &CrmData, object: &str, slot: u32) -> Option<String> {
     if let Some(what) = value(crm, object, slot, "WhatId") {
         if crm
             .store
@@ -199,7 +197,7 @@ fn activity_account(crm: &Crm, object: &str, slot: u32) -> Option<String> {
         .map(str::to_string)
 }
 
-fn activity(crm: &mut Crm, object: &str, slot: u32, before: Option<&Record>, now_ms: i64) {
+fn activity(crm: &mut CrmData, object: &str, slot: u32, before: Option<&Record>, now_ms: i64) {
     let mut derived: Vec<(&str, Option<String>)> =
         vec![("AccountId", activity_account(crm, object, slot))];
     if object == "Task" {
@@ -226,7 +224,7 @@ fn activity(crm: &mut Crm, object: &str, slot: u32, before: Option<&Record>, now
 
 /// Completes an event's start, end and duration from whichever were written.
 fn event_times(
-    crm: &Crm,
+    crm: &CrmData,
     slot: u32,
     before: Option<&Record>,
     derived: &mut Vec<(&'static str, Option<String>)>,
@@ -271,7 +269,7 @@ fn event_times(
     derived.push(("EventSubtype", Some("Event".to_string())));
 }
 
-fn case(crm: &mut Crm, slot: u32, before: Option<&Record>, now_ms: i64) {
+fn case(crm: &mut CrmData, slot: u32, before: Option<&Record>, now_ms: i64) {
     let mut derived: Vec<(&str, Option<String>)> = Vec::new();
     if before.is_none() {
         let serial = crm.store.table("Case").map(|t| t.next_serial).unwrap_or(0);
@@ -299,7 +297,7 @@ fn case(crm: &mut Crm, slot: u32, before: Option<&Record>, now_ms: i64) {
 }
 
 /// Slots of live records whose indexed `field` equals `id`.
-pub fn related(crm: &Crm, object: &str, field: &str, id: &str) -> Vec<u32> {
+pub fn related(crm: &CrmData, object: &str, field: &str, id: &str) -> Vec<u32> {
     let Some(table) = crm.store.table(object) else {
         return Vec::new();
     };
@@ -321,7 +319,7 @@ pub fn related(crm: &Crm, object: &str, field: &str, id: &str) -> Vec<u32> {
 /// Keeps a contact's direct AccountContactRelation on its `AccountId`. `old_account` is
 /// `None` for a new contact, `Some(previous AccountId)` after an account change.
 fn direct_relation(
-    crm: &mut Crm,
+    crm: &mut CrmData,
     contact_slot: u32,
     old_account: Option<Option<String>>,
     actor: &Actor,
@@ -383,7 +381,7 @@ fn direct_relation(
 }
 
 /// One primary contact role per opportunity: the role just marked primary wins.
-fn single_primary(crm: &mut Crm, slot: u32, actor: &Actor, now_ms: i64) {
+fn single_primary(crm: &mut CrmData, slot: u32, actor: &Actor, now_ms: i64) {
     if value(crm, "OpportunityContactRole", slot, "IsPrimary").as_deref() != Some("true") {
         return;
     }

@@ -35,7 +35,7 @@ use serde_json::Value;
 
 use super::errors::SfFault;
 use crate::clock;
-use crate::crm::{Actor, Crm};
+use crate::crm::{Actor, CrmData};
 use crate::ids;
 use crate::validate;
 use tandem_ground::schema::System;
@@ -110,7 +110,7 @@ const NEW_CONTACT_MAP: &[(&str, &str)] = &[
 
 /// The lead statuses that count as converted (`LeadStatus.IsConverted`): with the standard
 /// picklist, `Closed - Converted`.
-pub fn converted_statuses(crm: &Crm) -> Vec<String> {
+pub fn converted_statuses(crm: &CrmData) -> Vec<String> {
     crm.object("Lead")
         .and_then(|o| o.field("Status"))
         .and_then(|f| f.picklist.as_ref())
@@ -123,7 +123,7 @@ pub fn converted_statuses(crm: &Crm) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn stored(crm: &Crm, object: &str, slot: u32, field: &str) -> Option<String> {
+fn stored(crm: &CrmData, object: &str, slot: u32, field: &str) -> Option<String> {
     let table = crm.store.table(object)?;
     table
         .field(field)
@@ -132,7 +132,7 @@ fn stored(crm: &Crm, object: &str, slot: u32, field: &str) -> Option<String> {
 }
 
 /// The slot of a live record of `object` named by `id`, or the fault a real org answers.
-pub fn live_record(crm: &Crm, object: &str, id: &str, field: &str) -> Result<u32, SfFault> {
+pub fn live_record(crm: &CrmData, object: &str, id: &str, field: &str) -> Result<u32, SfFault> {
     let malformed = || {
         SfFault::new(
             "MALFORMED_ID",
@@ -162,7 +162,7 @@ pub fn live_record(crm: &Crm, object: &str, id: &str, field: &str) -> Result<u32
     Ok(slot)
 }
 
-fn id_of(crm: &Crm, object: &str, slot: u32) -> String {
+fn id_of(crm: &CrmData, object: &str, slot: u32) -> String {
     crm.store
         .table(object)
         .map(|t| t.record(slot).id.to_string())
@@ -172,7 +172,7 @@ fn id_of(crm: &Crm, object: &str, slot: u32) -> String {
 /// The mapped values the target object has a field for and accepts (a value a restricted
 /// target picklist lacks is left out rather than failing the conversion).
 fn mapped(
-    crm: &Crm,
+    crm: &CrmData,
     lead_slot: u32,
     target: &str,
     map: &[(&str, &str)],
@@ -200,7 +200,7 @@ fn mapped(
 
 /// Of `values`, those whose field is empty on the existing record (merging into it).
 fn only_empty(
-    crm: &Crm,
+    crm: &CrmData,
     object: &str,
     slot: u32,
     values: Vec<(String, Option<String>)>,
@@ -229,7 +229,7 @@ fn quarter_end(ms: i64) -> String {
         .unwrap_or(date)
 }
 
-fn default_stage(crm: &Crm) -> Option<String> {
+fn default_stage(crm: &CrmData) -> Option<String> {
     let list = crm
         .object("Opportunity")?
         .field("StageName")?
@@ -243,7 +243,7 @@ fn default_stage(crm: &Crm) -> Option<String> {
 
 /// Converts one lead; the error is the `errors` entry of a failed `LeadConvertResult`.
 pub fn convert(
-    crm: &mut Crm,
+    crm: &mut CrmData,
     request: &LeadConvert,
     actor: &Actor,
     now_ms: i64,
@@ -454,7 +454,7 @@ fn no_object() -> SfFault {
 }
 
 /// The lead's tasks and events now name the contact.
-fn move_activities(crm: &mut Crm, lead_id: &str, contact_id: &str, actor: &Actor, now_ms: i64) {
+fn move_activities(crm: &mut CrmData, lead_id: &str, contact_id: &str, actor: &Actor, now_ms: i64) {
     for object in ["Task", "Event"] {
         let slots: Vec<u32> = match crm.store.table(object) {
             Some(table) => match table.field("WhoId") {

@@ -25,7 +25,7 @@ use serde_json::{Map, Value};
 use super::errors::SfFault;
 use super::lead_convert::live_record;
 use super::write::{self, WriteOptions};
-use crate::crm::{Actor, Crm};
+use crate::crm::{Actor, CrmData};
 use tandem_ground::schema::FieldType;
 
 /// The objects `merge()` accepts.
@@ -56,7 +56,7 @@ fn fault(code: &str, message: impl Into<String>) -> SfFault {
 
 /// Merges; the error is the `errors` entry of a failed `MergeResult`.
 pub fn merge(
-    crm: &mut Crm,
+    crm: &mut CrmData,
     request: &MergeRequest,
     actor: &Actor,
     now_ms: i64,
@@ -126,14 +126,14 @@ pub fn merge(
     })
 }
 
-fn id_of(crm: &Crm, object: &str, slot: u32) -> String {
+fn id_of(crm: &CrmData, object: &str, slot: u32) -> String {
     crm.store
         .table(object)
         .map(|t| t.record(slot).id.to_string())
         .unwrap_or_default()
 }
 
-fn stored(crm: &Crm, object: &str, slot: u32, field: &str) -> Option<String> {
+fn stored(crm: &CrmData, object: &str, slot: u32, field: &str) -> Option<String> {
     let table = crm.store.table(object)?;
     table
         .field(field)
@@ -143,7 +143,7 @@ fn stored(crm: &Crm, object: &str, slot: u32, field: &str) -> Option<String> {
 
 /// Points every live record that looks up a loser at the master; returns their ids.
 fn reparent(
-    crm: &mut Crm,
+    crm: &mut CrmData,
     object: &str,
     losers: &[String],
     master: &str,
@@ -208,7 +208,7 @@ fn reparent(
 /// After a merge one (account, contact) pair has at most one AccountContactRelation (the
 /// direct one, else the oldest), and a merged contact's only direct relation is the one to
 /// the master's own account.
-fn collapse_relations(crm: &mut Crm, object: &str, master: &str, actor: &Actor, now_ms: i64) {
+fn collapse_relations(crm: &mut CrmData, object: &str, master: &str, actor: &Actor, now_ms: i64) {
     const ACR: &str = "AccountContactRelation";
     let (field, other) = if object == "Account" {
         ("AccountId", "ContactId")

@@ -17,7 +17,7 @@ use serde_json::{Map, Value, json};
 use super::errors::SfError;
 use super::relationships::find_child_relationship;
 use super::render::{record_json, relationship_name};
-use crate::crm::Crm;
+use crate::crm::CrmData;
 use crate::soql::{self, Expr, OrderItem, Query, Row};
 use crate::store::{Record, Table};
 use tandem_ground::schema::{FieldType, ObjectSchema};
@@ -77,7 +77,7 @@ impl ResolvedQuery {
 
 /// A stored record seen through the SOQL evaluator.
 pub struct RecordRow<'a> {
-    pub crm: &'a Crm,
+    pub crm: &'a CrmData,
     pub table: &'a Table,
     pub record: &'a Record,
     pub schema: &'a ObjectSchema,
@@ -146,7 +146,7 @@ fn no_such_column(schema: &ObjectSchema, field: &str, query_text: &str) -> SfErr
 }
 
 fn check_field(
-    crm: &Crm,
+    crm: &CrmData,
     schema: &ObjectSchema,
     field: &str,
     query_text: &str,
@@ -239,7 +239,7 @@ fn unknown_object(name: &str, query_text: &str) -> SfError {
 
 /// Checks the filter, order and plain fields of one query level against `schema`.
 fn check_level(
-    crm: &Crm,
+    crm: &CrmData,
     schema: &ObjectSchema,
     query: &Query,
     text: &str,
@@ -259,7 +259,7 @@ fn check_level(
 }
 
 /// Resolves every name of a parsed query against the catalog.
-pub fn resolve(crm: &Crm, query: &Query, text: &str) -> Result<ResolvedQuery, SfError> {
+pub fn resolve(crm: &CrmData, query: &Query, text: &str) -> Result<ResolvedQuery, SfError> {
     let object = crm
         .resolve_salesforce_object(&query.object)
         .ok_or_else(|| unknown_object(&query.object, text))?;
@@ -314,7 +314,7 @@ pub fn resolve(crm: &Crm, query: &Query, text: &str) -> Result<ResolvedQuery, Sf
 }
 
 /// The slots of `object`'s records that match, ordered, after OFFSET and LIMIT.
-pub fn matching_slots(crm: &Crm, query: &ResolvedQuery, include_deleted: bool) -> Vec<u32> {
+pub fn matching_slots(crm: &CrmData, query: &ResolvedQuery, include_deleted: bool) -> Vec<u32> {
     let (Some(schema), Some(table)) = (crm.object(&query.object), crm.store.table(&query.object))
     else {
         return Vec::new();
@@ -348,7 +348,7 @@ pub fn matching_slots(crm: &Crm, query: &ResolvedQuery, include_deleted: bool) -
 
 /// Sorts slots by ORDER BY (ties keep creation order).
 fn sort_slots(
-    crm: &Crm,
+    crm: &CrmData,
     schema: &ObjectSchema,
     table: &Table,
     mut slots: Vec<u32>,
@@ -431,7 +431,7 @@ fn order_values(left: &str, right: &str, kind: Option<FieldType>) -> Ordering {
 
 /// The JSON records of one page of parent slots, with each subquery's children nested.
 pub fn page_json(
-    crm: &Crm,
+    crm: &CrmData,
     version: &str,
     query: &ResolvedQuery,
     slots: &[u32],
@@ -513,7 +513,7 @@ fn merge_into(body: &mut Map<String, Value>, single: Map<String, Value>) {
 
 /// For each parent id of the page, the matching child slots (ordered, limited).
 fn children_by_parent<'a>(
-    crm: &'a Crm,
+    crm: &'a CrmData,
     parent_table: &'a Table,
     parent_slots: &[u32],
     child: &ChildQuery,
@@ -575,7 +575,7 @@ fn children_by_parent<'a>(
     grouped
 }
 
-fn children_json(crm: &Crm, version: &str, child: &ChildQuery, slots: &[u32]) -> Value {
+fn children_json(crm: &CrmData, version: &str, child: &ChildQuery, slots: &[u32]) -> Value {
     let Some(table) = crm.store.table(&child.object) else {
         return Value::Null;
     };

@@ -15,11 +15,11 @@ use super::render::{ordered_fields, record_json, record_url};
 use super::write::{self, RecordFailure, WriteOptions};
 use crate::Shared;
 use crate::clock;
-use crate::crm::Crm;
+use crate::crm::CrmData;
 use crate::hubspot::render::QueryParams;
 use crate::ids;
 
-pub fn resolve(crm: &Crm, object: &str) -> Result<String, SfError> {
+pub fn resolve(crm: &CrmData, object: &str) -> Result<String, SfError> {
     crm.resolve_salesforce_object(object)
         .ok_or_else(|| SfError::unknown_object(object))
 }
@@ -78,7 +78,7 @@ pub async fn create(
         .into_response())
 }
 
-fn all_fields(crm: &Crm, object: &str) -> Vec<String> {
+fn all_fields(crm: &CrmData, object: &str) -> Vec<String> {
     crm.object(object)
         .map(|o| {
             ordered_fields(o)
@@ -89,7 +89,11 @@ fn all_fields(crm: &Crm, object: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn requested_fields(crm: &Crm, object: &str, params: &QueryParams) -> Result<Vec<String>, SfError> {
+fn requested_fields(
+    crm: &CrmData,
+    object: &str,
+    params: &QueryParams,
+) -> Result<Vec<String>, SfError> {
     let requested = params.list("fields");
     if requested.is_empty() {
         return Ok(all_fields(crm, object));
@@ -175,7 +179,7 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-fn multiple_choices(crm: &Crm, version: &str, object: &str, slots: &[u32]) -> Response {
+fn multiple_choices(crm: &CrmData, version: &str, object: &str, slots: &[u32]) -> Response {
     let Some(table) = crm.store.table(object) else {
         return StatusCode::NOT_FOUND.into_response();
     };
@@ -186,7 +190,7 @@ fn multiple_choices(crm: &Crm, version: &str, object: &str, slots: &[u32]) -> Re
     (StatusCode::MULTIPLE_CHOICES, Json(Value::Array(urls))).into_response()
 }
 
-fn external_field(crm: &Crm, object: &str, field: &str) -> Result<String, SfError> {
+fn external_field(crm: &CrmData, object: &str, field: &str) -> Result<String, SfError> {
     write::upsert_field(crm, object, field).ok_or_else(|| {
         SfError::new(
             StatusCode::NOT_FOUND,

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::crm::Crm;
+use crate::crm::CrmData;
 use crate::ids;
 use crate::store::{Record, Table};
 use tandem_ground::schema::{FieldSchema, FieldType, ObjectSchema};
@@ -50,7 +50,7 @@ pub fn relationship_name(field: &FieldSchema) -> Option<String> {
 
 /// One record with the selected fields (dotted paths follow a lookup one level up).
 pub fn record_json(
-    crm: &Crm,
+    crm: &CrmData,
     version: &str,
     table: &Table,
     record: &Record,
@@ -82,7 +82,7 @@ pub fn record_json(
 }
 
 fn parent_json(
-    crm: &Crm,
+    crm: &CrmData,
     version: &str,
     schema: Option<&ObjectSchema>,
     table: &Table,
@@ -346,7 +346,7 @@ pub fn object_summary(
     }
 }
 
-pub fn describe_json(crm: &Crm, object: &ObjectSchema, version: &str) -> Value {
+pub fn describe_json(crm: &CrmData, object: &ObjectSchema, version: &str) -> Value {
     let prefix = crm
         .store
         .table(&object.name)
@@ -398,7 +398,7 @@ pub fn ordered_fields(object: &ObjectSchema) -> Vec<&FieldSchema> {
 }
 
 /// A sObject id's key prefix matches one of the objects (for MALFORMED_ID checks).
-pub fn id_matches_object(crm: &Crm, object: &str, id: &str) -> bool {
+pub fn id_matches_object(crm: &CrmData, object: &str, id: &str) -> bool {
     let Some(table) = crm.store.table(object) else {
         return false;
     };

@@ -6,7 +6,7 @@ use axum::http::HeaderMap;
 use serde_json::{Map, Value, json};
 
 use super::errors::{SfFault, violation_fault};
-use crate::crm::{Actor, Crm};
+use crate::crm::{Actor, CrmData};
 use crate::ids;
 use crate::store::IndexedLookup;
 use crate::validate::{self, ValueOracle, Violation, WriteKind};
@@ -48,7 +48,7 @@ impl WriteOptions {
 }
 
 struct SalesforceOracle<'a> {
-    crm: &'a Crm,
+    crm: &'a CrmData,
 }
 
 impl ValueOracle for SalesforceOracle<'_> {
@@ -85,7 +85,7 @@ impl RecordFailure {
 /// object is `FIELD_INTEGRITY_EXCEPTION` ("Name ID: id value of incorrect type"), an id of an
 /// allowed object that does not exist is `INVALID_CROSS_REFERENCE_KEY` ("invalid cross
 /// reference id"), and one in the Recycle Bin is `ENTITY_IS_DELETED` (salesforce-api.md §6).
-fn reference_fault(crm: &Crm, object: &str, violation: &Violation) -> Option<SfFault> {
+fn reference_fault(crm: &CrmData, object: &str, violation: &Violation) -> Option<SfFault> {
     let Violation::BadReference { field, value, .. } = violation else {
         return None;
     };
@@ -112,7 +112,7 @@ fn reference_fault(crm: &Crm, object: &str, violation: &Violation) -> Option<SfF
     None
 }
 
-fn from_crm_violations(crm: &Crm, object: &str, violations: Vec<Violation>) -> RecordFailure {
+fn from_crm_violations(crm: &CrmData, object: &str, violations: Vec<Violation>) -> RecordFailure {
     let mut failure = from_violations(object, violations.clone());
     if !failure.request_level {
         failure.faults = violations
@@ -150,7 +150,7 @@ fn strip_attributes(fields: &Map<String, Value>) -> Map<String, Value> {
 }
 
 fn check_collisions(
-    crm: &Crm,
+    crm: &CrmData,
     object: &str,
     values: &[(String, Option<String>)],
     own_slot: Option<u32>,
@@ -233,7 +233,7 @@ fn check_collisions(
 }
 
 pub fn plan_create(
-    crm: &Crm,
+    crm: &CrmData,
     object: &str,
     fields: &Map<String, Value>,
     options: &WriteOptions,
@@ -284,7 +284,7 @@ pub fn plan_create(
 
 /// Resolves an id for an update or delete: malformed, unknown, deleted, converted.
 pub fn live_slot_for_write(
-    crm: &Crm,
+    crm: &CrmData,
     object: &str,
     id_text: &str,
     for_update: bool,
@@ -343,7 +343,7 @@ pub fn live_slot_for_write(
 }
 
 pub fn plan_update(
-    crm: &Crm,
+    crm: &CrmData,
     object: &str,
     slot: u32,
     fields: &Map<String, Value>,
@@ -369,7 +369,7 @@ pub fn plan_update(
 }
 
 /// Finds records whose external-id (or idLookup) field equals `value`.
-pub fn find_by_external_id(crm: &Crm, object: &str, field: &str, value: &str) -> Vec<u32> {
+pub fn find_by_external_id(crm: &CrmData, object: &str, field: &str, value: &str) -> Vec<u32> {
     let Some(table) = crm.store.table(object) else {
         return Vec::new();
     };
@@ -395,7 +395,7 @@ pub fn find_by_external_id(crm: &Crm, object: &str, field: &str, value: &str) ->
 }
 
 /// The field usable for upsert: external id or idLookup (case-insensitive name).
-pub fn upsert_field(crm: &Crm, object: &str, name: &str) -> Option<String> {
+pub fn upsert_field(crm: &CrmData, object: &str, name: &str) -> Option<String> {
     let schema = crm.object(object)?;
     schema
         .fields
