@@ -13,6 +13,7 @@ use super::associations::Associations;
 use super::clock;
 use super::ids;
 use super::salesforce::bulk::BulkJob;
+use super::salesforce::bulk_query::{QueryJob, QueryJobBehaviour};
 use super::salesforce::query_cursor::QueryCursor;
 use super::store::{Record, Store, Table, WriteOrigin};
 
@@ -35,7 +36,10 @@ pub struct WriteLogEntry {
 /// The write log keeps the most recent entries only, so long benchmarks stay bounded.
 const WRITE_LOG_CAP: usize = 100_000;
 
-pub struct Crm {
+/// One CRM's data: the records of every object, HubSpot associations, the write log, query
+/// cursors, Bulk API jobs and pending webhook events, with the write operations every path
+/// shares. (Named apart from the runtime's `Crm` trait, which is a CRM *client*.)
+pub struct CrmData {
     pub system: System,
     pub schema: SchemaSnapshot,
     pub store: Store,
@@ -48,6 +52,10 @@ pub struct Crm {
     pub next_cursor: u64,
     pub bulk_jobs: BTreeMap<String, BulkJob>,
     pub next_bulk_job: u64,
+    /// Bulk API 2.0 query jobs, how the next ones behave, and how many were created.
+    pub query_jobs: BTreeMap<String, QueryJob>,
+    pub query_job_behaviour: QueryJobBehaviour,
+    pub query_jobs_created: u64,
     /// HubSpot webhook events waiting to be delivered (only filled when webhooks are on).
     pub webhook_events: Vec<serde_json::Value>,
     pub webhooks_enabled: bool,
@@ -99,9 +107,9 @@ impl Actor {
     }
 }
 
-impl Crm {
+impl CrmData {
     pub fn new(system: System, schema: SchemaSnapshot) -> Self {
-        let mut crm = Crm {
+        let mut crm = CrmData {
             system,
             schema,
             store: Store::default(),
@@ -113,6 +121,9 @@ impl Crm {
             next_cursor: 0,
             bulk_jobs: BTreeMap::new(),
             next_bulk_job: 0,
+            query_jobs: BTreeMap::new(),
+            query_job_behaviour: QueryJobBehaviour::default(),
+            query_jobs_created: 0,
             webhook_events: Vec::new(),
             webhooks_enabled: false,
             next_event_id: 0,
@@ -127,9 +138,16 @@ impl Crm {
             tables: BTreeMap::new(),
             next_serial: 100,
         };
-        for (custom_index, object) in self.schema.objects.values().enumerate() {
+        let mut custom_index = 0;
+        for object in self.schema.objects.values() {
             let prefix = match self.system {
-                System::Salesforce => ids::salesforce_key_prefix(&object.name, custom_index),
+                System::Salesforce => {
+                    let prefix = ids::salesforce_key_prefix(&object.name, custom_index);
+                    if ids::standard_key_prefix(&object.name).is_none() {
+                        custom_index += 1;
+                    }
+                    prefix
+                }
                 System::Hubspot => String::new(),
             };
             let mut table = Table::new(&object.name, object.fields.keys().cloned(), prefix);
@@ -141,6 +159,9 @@ impl Crm {
                 }
             }
             self.store.tables.insert(object.name.clone(), table);
+        }
+        if self.system == System::Salesforce {
+            super::salesforce::derived::add_indexes(&mut self.store);
         }
         self.associations.clear();
     }
@@ -330,13 +351,16 @@ impl Crm {
             .collect();
         record.apply(&changes);
         record.last_client = actor.client().map(Box::from);
-        table.insert(record);
+        let slot = table.insert(record);
         let fields: Vec<String> = values
             .iter()
             .filter(|(_, v)| v.is_some())
             .map(|(n, _)| n.clone())
             .collect();
         self.log(now_ms, object, &id, "create", actor, fields);
+        if self.system == System::Salesforce {
+            super::salesforce::derived::after_create(self, object, slot, actor, now_ms);
+        }
         if self.webhooks_enabled {
             self.push_event(
                 object,
@@ -380,6 +404,8 @@ impl Crm {
                 )
             })
             .collect();
+        // Salesforce derives fields from the values before and after the save.
+        let before = (self.system == System::Salesforce).then(|| table.record(slot).clone());
         let changed = table.update(slot, &changes);
         let record = table.record_mut(slot);
         record.modified_ms = now_ms;
@@ -401,6 +427,9 @@ impl Crm {
             })
             .collect();
         self.log(now_ms, object, &id, "update", actor, names.clone());
+        if let Some(before) = before {
+            super::salesforce::derived::after_update(self, object, slot, &before, actor, now_ms);
+        }
         if self.webhooks_enabled {
             for (name, value) in new_values {
                 let mut extra = serde_json::Map::new();
@@ -660,6 +689,8 @@ impl Crm {
         self.writes.clear();
         self.cursors.clear();
         self.bulk_jobs.clear();
+        self.query_jobs.clear();
+        self.query_jobs_created = 0;
         self.webhook_events.clear();
     }
 }

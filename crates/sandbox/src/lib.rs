@@ -73,10 +73,17 @@ pub struct SandboxConfig {
     pub hubspot_port: u16,
     pub salesforce_port: u16,
     /// Records generated for each standard object (contacts, companies, deals, Lead,
-    /// Contact, Account, Opportunity, Task).
+    /// Contact, Account, Opportunity, Task, Event, Case). Salesforce's
+    /// AccountContactRelation and OpportunityContactRole rows follow from the contacts and
+    /// opportunities instead (a direct relation per contact with an account, a primary role
+    /// on most opportunities).
     pub records_per_object: usize,
     /// Per-object overrides of `records_per_object`, by object name (`contacts`, `Lead`).
     pub record_counts: BTreeMap<String, usize>,
+    /// Seeded Salesforce records of each object are stamped in runs of this many sharing
+    /// one `CreatedDate` / `SystemModstamp` second, as a bulk load leaves them; 1 (the
+    /// default) gives each record its own second.
+    pub salesforce_seed_stamp_batch: usize,
     /// Custom objects and fields (from `--config FILE`).
     pub custom: CustomCatalog,
     /// Replace the standard catalogs entirely (tests with their own schema).
@@ -114,6 +121,7 @@ impl Default for SandboxConfig {
             salesforce_port: 0,
             records_per_object: 100,
             record_counts: BTreeMap::new(),
+            salesforce_seed_stamp_batch: 1,
             custom: CustomCatalog::default(),
             hubspot_schema: None,
             salesforce_schema: None,
@@ -185,17 +193,17 @@ pub struct Gate {
 
 pub struct SystemState {
     pub system: System,
-    crm: RwLock<crm::Crm>,
+    crm: RwLock<crm::CrmData>,
     gate: Mutex<Gate>,
 }
 
 impl SystemState {
-    pub fn read(&self) -> RwLockReadGuard<'_, crm::Crm> {
+    pub fn read(&self) -> RwLockReadGuard<'_, crm::CrmData> {
         self.crm
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
-    pub fn write(&self) -> RwLockWriteGuard<'_, crm::Crm> {
+    pub fn write(&self) -> RwLockWriteGuard<'_, crm::CrmData> {
         self.crm
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -327,12 +335,12 @@ fn build_shared(config: SandboxConfig) -> Result<Shared, SandboxError> {
         clock: clock::Clock::default(),
         hubspot: SystemState {
             system: System::Hubspot,
-            crm: RwLock::new(crm::Crm::new(System::Hubspot, hubspot_schema)),
+            crm: RwLock::new(crm::CrmData::new(System::Hubspot, hubspot_schema)),
             gate: Mutex::new(gate("pat-na1-", 0x4853, &hubspot_limits)),
         },
         salesforce: SystemState {
             system: System::Salesforce,
-            crm: RwLock::new(crm::Crm::new(System::Salesforce, salesforce_schema)),
+            crm: RwLock::new(crm::CrmData::new(System::Salesforce, salesforce_schema)),
             gate: Mutex::new(gate("00D5g000004SBX1!", 0x5346, &config.salesforce_limits)),
         },
         portal_id: 20_000_000 + seed % 1_000_000,

@@ -45,7 +45,7 @@ fn has_lead_status(stage: &str) -> bool {
 
 /// Stamps the dates a record entered each stage up to its current one: it entered at one of
 /// the earlier stages when created and moved forward until its last modification.
-fn stamp_stage_dates(crm: &mut Crm, object: &str, id: &str, stage: &str, rng: &mut ChaCha8Rng) {
+fn stamp_stage_dates(crm: &mut CrmData, object: &str, id: &str, stage: &str, rng: &mut ChaCha8Rng) {
     let Some(position) = LIFECYCLE_STAGES.iter().position(|s| *s == stage) else {
         return;
     };
@@ -94,7 +94,7 @@ fn stamp_stage_dates(crm: &mut Crm, object: &str, id: &str, stage: &str, rng: &m
     table.update(slot, &changes);
 }
 
-pub(super) fn seed_hubspot(crm: &mut Crm, config: &crate::SandboxConfig, now_ms: i64) {
+pub(super) fn seed_hubspot(crm: &mut CrmData, config: &crate::SandboxConfig, now_ms: i64) {
     let seed = config.seed;
     let companies = config.record_count("companies");
     let mut company_ids = Vec::with_capacity(companies);
@@ -303,7 +303,7 @@ pub(super) fn seed_hubspot(crm: &mut Crm, config: &crate::SandboxConfig, now_ms:
     }
 }
 
-fn associate_default(crm: &mut Crm, from: &str, from_id: u64, to: &str, to_id: u64) {
+fn associate_default(crm: &mut CrmData, from: &str, from_id: u64, to: &str, to_id: u64) {
     if let Some(kind) = crate::associations::default_type(&crm.schema, from, to) {
         crm.associations
             .add(from, from_id, to, to_id, kind.type_id, kind.inverse_id);

@@ -27,7 +27,7 @@ const DEFAULT_MAX: usize = 25;
 const DAY_MS: i64 = 86_400_000;
 
 /// The activity objects of this catalog this seeder fills.
-pub(super) fn activity_objects(crm: &Crm) -> Vec<&'static str> {
+pub(super) fn activity_objects(crm: &CrmData) -> Vec<&'static str> {
     ACTIVITIES
         .iter()
         .filter(|(name, type_id)| {
@@ -46,7 +46,7 @@ fn count(config: &crate::SandboxConfig, object: &str) -> usize {
         .unwrap_or(config.records_per_object.min(DEFAULT_MAX))
 }
 
-fn ids(crm: &Crm, object: &str) -> Vec<u64> {
+fn ids(crm: &CrmData, object: &str) -> Vec<u64> {
     crm.store
         .table(object)
         .map(|t| {
@@ -59,14 +59,14 @@ fn ids(crm: &Crm, object: &str) -> Vec<u64> {
         .unwrap_or_default()
 }
 
-fn associate_default(crm: &mut Crm, from: &str, from_id: u64, to: &str, to_id: u64) {
+fn associate_default(crm: &mut CrmData, from: &str, from_id: u64, to: &str, to_id: u64) {
     if let Some(kind) = crate::associations::default_type(&crm.schema, from, to) {
         crm.associations
             .add(from, from_id, to, to_id, kind.type_id, kind.inverse_id);
     }
 }
 
-fn option(crm: &Crm, object: &str, field: &str, rng: &mut ChaCha8Rng) -> String {
+fn option(crm: &CrmData, object: &str, field: &str, rng: &mut ChaCha8Rng) -> String {
     let options: Vec<String> = crm
         .object(object)
         .and_then(|o| o.field(field))
@@ -76,7 +76,7 @@ fn option(crm: &Crm, object: &str, field: &str, rng: &mut ChaCha8Rng) -> String 
     choose(rng, &options)
 }
 
-fn contact_name(crm: &Crm, contact: u64) -> String {
+fn contact_name(crm: &CrmData, contact: u64) -> String {
     let Some(table) = crm.store.table("contacts") else {
         return String::new();
     };
@@ -97,7 +97,7 @@ fn contact_name(crm: &Crm, contact: u64) -> String {
 
 /// The values of activity `i` of `object`, and the time it happened.
 fn values(
-    crm: &Crm,
+    crm: &CrmData,
     object: &str,
     i: usize,
     who: &str,
@@ -239,7 +239,7 @@ fn values(
     (values, at)
 }
 
-pub(super) fn seed_activities(crm: &mut Crm, config: &crate::SandboxConfig, now_ms: i64) {
+pub(super) fn seed_activities(crm: &mut CrmData, config: &crate::SandboxConfig, now_ms: i64) {
     let contacts = ids(crm, "contacts");
     let deals = ids(crm, "deals");
     let owners: Vec<String> = crm.schema.owners.iter().map(|o| o.id.clone()).collect();

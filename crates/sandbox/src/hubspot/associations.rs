@@ -22,9 +22,9 @@ use super::write;
 use crate::Shared;
 use crate::associations::{self, AssociationType, Category, LabelError};
 use crate::clock;
-use crate::crm::Crm;
+use crate::crm::CrmData;
 
-fn types_json(crm: &Crm, kinds: &[AssociationType], from: &str, to: &str) -> Vec<Value> {
+fn types_json(crm: &CrmData, kinds: &[AssociationType], from: &str, to: &str) -> Vec<Value> {
     kinds
         .iter()
         .map(|kind| {
@@ -37,7 +37,7 @@ fn types_json(crm: &Crm, kinds: &[AssociationType], from: &str, to: &str) -> Vec
         .collect()
 }
 
-fn live_id(crm: &Crm, object: &str, id: &str) -> Option<u64> {
+fn live_id(crm: &CrmData, object: &str, id: &str) -> Option<u64> {
     write::find_slot(crm, object, id, None)?;
     id.parse().ok()
 }
@@ -75,7 +75,7 @@ pub async fn list(
     Ok(Json(body))
 }
 
-fn parse_types(crm: &Crm, from: &str, to: &str, body: &Value) -> Result<Vec<u32>, HsError> {
+fn parse_types(crm: &CrmData, from: &str, to: &str, body: &Value) -> Result<Vec<u32>, HsError> {
     let list = body
         .as_array()
         .ok_or_else(|| HsError::validation("expected an array of association types"))?;
@@ -101,7 +101,7 @@ fn parse_types(crm: &Crm, from: &str, to: &str, body: &Value) -> Result<Vec<u32>
 }
 
 fn created_body(
-    crm: &Crm,
+    crm: &CrmData,
     from_id: u64,
     to_id: u64,
     from: &str,
@@ -193,7 +193,15 @@ fn label_json(t: &associations::TypeDef) -> Value {
 
 /// Writes the types a labelled create names: the labels sent replace the pair's other labels,
 /// and the unlabeled default type is always there.
-fn write_labelled(crm: &mut Crm, from: &str, a: u64, to: &str, b: u64, ids: &[u32], now_ms: i64) {
+fn write_labelled(
+    crm: &mut CrmData,
+    from: &str,
+    a: u64,
+    to: &str,
+    b: u64,
+    ids: &[u32],
+    now_ms: i64,
+) {
     let default = associations::default_type(&crm.schema, from, to);
     let labelled = ids
         .iter()
@@ -501,7 +509,7 @@ pub async fn batch_associate_default(
 
 /// Associations given inline on create (`associations: [{to:{id}, types:[...]}]`).
 pub fn apply_create_associations(
-    crm: &mut Crm,
+    crm: &mut CrmData,
     from: &str,
     from_id: &str,
     associations: &[Value],

@@ -17,7 +17,7 @@ use super::render::{default_properties, record_json};
 use super::write::{self, WriteFailure};
 use crate::Shared;
 use crate::clock;
-use crate::crm::{Actor, Crm};
+use crate::crm::{Actor, CrmData};
 use crate::store::{Record, Table};
 use crate::validate::WriteKind;
 
@@ -84,7 +84,13 @@ fn input_error(failure: &WriteFailure, trace: Option<&str>) -> Value {
 
 /// One result of a batch write as HubSpot returns it: the record with the properties the
 /// input wrote, tied back to the input by its `objectWriteTraceId`.
-fn written_result(crm: &Crm, table: &Table, record: &Record, input: &Value, object: &str) -> Value {
+fn written_result(
+    crm: &CrmData,
+    table: &Table,
+    record: &Record,
+    input: &Value,
+    object: &str,
+) -> Value {
     let mut result = record_json(crm, table, record, &written_properties(input, object));
     if let Some(trace) = trace_id(input) {
         result["objectWriteTraceId"] = Value::String(trace);
@@ -378,7 +384,7 @@ enum Upsert {
     Create(Vec<(String, Option<String>)>),
 }
 
-fn plan_upsert(crm: &Crm, object: &str, input: &Value) -> Result<Upsert, WriteFailure> {
+fn plan_upsert(crm: &CrmData, object: &str, input: &Value) -> Result<Upsert, WriteFailure> {
     let id = input_id(input);
     let id_property = input
         .get("idProperty")

@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 
 use super::write::HubspotOracle;
 use crate::clock;
-use crate::crm::Crm;
+use crate::crm::CrmData;
 use crate::store::{Record, Table};
 use crate::validate;
 use tandem_ground::schema::System;
@@ -59,7 +59,7 @@ pub fn is_derived(object_has_field: bool, property: &str) -> bool {
 /// A derived property's value for one record, or `None` when the property is not derived
 /// (the stored value applies).
 pub fn derived_value<'a>(
-    crm: &Crm,
+    crm: &CrmData,
     table: &Table,
     record: &Record,
     property: &str,
@@ -92,7 +92,7 @@ pub fn derived_value<'a>(
 /// date property the object has and the record (`slot`, `None` on create) has no date for
 /// yet, the date is now.
 pub fn with_lifecycle_dates<'v>(
-    crm: &Crm,
+    crm: &CrmData,
     object: &str,
     slot: Option<u32>,
     values: &'v [(String, Option<String>)],
@@ -150,7 +150,7 @@ pub struct SystemWrite {
 /// same value formats the public API checks; only properties HubSpot derives on every read
 /// (association counts) are refused.
 pub fn system_write(
-    crm: &Crm,
+    crm: &CrmData,
     object: &str,
     fields: &Map<String, Value>,
 ) -> Result<SystemWrite, SystemWriteError> {
@@ -199,7 +199,7 @@ mod tests {
 
     #[test]
     fn entering_a_stage_stamps_its_date_once() {
-        let crm = Crm::new(System::Hubspot, catalog::standard_hubspot());
+        let crm = CrmData::new(System::Hubspot, catalog::standard_hubspot());
         let values = vec![("lifecyclestage".to_string(), Some("customer".to_string()))];
         let stamped = with_lifecycle_dates(&crm, "contacts", None, &values, 86_400_000);
         assert_eq!(
@@ -218,7 +218,7 @@ mod tests {
 
     #[test]
     fn hubspot_itself_may_set_read_only_scores_but_not_association_counts() {
-        let crm = Crm::new(System::Hubspot, catalog::standard_hubspot());
+        let crm = CrmData::new(System::Hubspot, catalog::standard_hubspot());
         let score: Map<String, Value> =
             serde_json::from_str(r#"{"hubspotscore": 72}"#).expect("json");
         let write = system_write(&crm, "contacts", &score).expect("allowed");

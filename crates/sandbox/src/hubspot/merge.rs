@@ -22,7 +22,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Map;
 
-use crate::crm::{Actor, Crm};
+use crate::crm::{Actor, CrmData};
 use crate::store::Table;
 
 /// How a merge treats the two records' ids.
@@ -54,7 +54,7 @@ pub fn mergeable(object: &str) -> bool {
 
 /// Merges `loser` into `primary` (both live slots of `object`); returns the surviving slot.
 pub fn merge(
-    crm: &mut Crm,
+    crm: &mut CrmData,
     behavior: MergeBehavior,
     object: &str,
     primary: u32,
@@ -75,7 +75,7 @@ pub fn merge(
     }
 }
 
-fn deletion_event(crm: &mut Crm, object: &str, id: &str, actor: &Actor, now_ms: i64) {
+fn deletion_event(crm: &mut CrmData, object: &str, id: &str, actor: &Actor, now_ms: i64) {
     if crm.webhooks_enabled {
         crm.push_event(object, id, "deletion", actor, now_ms, Map::new());
     }
@@ -98,7 +98,7 @@ fn merged_ids(table: &Table, slot: u32) -> Vec<String> {
 }
 
 fn merge_into_new_record(
-    crm: &mut Crm,
+    crm: &mut CrmData,
     object: &str,
     primary: u32,
     loser: u32,

@@ -14,9 +14,9 @@ use super::errors::{HsError, HsJson};
 use super::render::{QueryParams, default_properties, record_json};
 use super::write::{self, WriteFailure};
 use crate::Shared;
-use crate::crm::{Actor, Crm};
+use crate::crm::{Actor, CrmData};
 
-pub fn resolve(crm: &Crm, object_type: &str) -> Result<String, HsError> {
+pub fn resolve(crm: &CrmData, object_type: &str) -> Result<String, HsError> {
     crm.resolve_hubspot_object(object_type)
         .ok_or_else(|| HsError::unknown_object(object_type))
 }
@@ -43,7 +43,7 @@ fn requested_properties(params: &QueryParams, object: &str) -> Vec<String> {
 }
 
 fn with_associations(
-    crm: &Crm,
+    crm: &CrmData,
     object: &str,
     mut body: Value,
     id: &str,

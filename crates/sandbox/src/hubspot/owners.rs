@@ -21,7 +21,7 @@ use super::errors::HsError;
 use super::render::QueryParams;
 use crate::Shared;
 use crate::clock;
-use crate::crm::Crm;
+use crate::crm::CrmData;
 use tandem_ground::schema::Owner;
 
 /// `PERSON` for users, `QUEUE` for task queues that own records.
@@ -200,7 +200,7 @@ impl Owners {
 
 /// Keeps the catalog's owner list (what `hubspot_owner_id` accepts and the generator assigns)
 /// equal to the active owners.
-pub fn sync_catalog(crm: &mut Crm, owners: &Owners) {
+pub fn sync_catalog(crm: &mut CrmData, owners: &Owners) {
     crm.schema.owners = owners
         .list
         .iter()

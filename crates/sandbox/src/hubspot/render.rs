@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use crate::clock;
-use crate::crm::Crm;
+use crate::crm::CrmData;
 use crate::store::{Record, Table};
 use tandem_ground::schema::{FieldSchema, FieldType, ObjectSchema};
 
@@ -60,11 +60,11 @@ pub fn default_properties(object: &str) -> Vec<String> {
 
 /// One record as `SimplePublicObject`. Requested properties the record lacks come back as
 /// `null`; properties the object does not have are silently left out, as HubSpot does.
-pub fn record_json(crm: &Crm, table: &Table, record: &Record, properties: &[String]) -> Value {
+pub fn record_json(crm: &CrmData, table: &Table, record: &Record, properties: &[String]) -> Value {
     let mut props = BTreeMap::new();
     let object = crm.object(&table.object);
     // HubSpot always returns the id, create date and modified date besides what was asked.
-    let modified = Crm::hubspot_modified_field(&table.object);
+    let modified = CrmData::hubspot_modified_field(&table.object);
     let created = match object {
         Some(o)
             if !o.fields.contains_key("createdate") && o.fields.contains_key("hs_createdate") =>

@@ -20,7 +20,7 @@ use super::objects::resolve;
 use super::render::{default_properties, record_json};
 use crate::Shared;
 use crate::clock;
-use crate::crm::Crm;
+use crate::crm::CrmData;
 use crate::store::{Record, Table};
 use tandem_ground::schema::{FieldType, ObjectSchema};
 
@@ -272,7 +272,7 @@ fn matches_filter(value: Option<&str>, filter: &Filter, kind: Kind) -> bool {
 }
 
 pub(crate) fn record_matches(
-    crm: &Crm,
+    crm: &CrmData,
     table: &Table,
     record: &Record,
     compiled: &Compiled,
@@ -336,7 +336,7 @@ pub(crate) fn sort_spec(sort: &Value) -> (String, bool) {
 
 /// Orders slots by one property as search does.
 pub(crate) fn sorted(
-    crm: &Crm,
+    crm: &CrmData,
     table: &Table,
     schema: &ObjectSchema,
     hits: Vec<u32>,

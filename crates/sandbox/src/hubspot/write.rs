@@ -3,14 +3,14 @@
 
 use serde_json::{Map, Value};
 
-use crate::crm::{Actor, Crm};
+use crate::crm::{Actor, CrmData};
 use crate::store::IndexedLookup;
 use crate::validate::{self, ValueOracle, Violation, WriteKind};
 use tandem_ground::schema::System;
 
 /// Deal stages (per pipeline) and owner ids: the values of `externalOptions` properties.
 pub struct HubspotOracle<'a> {
-    pub crm: &'a Crm,
+    pub crm: &'a CrmData,
     pub object: &'a str,
 }
 
@@ -64,7 +64,7 @@ pub fn properties_of(input: &Value) -> Map<String, Value> {
 }
 
 pub fn validate(
-    crm: &Crm,
+    crm: &CrmData,
     object: &str,
     kind: WriteKind,
     properties: &Map<String, Value>,
@@ -139,7 +139,7 @@ fn check_ticket_stage(
 
 /// Refuses a second contact with the same email (HubSpot dedupes contacts by email).
 pub fn check_unique_email(
-    crm: &Crm,
+    crm: &CrmData,
     object: &str,
     values: &[(String, Option<String>)],
     own_slot: Option<u32>,
@@ -171,7 +171,7 @@ pub fn check_unique_email(
 }
 
 pub fn create(
-    crm: &mut Crm,
+    crm: &mut CrmData,
     object: &str,
     properties: &Map<String, Value>,
     actor: &Actor,
@@ -184,7 +184,7 @@ pub fn create(
 }
 
 /// Finds a live record by id or by a unique property (`idProperty`).
-pub fn find_slot(crm: &Crm, object: &str, id: &str, id_property: Option<&str>) -> Option<u32> {
+pub fn find_slot(crm: &CrmData, object: &str, id: &str, id_property: Option<&str>) -> Option<u32> {
     let table = crm.store.table(object)?;
     let slot = match id_property {
         None | Some("hs_object_id") => table.slot_of(id)?,
@@ -202,7 +202,7 @@ pub fn find_slot(crm: &Crm, object: &str, id: &str, id_property: Option<&str>) -
 }
 
 pub fn update(
-    crm: &mut Crm,
+    crm: &mut CrmData,
     object: &str,
     slot: u32,
     properties: &Map<String, Value>,

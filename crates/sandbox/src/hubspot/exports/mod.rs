@@ -44,7 +44,7 @@ use sha2::{Digest, Sha256};
 use super::errors::{HsError, HsJson};
 use crate::Shared;
 use crate::clock;
-use crate::crm::Crm;
+use crate::crm::CrmData;
 use crate::store::Table;
 use request::ExportRequest;
 use rows::{Column, Labels, RowContext, push_csv_line};
@@ -172,7 +172,7 @@ fn base(shared: &Shared) -> String {
 
 /// The slots an export selects, in file order.
 fn selected_slots(
-    crm: &Crm,
+    crm: &CrmData,
     table: &Table,
     request: &ExportRequest,
     cutoff: usize,
@@ -361,7 +361,7 @@ struct Renderer {
 }
 
 impl Renderer {
-    fn new(crm: &Crm, task: ExportTask, rows_per_file: usize) -> Result<Self, HsError> {
+    fn new(crm: &CrmData, task: ExportTask, rows_per_file: usize) -> Result<Self, HsError> {
         let table = crm
             .store
             .table(&task.request.object)
@@ -390,7 +390,7 @@ impl Renderer {
     }
 
     /// The next chunk's pieces (the first call always opens file 1, even with no rows).
-    fn chunk(&mut self, crm: &Crm) -> Vec<Piece> {
+    fn chunk(&mut self, crm: &CrmData) -> Vec<Piece> {
         let mut pieces = Vec::new();
         let mut data = Vec::new();
         if self.file == 0 {

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::super::errors::HsError;
 use super::super::search::{self, FilterGroup};
-use crate::crm::Crm;
+use crate::crm::CrmData;
 
 /// The languages the v3 spec lists for `language`.
 const LANGUAGES: &[&str] = &[
@@ -88,12 +88,12 @@ fn strings(value: Option<&Value>, key: &str) -> Result<Vec<String>, HsError> {
 }
 
 /// `CONTACT`, `COMPANY`, `contacts`, `0-1`: the catalog's object name.
-pub fn resolve_object(crm: &Crm, text: &str) -> Option<String> {
+pub fn resolve_object(crm: &CrmData, text: &str) -> Option<String> {
     crm.resolve_hubspot_object(text)
         .or_else(|| crm.resolve_hubspot_object(&text.to_lowercase()))
 }
 
-pub fn parse(crm: &Crm, body: &Value) -> Result<ExportRequest, HsError> {
+pub fn parse(crm: &CrmData, body: &Value) -> Result<ExportRequest, HsError> {
     let export_type = match text(body, "exportType") {
         Some("VIEW") => ExportType::View,
         Some("LIST") => ExportType::List,

@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 
 use super::request::ExportRequest;
-use crate::crm::Crm;
+use crate::crm::CrmData;
 use crate::hubspot::objects::singular;
 use crate::store::{Record, Table};
 use tandem_ground::schema::{FieldType, ObjectSchema};
@@ -75,7 +75,7 @@ pub struct Labels {
 }
 
 impl Labels {
-    pub fn new(crm: &Crm, schema: &ObjectSchema) -> Self {
+    pub fn new(crm: &CrmData, schema: &ObjectSchema) -> Self {
         let mut options: HashMap<String, HashMap<String, String>> = HashMap::new();
         for field in schema.fields.values() {
             let mut map = HashMap::new();
@@ -141,7 +141,7 @@ fn display_property(object: &str) -> &'static str {
 }
 
 pub struct RowContext<'a> {
-    pub crm: &'a Crm,
+    pub crm: &'a CrmData,
     pub table: &'a Table,
     pub schema: &'a ObjectSchema,
     pub request: &'a ExportRequest,
