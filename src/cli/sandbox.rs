@@ -42,6 +42,9 @@ pub fn run(args: SandboxArgs) -> Result<ExitCode, CliError> {
 }
 
 async fn serve(args: SandboxArgs) -> Result<ExitCode, CliError> {
+    // Listen for SIGTERM and Ctrl-C before the lines that tell a script the sandbox is up:
+    // a signal sent right after them must stop the sandbox, not kill the process mid-way.
+    let stop = StopSignals::listen();
     let custom = match &args.config {
         Some(path) => CustomCatalog::from_yaml_file(path)?,
         None => CustomCatalog::default(),
@@ -63,30 +66,60 @@ async fn serve(args: SandboxArgs) -> Result<ExitCode, CliError> {
     println!("TANDEM_SALESFORCE_URL={}", handle.salesforce_url());
     println!("TANDEM_SALESFORCE_TOKEN={}", handle.salesforce_token());
     let _ = std::io::stdout().flush();
-    wait_for_stop().await;
+    stop.wait().await;
     handle.shutdown().await?;
     eprintln!("sandbox stopped");
     Ok(ExitCode::SUCCESS)
 }
 
-async fn wait_for_stop() {
+/// SIGTERM and Ctrl-C, registered when made.
+struct StopSignals {
     #[cfg(unix)]
-    {
-        let mut terminate =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(signal) => signal,
-                Err(_) => {
-                    let _ = tokio::signal::ctrl_c().await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = terminate.recv() => {}
+    terminate: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    interrupt: Option<tokio::signal::unix::Signal>,
+}
+
+impl StopSignals {
+    fn listen() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            StopSignals {
+                terminate: signal(SignalKind::terminate()).ok(),
+                interrupt: signal(SignalKind::interrupt()).ok(),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            StopSignals {}
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+
+    async fn wait(mut self) {
+        #[cfg(unix)]
+        {
+            match (self.terminate.as_mut(), self.interrupt.as_mut()) {
+                (Some(terminate), Some(interrupt)) => {
+                    tokio::select! {
+                        _ = terminate.recv() => {}
+                        _ = interrupt.recv() => {}
+                    }
+                }
+                (Some(terminate), None) => {
+                    terminate.recv().await;
+                }
+                (None, Some(interrupt)) => {
+                    interrupt.recv().await;
+                }
+                (None, None) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
