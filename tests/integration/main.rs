@@ -32,6 +32,7 @@ mod connectors_faults;
 mod connectors_foreign_answers;
 mod connectors_hubspot;
 mod connectors_salesforce;
+mod connectors_salesforce_ties;
 mod connectors_schema_cli;
 mod connectors_spec_usage;
 mod diagnostic_fixtures;

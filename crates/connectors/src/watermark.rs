@@ -2,8 +2,10 @@
 //! records near that point were already delivered.
 //!
 //! A read starts at `high - overlap` (to catch late commits and search's eventual
-//! consistency) and drops any record whose `(id, modified)` pair it already delivered, so the
-//! overlap costs a few extra rows on the wire but never a duplicate to the planner. Memory is
+//! consistency) and drops any record whose `(id, modified, content)` it already delivered, so
+//! the overlap costs a few extra rows on the wire but never a duplicate to the planner. The
+//! content matters because Salesforce stamps whole seconds: an edit in the same second as the
+//! last read keeps the stamp the read saw, and only its values tell it is a change. Memory is
 //! bounded by the number of changes inside one overlap window. Pure: no clock, no IO.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -21,6 +23,33 @@ pub struct Watermark {
     /// Records delivered within the overlap window below `high_ms`: id -> modified (ms).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub recent: BTreeMap<String, i64>,
+    /// A digest of each record of `recent` as delivered ([`content_digest`]). A watermark saved
+    /// before digests were kept has none: those records compare by stamp alone.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub recent_content: BTreeMap<String, u64>,
+}
+
+/// A stable digest of a record's values (FNV-1a over `name=value` pairs in name order): what
+/// tells an edit apart from a re-read when the stamp did not move.
+pub fn content_digest<'v>(
+    values: impl IntoIterator<Item = (&'v str, &'v serde_json::Value)>,
+) -> u64 {
+    let mut sorted: Vec<(&str, &serde_json::Value)> = values.into_iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(b.0));
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut feed = |bytes: &[u8]| {
+        for byte in bytes {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    };
+    for (name, value) in sorted {
+        feed(name.as_bytes());
+        feed(b"=");
+        feed(value.to_string().as_bytes());
+        feed(b"\n");
+    }
+    hash
 }
 
 impl Watermark {
@@ -36,6 +65,7 @@ pub struct ChangeTracker {
     overlap_ms: i64,
     high_ms: Option<i64>,
     recent: BTreeMap<String, i64>,
+    recent_content: BTreeMap<String, u64>,
     /// `recent` ordered by time, so forgetting what fell out of the overlap costs only the
     /// entries forgotten (a scan of records all modified within the overlap stays linear).
     recent_by_time: BTreeSet<(i64, String)>,
@@ -58,6 +88,7 @@ impl ChangeTracker {
                 .map(|(id, at)| (*at, id.clone()))
                 .collect(),
             recent: previous.recent,
+            recent_content: previous.recent_content,
             seen_high_ms: None,
             ceiling_ms: None,
         }
@@ -74,9 +105,24 @@ impl ChangeTracker {
     }
 
     /// Whether a record is new to the planner; records it as delivered when it is.
-    pub fn admit(&mut self, id: &str, modified_ms: i64) -> bool {
-        if self.recent.get(id) == Some(&modified_ms) {
+    /// `content` is its [`content_digest`] (`None` when the caller has none to give).
+    pub fn admit(&mut self, id: &str, modified_ms: i64, content: Option<u64>) -> bool {
+        let same_stamp = self.recent.get(id) == Some(&modified_ms);
+        let same_content = match (content, self.recent_content.get(id)) {
+            (Some(now), Some(before)) => now == *before,
+            // Remembered without a digest (an older watermark), or none given: the stamp decides.
+            _ => true,
+        };
+        if same_stamp && same_content {
             return false;
+        }
+        match content {
+            Some(content) => {
+                self.recent_content.insert(id.to_string(), content);
+            }
+            None => {
+                self.recent_content.remove(id);
+            }
         }
         if let Some(before) = self.recent.insert(id.to_string(), modified_ms) {
             self.recent_by_time.remove(&(before, id.to_string()));
@@ -94,6 +140,7 @@ impl ChangeTracker {
             {
                 if let Some((_, gone)) = self.recent_by_time.pop_first() {
                     self.recent.remove(&gone);
+                    self.recent_content.remove(&gone);
                 }
             }
         }
@@ -121,9 +168,16 @@ impl ChangeTracker {
                 .collect(),
             None => BTreeMap::new(),
         };
+        let recent_content = self
+            .recent_content
+            .iter()
+            .filter(|(id, _)| recent.contains_key(*id))
+            .map(|(id, digest)| (id.clone(), *digest))
+            .collect();
         Watermark {
             high_ms: high,
             recent,
+            recent_content,
         }
     }
 }
@@ -158,9 +212,9 @@ mod tests {
     fn first_read_delivers_everything_and_sets_the_high_mark() {
         let mut tracker = ChangeTracker::new(None, 1_000);
         assert_eq!(tracker.start_ms(), None);
-        assert!(tracker.admit("a", 5_000));
-        assert!(tracker.admit("b", 9_000));
-        assert!(tracker.admit("c", 9_500));
+        assert!(tracker.admit("a", 5_000, None));
+        assert!(tracker.admit("b", 9_000, None));
+        assert!(tracker.admit("c", 9_500, None));
         let mark = tracker.finish();
         assert_eq!(mark.high_ms, Some(9_500));
         // Only records inside the overlap below the mark are remembered.
@@ -170,21 +224,21 @@ mod tests {
     #[test]
     fn overlap_rereads_are_deduped_but_real_changes_and_late_commits_pass() {
         let mut first = ChangeTracker::new(None, 1_000);
-        first.admit("b", 9_000);
-        first.admit("c", 9_500);
+        first.admit("b", 9_000, None);
+        first.admit("c", 9_500, None);
         let mark = first.finish();
         let mut next = ChangeTracker::new(Some(&mark), 1_000);
         assert_eq!(next.start_ms(), Some(8_500));
         assert!(
-            !next.admit("b", 9_000),
+            !next.admit("b", 9_000, None),
             "unchanged record inside the overlap is dropped"
         );
-        assert!(!next.admit("c", 9_500));
+        assert!(!next.admit("c", 9_500, None));
         assert!(
-            next.admit("d", 9_200),
+            next.admit("d", 9_200, None),
             "a late commit with an older stamp is delivered"
         );
-        assert!(next.admit("b", 12_000), "a real change is delivered");
+        assert!(next.admit("b", 12_000, None), "a real change is delivered");
         assert_eq!(next.finish().high_ms, Some(12_000));
     }
 
@@ -192,7 +246,7 @@ mod tests {
     fn an_empty_incremental_read_keeps_the_previous_mark() {
         let mark = Watermark {
             high_ms: Some(42),
-            recent: BTreeMap::new(),
+            ..Watermark::default()
         };
         let tracker = ChangeTracker::new(Some(&mark), 10);
         assert_eq!(tracker.finish(), mark);
@@ -202,8 +256,8 @@ mod tests {
     fn a_full_scan_caps_the_mark_at_its_start_time() {
         let mut tracker = ChangeTracker::new(None, 100);
         tracker.cap_at(5_000);
-        tracker.admit("old", 1_000);
-        tracker.admit("changed-during-scan", 7_000);
+        tracker.admit("old", 1_000, None);
+        tracker.admit("changed-during-scan", 7_000, None);
         let mark = tracker.finish();
         assert_eq!(mark.high_ms, Some(5_000));
         // The record changed during the scan is remembered, so the next read (from 4,900)
@@ -218,20 +272,43 @@ mod tests {
         let mut tracker = ChangeTracker::new(None, 300_000);
         tracker.cap_at(10_000_000);
         for i in 0..50_000i64 {
-            assert!(tracker.admit(&i.to_string(), 1_000_000 + i));
+            assert!(tracker.admit(&i.to_string(), 1_000_000 + i, None));
         }
         assert_eq!(tracker.recent.len(), 50_000);
         assert_eq!(tracker.recent.len(), tracker.recent_by_time.len());
-        assert!(!tracker.admit("7", 1_000_007), "delivered once");
-        assert!(tracker.admit("7", 1_060_000), "a real change is delivered");
+        assert!(!tracker.admit("7", 1_000_007, None), "delivered once");
+        assert!(
+            tracker.admit("7", 1_060_000, None),
+            "a real change is delivered"
+        );
         assert_eq!(tracker.recent.len(), tracker.recent_by_time.len());
+    }
+
+    #[test]
+    fn an_edit_in_the_same_second_as_the_last_read_is_delivered() {
+        // Salesforce stamps whole seconds: an edit within the second the last read saw keeps
+        // the stamp, and only its content tells it apart from a re-read.
+        let name = |text: &str| serde_json::json!(text);
+        let before = content_digest([("Name", &name("Acme"))]);
+        let after = content_digest([("Name", &name("Acme Corp"))]);
+        let mut first = ChangeTracker::new(None, 1_000);
+        assert!(first.admit("a", 9_000, Some(before)));
+        let mark = first.finish();
+        let mut next = ChangeTracker::new(Some(&mark), 1_000);
+        assert!(
+            !next.admit("a", 9_000, Some(before)),
+            "a re-read is dropped"
+        );
+        assert!(next.admit("a", 9_000, Some(after)), "the edit is delivered");
+        let mark = next.finish();
+        assert_eq!(mark.recent_content.get("a"), Some(&after));
     }
 
     #[test]
     fn memory_stays_within_the_overlap_window() {
         let mut tracker = ChangeTracker::new(None, 10);
         for ms in 0..10_000 {
-            tracker.admit(&format!("r{ms}"), ms);
+            tracker.admit(&format!("r{ms}"), ms, None);
         }
         assert!(tracker.recent.len() <= 11, "{}", tracker.recent.len());
         assert_eq!(tracker.recent.len(), tracker.recent_by_time.len());

@@ -283,7 +283,23 @@ impl<'c> HubSpotReader<'c> {
             self.last_id = Some(object.id.clone());
             if let Some(ms) = modified_ms {
                 self.last_modified_ms = Some(ms);
-                if !self.tracker.admit(&object.id, ms) {
+                let values: Vec<(&str, serde_json::Value)> = object
+                    .properties
+                    .iter()
+                    .filter(|(name, _)| name.as_str() != modified_key)
+                    .map(|(name, value)| {
+                        (
+                            name.as_str(),
+                            value
+                                .clone()
+                                .map_or(serde_json::Value::Null, serde_json::Value::String),
+                        )
+                    })
+                    .collect();
+                let content = crate::watermark::content_digest(
+                    values.iter().map(|(name, value)| (*name, value)),
+                );
+                if !self.tracker.admit(&object.id, ms, Some(content)) {
                     continue;
                 }
             }

@@ -261,8 +261,13 @@ impl<'c> SalesforceReader<'c> {
                 .and_then(|v| v.as_str())
                 .map(str::to_string);
             let stamp_ms = stamp.as_deref().and_then(parse_timestamp_ms);
+            let content = crate::watermark::content_digest(
+                row.iter()
+                    .filter(|(name, _)| name.as_str() != "SystemModstamp")
+                    .map(|(name, value)| (name.as_str(), value)),
+            );
             if let Some(ms) = stamp_ms
-                && !self.tracker.admit(&id, ms)
+                && !self.tracker.admit(&id, ms, Some(content))
             {
                 continue;
             }
