@@ -13,7 +13,7 @@ use crate::e2e_support::{World, accounts_spec, assert_quiet, render};
 
 fn salesforce(world: &World) -> SalesforceClient {
     let config = tandem::connectors::config::from_variables(&world.env()).expect("config");
-    SalesforceClient::new(&config.salesforce().expect("salesforce")).expect("client")
+    SalesforceClient::new(config.salesforce().expect("salesforce")).expect("client")
 }
 
 fn inputs(records: &[BTreeMap<String, Value>], ids: Option<&[String]>) -> Vec<SalesforceInput> {

@@ -27,6 +27,19 @@ pub struct Watermark {
     /// before digests were kept has none: those records compare by stamp alone.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub recent_content: BTreeMap<String, u64>,
+    /// Which fields the digests cover ([`fields_signature`]): a read of other fields cannot
+    /// compare them, and compares by stamp alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_fields: Option<u64>,
+}
+
+/// A digest of the field names a read returns, in name order.
+pub fn fields_signature<S: AsRef<str>>(fields: &[S]) -> u64 {
+    let mut names: Vec<&str> = fields.iter().map(AsRef::as_ref).collect();
+    names.sort_unstable();
+    names.dedup();
+    let empty = serde_json::Value::Null;
+    content_digest(names.into_iter().map(|name| (name, &empty)))
 }
 
 /// A stable digest of a record's values (FNV-1a over `name=value` pairs in name order): what
@@ -66,6 +79,7 @@ pub struct ChangeTracker {
     high_ms: Option<i64>,
     recent: BTreeMap<String, i64>,
     recent_content: BTreeMap<String, u64>,
+    content_fields: Option<u64>,
     /// `recent` ordered by time, so forgetting what fell out of the overlap costs only the
     /// entries forgotten (a scan of records all modified within the overlap stays linear).
     recent_by_time: BTreeSet<(i64, String)>,
@@ -89,8 +103,20 @@ impl ChangeTracker {
                 .collect(),
             recent: previous.recent,
             recent_content: previous.recent_content,
+            content_fields: previous.content_fields,
             seen_high_ms: None,
             ceiling_ms: None,
+        }
+    }
+
+    /// The fields this read returns, whose digests [`Self::admit`] compares: when the
+    /// previous read returned other fields, its digests cannot be compared and are dropped
+    /// (records then compare by stamp alone, as before digests were kept).
+    pub fn compare_content_of<S: AsRef<str>>(&mut self, fields: &[S]) {
+        let signature = fields_signature(fields);
+        if self.content_fields != Some(signature) {
+            self.recent_content.clear();
+            self.content_fields = Some(signature);
         }
     }
 
@@ -178,6 +204,7 @@ impl ChangeTracker {
             high_ms: high,
             recent,
             recent_content,
+            content_fields: self.content_fields,
         }
     }
 }

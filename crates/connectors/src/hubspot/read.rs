@@ -191,7 +191,7 @@ impl<'c> HubSpotReader<'c> {
         object: &str,
         properties: &[String],
         mode: Mode,
-        tracker: ChangeTracker,
+        mut tracker: ChangeTracker,
     ) -> Self {
         let mut returned: Vec<String> = properties.to_vec();
         if !returned.iter().any(|p| p == modified_property(object)) {
@@ -201,6 +201,7 @@ impl<'c> HubSpotReader<'c> {
         if !wanted.iter().any(|p| p == "hs_merged_object_ids") {
             wanted.push("hs_merged_object_ids".to_string());
         }
+        tracker.compare_content_of(&wanted);
         HubSpotReader {
             client,
             object: object.to_string(),

@@ -201,9 +201,10 @@ impl<'c> SalesforceReader<'c> {
         client: &'c SalesforceClient,
         resource: &'static str,
         soql: String,
-        tracker: ChangeTracker,
+        mut tracker: ChangeTracker,
         fields: Vec<String>,
     ) -> Self {
+        tracker.compare_content_of(&fields);
         SalesforceReader {
             client,
             resource,
