@@ -81,10 +81,29 @@ pub fn validate(
         }
         None => properties,
     };
-    let values = validate::normalize_input(System::Hubspot, schema, kind, properties, &oracle)
+    let mut values = validate::normalize_input(System::Hubspot, schema, kind, properties, &oracle)
         .map_err(WriteFailure::Invalid)?;
     check_ticket_stage(schema, &values)?;
+    lower_case_contact_email(object, &mut values);
     Ok(values)
+}
+
+/// HubSpot stores a contact's `email` lower-cased, whatever case it was sent in (it treats
+/// addresses case-insensitively; this is one of the CRM facts tandem relies on, see
+/// `tandem_ground::crm_facts::compared_as`): a client that writes `OLGA.ITO@EXAMPLE.COM`
+/// reads back `olga.ito@example.com`. Not confirmed against a primary HubSpot source in this
+/// pass.
+fn lower_case_contact_email(object: &str, values: &mut [(String, Option<String>)]) {
+    if object != "contacts" {
+        return;
+    }
+    for (name, value) in values.iter_mut() {
+        if name == "email"
+            && let Some(email) = value
+        {
+            *email = email.trim().to_lowercase();
+        }
+    }
 }
 
 /// "If a pipeline isn't specified, the default pipeline will be used" for a new ticket
