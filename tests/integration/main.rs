@@ -59,7 +59,6 @@ mod sandbox_cli;
 mod schema_convert;
 mod schema_snapshot_io;
 mod schema_standard;
-mod state_store;
 mod syntax_docs;
 mod syntax_help;
 mod syntax_parse;

@@ -85,7 +85,9 @@ pub enum StateError {
         sqlstate: String,
         message: String,
     },
-    #[error("the apply lease on {location} was lost (lease {lease_id}): another process took it or it was force-unlocked")]
+    #[error(
+        "the apply lease on {location} was lost (lease {lease_id}): another process took it or it was force-unlocked"
+    )]
     #[diagnostic(
         code(tandem::state::lease_lost),
         help(

@@ -31,7 +31,7 @@ pub use dump::{
     AuditRow, ConflictRow, ErrorRow, JournalRow, LastIds, LinkRow, RunRow, StoreDump, WatermarkRow,
 };
 pub use error::StateError;
-pub use location::{DEFAULT_POSTGRES_SCHEMA, PostgresLocation, StateLocation};
+pub use location::{AsStateLocation, DEFAULT_POSTGRES_SCHEMA, PostgresLocation, StateLocation};
 pub use lock::{ApplyLock, DEFAULT_LEASE, LockOptions};
 pub use migrate::{MigrateOptions, MigrateReport, migrate};
 pub use migrations::STATE_SCHEMA_VERSION;
@@ -63,7 +63,8 @@ pub struct StateStore {
 
 enum Backend {
     Sqlite(SqliteStore),
-    Postgres(PgStore),
+    // Boxed: a PostgreSQL store holds its location and connection, three times a SQLite one.
+    Postgres(Box<PgStore>),
 }
 
 impl std::fmt::Debug for StateStore {
@@ -87,19 +88,21 @@ impl StateStore {
     /// Opens the store at `location` (a path opens a SQLite file), creating and migrating it
     /// to the current schema: a SQLite file and its folder with owner-only permissions, a
     /// PostgreSQL store as a row in its schema's `stores` (and the schema, the first time).
-    pub fn open(location: impl Into<StateLocation>) -> Result<StateStore, StateError> {
-        let location = location.into();
+    pub fn open<L: AsStateLocation + ?Sized>(location: &L) -> Result<StateStore, StateError> {
+        let location = location.as_state_location();
         let backend = match &location {
             StateLocation::Sqlite(path) => Backend::Sqlite(SqliteStore::open(path)?),
             StateLocation::Memory => Backend::Sqlite(SqliteStore::open_in_memory()?),
-            StateLocation::Postgres(postgres) => Backend::Postgres(PgStore::open(postgres)?),
+            StateLocation::Postgres(postgres) => {
+                Backend::Postgres(Box::new(PgStore::open(postgres)?))
+            }
         };
         Ok(StateStore { location, backend })
     }
 
     /// An in-memory SQLite store, for tests and the planner benchmarks.
     pub fn open_in_memory() -> Result<StateStore, StateError> {
-        StateStore::open(StateLocation::Memory)
+        StateStore::open(&StateLocation::Memory)
     }
 
     pub fn location(&self) -> &StateLocation {
@@ -122,11 +125,8 @@ impl StateStore {
                 held: HeldLock::File(file),
             })),
             Backend::Postgres(store) => {
-                let lease = postgres::lease::Lease::acquire(
-                    store.location(),
-                    options,
-                    store.held_lease(),
-                )?;
+                let lease =
+                    postgres::lease::Lease::acquire(store.location(), options, store.held_lease())?;
                 Ok(Some(ApplyLock {
                     held: HeldLock::Lease(lease),
                 }))

@@ -51,33 +51,32 @@ impl StateLocation {
     }
 }
 
-impl From<&Path> for StateLocation {
-    fn from(path: &Path) -> Self {
-        StateLocation::Sqlite(path.to_path_buf())
+/// What [`crate::StateStore::open`] takes: a path (a SQLite file) or a location.
+pub trait AsStateLocation {
+    fn as_state_location(&self) -> StateLocation;
+}
+
+impl AsStateLocation for Path {
+    fn as_state_location(&self) -> StateLocation {
+        StateLocation::Sqlite(self.to_path_buf())
     }
 }
 
-impl From<&PathBuf> for StateLocation {
-    fn from(path: &PathBuf) -> Self {
-        StateLocation::Sqlite(path.clone())
+impl AsStateLocation for PathBuf {
+    fn as_state_location(&self) -> StateLocation {
+        StateLocation::Sqlite(self.clone())
     }
 }
 
-impl From<PathBuf> for StateLocation {
-    fn from(path: PathBuf) -> Self {
-        StateLocation::Sqlite(path)
+impl AsStateLocation for StateLocation {
+    fn as_state_location(&self) -> StateLocation {
+        self.clone()
     }
 }
 
-impl From<PostgresLocation> for StateLocation {
-    fn from(location: PostgresLocation) -> Self {
-        StateLocation::Postgres(location)
-    }
-}
-
-impl From<&StateLocation> for StateLocation {
-    fn from(location: &StateLocation) -> Self {
-        location.clone()
+impl AsStateLocation for PostgresLocation {
+    fn as_state_location(&self) -> StateLocation {
+        StateLocation::Postgres(self.clone())
     }
 }
 
@@ -124,9 +123,9 @@ impl PostgresLocation {
             return Err(invalid("it names no host"));
         }
         let password = match url.password() {
-            Some(encoded) => Some(
-                percent_decode(encoded).ok_or_else(|| invalid("its password is not UTF-8"))?,
-            ),
+            Some(encoded) => {
+                Some(percent_decode(encoded).ok_or_else(|| invalid("its password is not UTF-8"))?)
+            }
             None => None,
         };
         let _ = url.set_password(None);
@@ -204,14 +203,14 @@ impl PostgresLocation {
 
     /// What the driver connects with. The password goes in here and nowhere else.
     pub(crate) fn driver_config(&self) -> Result<tokio_postgres::Config, StateError> {
-        let mut config: tokio_postgres::Config =
-            self.url_without_password
-                .as_str()
-                .parse()
-                .map_err(|e: tokio_postgres::Error| StateError::InvalidLocation {
-                    text: self.to_string(),
-                    reason: e.to_string(),
-                })?;
+        let mut config: tokio_postgres::Config = self
+            .url_without_password
+            .as_str()
+            .parse()
+            .map_err(|e: tokio_postgres::Error| StateError::InvalidLocation {
+                text: self.to_string(),
+                reason: e.to_string(),
+            })?;
         if let Some(password) = &self.password {
             config.password(password.as_bytes());
         }

@@ -70,9 +70,7 @@ pub fn migrate(
     let digest = dump.digest();
     let copied = copy.digest();
     if copied != digest {
-        return Err(mismatch(format!(
-            "digest {copied}, expected {digest}"
-        )));
+        return Err(mismatch(format!("digest {copied}, expected {digest}")));
     }
     Ok(MigrateReport {
         source: from.to_string(),

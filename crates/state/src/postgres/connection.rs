@@ -171,9 +171,9 @@ impl PgConnection {
                 location: shown.clone(),
                 source,
             })?;
-        let connected = receiver.recv().unwrap_or_else(|_| {
-            Err("the connection thread ended before connecting".to_string())
-        });
+        let connected = receiver
+            .recv()
+            .unwrap_or_else(|_| Err("the connection thread ended before connecting".to_string()));
         match connected {
             Ok(client) => Ok(PgConnection {
                 client: Some(client),
@@ -238,7 +238,9 @@ impl PgConnection {
     /// Runs one statement.
     pub(crate) fn run_one(&self, statement: Statement) -> Result<Reply, StateError> {
         let mut replies = self.run(std::slice::from_ref(&statement))?;
-        replies.pop().ok_or_else(|| self.protocol_error("no answer"))
+        replies
+            .pop()
+            .ok_or_else(|| self.protocol_error("no answer"))
     }
 
     /// Runs SQL text of several statements (a migration) with the simple query protocol.
@@ -309,9 +311,7 @@ type ReplyFuture<'a> =
 /// Polls every future once in order (which sends every request, in order), then waits for
 /// the answers. Answers arrive in the order the requests went out, so after the first pass
 /// only the first unfinished future needs polling; the others' wakers are already registered.
-async fn run_in_order<T>(
-    mut futures: Vec<Pin<Box<dyn Future<Output = T> + Send + '_>>>,
-) -> Vec<T> {
+async fn run_in_order<T>(mut futures: Vec<Pin<Box<dyn Future<Output = T> + Send + '_>>>) -> Vec<T> {
     let mut results: Vec<Option<T>> = futures.iter().map(|_| None).collect();
     let mut first_pass = true;
     let mut next = 0;

@@ -218,16 +218,16 @@ struct Renewal {
 
 impl Renewal {
     fn run(mut self, stopped: mpsc::Receiver<()>) {
-        loop {
-            match stopped.recv_timeout(self.every) {
-                Err(RecvTimeoutError::Timeout) => {
-                    if !self.renew() {
-                        // Lost: the store's next write finds out and stops (LeaseLost).
-                        return;
-                    }
-                }
-                // Told to stop (the sender dropped): release.
-                Ok(()) | Err(RecvTimeoutError::Disconnected) => break,
+        // Until told to stop (the sender dropped): renew every third of the lease's life.
+        while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(self.every) {
+            if !self.renew() {
+                // Lost: the store's next write finds out and stops (LeaseLost).
+                return;
+            }
+        }
+        if self.connection.is_closed() {
+            if let Ok(connection) = PgConnection::connect(&self.location) {
+                self.connection = connection;
             }
         }
         let _ = self.statement(

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::migrations::{STATE_SCHEMA_VERSION, postgres as migrations};
 use crate::{PostgresLocation, StateError};
-use connection::{PgConnection, Param, Statement, text};
+use connection::{Param, PgConnection, Statement, text};
 pub(crate) use writer::PgWriter;
 
 /// An open PostgreSQL store.
@@ -127,7 +127,10 @@ fn sql(location: &PostgresLocation, template: &str) -> String {
 /// transaction holding an advisory lock namespaced by the schema's name, so two processes
 /// opening a new database at once migrate it once. The lock is transaction-scoped, so it works
 /// behind a transaction-pooling PgBouncer.
-fn migrate_schema(connection: &PgConnection, location: &PostgresLocation) -> Result<(), StateError> {
+fn migrate_schema(
+    connection: &PgConnection,
+    location: &PostgresLocation,
+) -> Result<(), StateError> {
     let current = schema_version_of(connection, location)?;
     if current == STATE_SCHEMA_VERSION {
         return Ok(());

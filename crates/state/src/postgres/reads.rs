@@ -59,7 +59,10 @@ impl PgStore {
     fn read_one(&self, template: &str) -> Result<Vec<Row>, StateError> {
         let connection = self.connection()?;
         Ok(connection
-            .run_one(Statement::rows(self.sql(template), vec![self.store_param()]))?
+            .run_one(Statement::rows(
+                self.sql(template),
+                vec![self.store_param()],
+            ))?
             .into_rows())
     }
 
@@ -119,12 +122,11 @@ impl PgStore {
             let hs_id: String = self.get(&row, 1)?;
             let sf_id: String = self.get(&row, 2)?;
             let base: serde_json::Value = self.get(&row, 3)?;
-            let base: BTreeMap<String, FieldBase> =
-                serde_json::from_value(base).map_err(|e| {
-                    self.corrupt(format!(
-                        "merge base of link {hs_id} <-> {sf_id} is not a merge base: {e}"
-                    ))
-                })?;
+            let base: BTreeMap<String, FieldBase> = serde_json::from_value(base).map_err(|e| {
+                self.corrupt(format!(
+                    "merge base of link {hs_id} <-> {sf_id} is not a merge base: {e}"
+                ))
+            })?;
             snapshot
                 .links
                 .entry(sync)
@@ -225,7 +227,10 @@ impl PgStore {
             .collect()
     }
 
-    pub(crate) fn conflicts(&self, include_resolved: bool) -> Result<Vec<OpenConflict>, StateError> {
+    pub(crate) fn conflicts(
+        &self,
+        include_resolved: bool,
+    ) -> Result<Vec<OpenConflict>, StateError> {
         let template = if include_resolved {
             SELECT_CONFLICTS_UNSETTLED
         } else {
@@ -280,11 +285,7 @@ impl PgStore {
         let rows = connection
             .run_one(Statement::rows(
                 self.sql(template),
-                vec![
-                    self.store_param(),
-                    super::text(sync),
-                    super::text(id),
-                ],
+                vec![self.store_param(), super::text(sync), super::text(id)],
             ))?
             .into_rows();
         rows.first().map(|row| self.get(row, 0)).transpose()

@@ -93,7 +93,10 @@ impl<'a> PgWriter<'a> {
         let queued = batch.len();
         batch.extend(more);
         self.began = true;
-        let mut replies = self.connection.run(&batch).map_err(|error| self.named(error))?;
+        let mut replies = self
+            .connection
+            .run(&batch)
+            .map_err(|error| self.named(error))?;
         Ok(replies.split_off(queued))
     }
 
@@ -106,12 +109,15 @@ impl<'a> PgWriter<'a> {
                     lease_id: lease_id.clone(),
                 }
             }
-            (StateError::Postgres { sqlstate, message, .. }, _) if sqlstate == "TDS01" => {
-                StateError::Database {
-                    location: self.location.to_string(),
-                    message: message.clone(),
-                }
-            }
+            (
+                StateError::Postgres {
+                    sqlstate, message, ..
+                },
+                _,
+            ) if sqlstate == "TDS01" => StateError::Database {
+                location: self.location.to_string(),
+                message: message.clone(),
+            },
             _ => error,
         }
     }
@@ -230,7 +236,10 @@ impl<'a> PgWriter<'a> {
         let rows = self.send(statement)?.into_rows();
         rows.first()
             .and_then(|row| row.try_get::<_, i64>(0).ok())
-            .ok_or_else(|| self.connection.protocol_error("the journal insert returned no id"))
+            .ok_or_else(|| {
+                self.connection
+                    .protocol_error("the journal insert returned no id")
+            })
     }
 
     pub(crate) fn journal_settle(&mut self, id: i64, status: &str) -> Result<(), StateError> {
@@ -413,7 +422,11 @@ impl<'a> PgWriter<'a> {
         )
     }
 
-    pub(crate) fn run_started(&mut self, run_id: &str, plan_digest: &str) -> Result<(), StateError> {
+    pub(crate) fn run_started(
+        &mut self,
+        run_id: &str,
+        plan_digest: &str,
+    ) -> Result<(), StateError> {
         self.queue(
             "INSERT INTO {s}.runs (store_id, run_id, started_at, plan_digest, status) \
              VALUES ($1, $2, $3::timestamptz, $4, 'running')",

@@ -244,7 +244,10 @@ fn write_all(conn: &Connection, dump: &StoreDump) -> rusqlite::Result<()> {
         conflicts,
         audit,
     } = dump.last_ids;
-    for (name, last) in SEQUENCES.into_iter().zip([journal, errors, conflicts, audit]) {
+    for (name, last) in SEQUENCES
+        .into_iter()
+        .zip([journal, errors, conflicts, audit])
+    {
         conn.execute("DELETE FROM sqlite_sequence WHERE name = ?1", params![name])?;
         conn.execute(
             "INSERT INTO sqlite_sequence (name, seq) VALUES (?1, ?2)",

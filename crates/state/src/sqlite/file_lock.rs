@@ -51,16 +51,12 @@ impl FileLock {
         let _ = file.seek(SeekFrom::Start(0));
         let _ = writeln!(file, "{holder}");
         let _ = file.flush();
-        Ok(FileLock {
-            file,
-            holder,
-        })
+        Ok(FileLock { file, holder })
     }
 
     pub(crate) fn holder(&self) -> &str {
         &self.holder
     }
-
 }
 
 /// Who holds the lock at `lock_path` now, if anyone (for `force_unlock`'s refusal).

@@ -222,7 +222,10 @@ impl SqliteStore {
 
     /// Conflicts not yet settled: open ones, plus (with `include_resolved`) ones a human
     /// resolved that the next apply has not written yet.
-    pub(crate) fn conflicts(&self, include_resolved: bool) -> Result<Vec<OpenConflict>, StateError> {
+    pub(crate) fn conflicts(
+        &self,
+        include_resolved: bool,
+    ) -> Result<Vec<OpenConflict>, StateError> {
         let sql = if include_resolved {
             "SELECT id, sync, hs_id, sf_id, field, hs_value, sf_value, base, resolution FROM conflicts \
              WHERE status IN ('open', 'resolved') ORDER BY id"
@@ -381,7 +384,12 @@ impl SqliteStore {
     }
 
     /// The partner of `id` (a record on `side`, `hs` or `sf`) in `sync`, if linked.
-    pub(crate) fn partner(&self, sync: &str, side: &str, id: &str) -> Result<Option<String>, StateError> {
+    pub(crate) fn partner(
+        &self,
+        sync: &str,
+        side: &str,
+        id: &str,
+    ) -> Result<Option<String>, StateError> {
         let sql = if side == "hs" {
             "SELECT sf_id FROM links WHERE sync = ?1 AND hs_id = ?2"
         } else {

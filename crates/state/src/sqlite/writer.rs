@@ -123,7 +123,12 @@ impl<'a> SqliteWriter<'a> {
         Ok(())
     }
 
-    pub(crate) fn set_watermark(&mut self, sync: &str, side: &str, value: &str) -> Result<(), StateError> {
+    pub(crate) fn set_watermark(
+        &mut self,
+        sync: &str,
+        side: &str,
+        value: &str,
+    ) -> Result<(), StateError> {
         self.tx
             .execute_cached(
                 "INSERT INTO watermarks (sync, side, value) VALUES (?1, ?2, ?3) \
@@ -353,7 +358,11 @@ impl<'a> SqliteWriter<'a> {
         Ok(())
     }
 
-    pub(crate) fn run_started(&mut self, run_id: &str, plan_digest: &str) -> Result<(), StateError> {
+    pub(crate) fn run_started(
+        &mut self,
+        run_id: &str,
+        plan_digest: &str,
+    ) -> Result<(), StateError> {
         self.tx
             .execute_cached(
                 "INSERT INTO runs (run_id, started_at, plan_digest, status) VALUES (?1, ?2, ?3, 'running')",

@@ -7,6 +7,7 @@
 
 mod support;
 
+mod error_codes;
 mod migrate_between_backends;
 mod postgres_connection;
 mod postgres_locking;

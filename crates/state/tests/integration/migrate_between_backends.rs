@@ -91,7 +91,10 @@ fn a_store_goes_to_postgres_and_back_unchanged() {
     assert_eq!(report.serial, 2);
     assert_eq!(report.lineage, before.lineage);
     assert_eq!(report.digest, before.digest());
-    assert!(report.counts.iter().all(|(_, count)| *count > 0), "{report:?}");
+    assert!(
+        report.counts.iter().all(|(_, count)| *count > 0),
+        "{report:?}"
+    );
 
     let mut copy = postgres.open();
     assert_eq!(copy.snapshot().unwrap(), snapshot);
@@ -105,7 +108,7 @@ fn a_store_goes_to_postgres_and_back_unchanged() {
     let back = sqlite.location_of("back");
     let report = migrate(&postgres.location(), &back, &MigrateOptions::default()).unwrap();
     assert_eq!(report.serial, 3);
-    let returned = StateStore::open(back).unwrap();
+    let returned = StateStore::open(&back).unwrap();
     assert_eq!(returned.lineage().unwrap(), before.lineage);
     assert_eq!(returned.export().unwrap(), copy.export().unwrap());
 }
@@ -126,7 +129,9 @@ fn a_destination_holding_a_store_is_refused_unless_replaced() {
         &postgres.location(),
         &MigrateOptions::default(),
     ) {
-        Err(StateError::MigrateDestinationNotEmpty { serial: 1, rows: 1, .. }) => {}
+        Err(StateError::MigrateDestinationNotEmpty {
+            serial: 1, rows: 1, ..
+        }) => {}
         other => panic!("expected MigrateDestinationNotEmpty, got {other:?}"),
     }
     assert_eq!(occupied.snapshot().unwrap().links["accounts"].len(), 1);

@@ -34,7 +34,7 @@ fn the_store_works_from_inside_a_multi_thread_runtime_worker() {
         .unwrap();
     let snapshot = runtime.block_on(async move {
         tokio::spawn(async move {
-            let mut store = StateStore::open(location).unwrap();
+            let mut store = StateStore::open(&location).unwrap();
             store
                 .write(|w| w.link("accounts", "101", "001A", &BTreeMap::new()))
                 .unwrap();
@@ -58,7 +58,7 @@ fn the_store_works_from_inside_a_current_thread_runtime() {
         .build()
         .unwrap();
     let serial = runtime.block_on(async move {
-        let mut store = StateStore::open(location).unwrap();
+        let mut store = StateStore::open(&location).unwrap();
         store
             .write(|w| w.set_watermark("accounts", "hs", "2026-01-01T00:00:00Z"))
             .unwrap();
@@ -78,7 +78,11 @@ fn a_connection_killed_mid_transaction_leaves_nothing_half_written() {
         w.link("accounts", "2", "002", &BTreeMap::new())?;
         // Sends the link with it: the transaction is open on the server now.
         w.journal_intent("run", "accounts", "create", "sf", "2", &json!({}))?;
-        assert_eq!(kill_connections_of(&fixture), 1, "the store's connection was found");
+        assert_eq!(
+            kill_connections_of(&fixture),
+            1,
+            "the store's connection was found"
+        );
         w.link("accounts", "3", "003", &BTreeMap::new())?;
         w.audit(
             "run",
@@ -129,7 +133,7 @@ fn a_server_that_is_not_there_is_a_connect_error() {
     let location =
         StateLocation::parse("postgres://tandem@127.0.0.1:9/tandem?store=spec&connect_timeout=2")
             .unwrap();
-    match StateStore::open(location) {
+    match StateStore::open(&location) {
         Err(StateError::Connect { message, .. }) => assert!(!message.is_empty()),
         other => panic!("expected Connect, got {other:?}"),
     }
@@ -138,19 +142,18 @@ fn a_server_that_is_not_there_is_a_connect_error() {
 #[test]
 fn a_password_never_appears_in_errors_or_debug_output() {
     let secret = "pw-Secret-4711";
-    let nowhere = format!(
-        "postgres://tandem:{secret}@127.0.0.1:9/tandem?store=spec&connect_timeout=2"
-    );
+    let nowhere =
+        format!("postgres://tandem:{secret}@127.0.0.1:9/tandem?store=spec&connect_timeout=2");
     let location = StateLocation::parse(&nowhere).unwrap();
     let shown = format!("{location} {location:?}");
     assert!(!shown.contains(secret), "{shown}");
     assert!(shown.contains("tandem:***@127.0.0.1:9"), "{shown}");
-    let error = StateStore::open(location).unwrap_err();
+    let error = StateStore::open(&location).unwrap_err();
     let shown = format!("{error} {error:?}");
     assert!(!shown.contains(secret), "{shown}");
     // A password the real server refuses.
     let url = url_with_password(&postgres_url(), secret);
-    let error = StateStore::open(StateLocation::parse(&url).unwrap()).unwrap_err();
+    let error = StateStore::open(&StateLocation::parse(&url).unwrap()).unwrap_err();
     let shown = format!("{error} {error:?}");
     assert!(matches!(error, StateError::Connect { .. }), "{shown}");
     assert!(!shown.contains(secret), "{shown}");
@@ -167,16 +170,15 @@ fn a_password_never_appears_in_errors_or_debug_output() {
     let other = fixture.open();
     let refused = other.lock().unwrap_err();
     let separator = if real.contains('?') { '&' } else { '?' };
-    let failed =
-        StateLocation::parse(&format!("{real}{separator}store=x&schema=Bad")).unwrap_err();
+    let failed = StateLocation::parse(&format!("{real}{separator}store=x&schema=Bad")).unwrap_err();
     let shown = format!(
         "{store:?} {:?} {lock:?} {refused} {refused:?} {failed} {failed:?}",
         store.location()
     );
     assert!(!shown.contains(&real_password), "{shown}");
     // A password in a location that does not parse is cut out too.
-    let unparsable = StateLocation::parse(&format!("postgres://tandem:{secret}@[bad/db?store=x"))
-        .unwrap_err();
+    let unparsable =
+        StateLocation::parse(&format!("postgres://tandem:{secret}@[bad/db?store=x")).unwrap_err();
     let shown = format!("{unparsable} {unparsable:?}");
     assert!(!shown.contains(secret), "{shown}");
 }

@@ -38,7 +38,7 @@ fn two_concurrent_appliers_one_gets_the_lock_the_other_is_told_who_holds_it() {
             let location = location.clone();
             let start = Arc::clone(&start);
             std::thread::spawn(move || {
-                let store = StateStore::open(location).unwrap();
+                let store = StateStore::open(&location).unwrap();
                 start.wait();
                 let outcome = store.lock();
                 // Hold it long enough that the other surely tried while it was held.
@@ -49,13 +49,20 @@ fn two_concurrent_appliers_one_gets_the_lock_the_other_is_told_who_holds_it() {
         .collect();
     let outcomes: Vec<_> = appliers.into_iter().map(|a| a.join().unwrap()).collect();
     let winners: Vec<_> = outcomes.iter().filter_map(|o| o.as_ref().ok()).collect();
-    assert_eq!(winners.len(), 1, "exactly one applier holds the lock: {outcomes:?}");
+    assert_eq!(
+        winners.len(),
+        1,
+        "exactly one applier holds the lock: {outcomes:?}"
+    );
     let lease_id = winners[0].clone().flatten().expect("a lease id");
     let refusal = outcomes.iter().find_map(|o| o.as_ref().err()).unwrap();
     match refusal {
         StateError::Locked { holder, .. } => {
             assert!(holder.contains(&std::process::id().to_string()), "{holder}");
-            assert!(holder.contains(&lease_id), "the refusal names the lease: {holder}");
+            assert!(
+                holder.contains(&lease_id),
+                "the refusal names the lease: {holder}"
+            );
         }
         other => panic!("expected Locked, got {other:?}"),
     }
@@ -68,7 +75,7 @@ fn an_applier_waits_for_the_lock_and_takes_it_when_the_first_lets_go() {
     let held = first.lock().unwrap();
     let location = fixture.location();
     let waiter = std::thread::spawn(move || {
-        let second = StateStore::open(location).unwrap();
+        let second = StateStore::open(&location).unwrap();
         let started = Instant::now();
         let lock = second
             .lock_with(LockOptions::waiting(Duration::from_secs(20)))
@@ -92,7 +99,10 @@ fn a_wait_that_runs_out_fails_naming_the_holder_and_the_wait() {
     match second.lock_with(LockOptions::waiting(Duration::from_millis(700))) {
         Err(error @ StateError::Locked { waited_ms: 700, .. }) => {
             assert!(started.elapsed() >= Duration::from_millis(700));
-            assert!(error.to_string().contains("gave up after waiting 0.7 s"), "{error}");
+            assert!(
+                error.to_string().contains("gave up after waiting 0.7 s"),
+                "{error}"
+            );
         }
         other => panic!("expected Locked after 700 ms, got {other:?}"),
     }
@@ -191,7 +201,7 @@ fn concurrent_writers_of_one_store_take_turns_and_lose_nothing() {
         .map(|writer| {
             let location = location.clone();
             std::thread::spawn(move || {
-                let mut store = StateStore::open(location).unwrap();
+                let mut store = StateStore::open(&location).unwrap();
                 for record in 0..25 {
                     store
                         .write(|w| {
@@ -220,7 +230,7 @@ fn concurrent_writers_of_one_store_take_turns_and_lose_nothing() {
     for writer in writers {
         writer.join().unwrap();
     }
-    let store = StateStore::open(location).unwrap();
+    let store = StateStore::open(&location).unwrap();
     assert_eq!(store.serial().unwrap(), 50);
     assert_eq!(store.snapshot().unwrap().links["accounts"].len(), 50);
     let ids: Vec<i64> = store

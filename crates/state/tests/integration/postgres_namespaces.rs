@@ -11,8 +11,8 @@ use crate::support::{Fixture, base, postgres_location, postgres_url};
 #[test]
 fn two_specs_in_one_database_never_see_each_others_rows() {
     let fixture = Fixture::postgres();
-    let mut revops = StateStore::open(fixture.location_of("revops")).unwrap();
-    let mut support = StateStore::open(fixture.location_of("support")).unwrap();
+    let mut revops = StateStore::open(&fixture.location_of("revops")).unwrap();
+    let mut support = StateStore::open(&fixture.location_of("support")).unwrap();
     assert_ne!(revops.lineage().unwrap(), support.lineage().unwrap());
     revops
         .write(|w| {
@@ -52,7 +52,10 @@ fn two_specs_in_one_database_never_see_each_others_rows() {
     assert_eq!(ours.serial, 1);
     assert_eq!(theirs.serial, 2);
     assert_eq!(
-        support.partner("contacts", "sf", "003A").unwrap().as_deref(),
+        support
+            .partner("contacts", "sf", "003A")
+            .unwrap()
+            .as_deref(),
         Some("102")
     );
     assert_eq!(

@@ -76,7 +76,7 @@ fn reopening_keeps_lineage_links_and_serial(fixture: &Fixture) {
 fn store_written_by_a_newer_schema_is_refused(fixture: &Fixture) {
     drop(fixture.open());
     fixture.set_schema_version(STATE_SCHEMA_VERSION + 1);
-    match StateStore::open(fixture.location()) {
+    match StateStore::open(&fixture.location()) {
         Err(StateError::NewerSchema { found, known, .. }) => {
             assert_eq!(found, STATE_SCHEMA_VERSION + 1);
             assert_eq!(known, STATE_SCHEMA_VERSION);

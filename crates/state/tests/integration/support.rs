@@ -48,12 +48,8 @@ impl Drop for SchemaGuard {
 
 /// Which backend a case of the suite runs on, with what it needs to stay isolated.
 pub enum Fixture {
-    Sqlite {
-        dir: tempfile::TempDir,
-    },
-    Postgres {
-        schema: SchemaGuard,
-    },
+    Sqlite { dir: tempfile::TempDir },
+    Postgres { schema: SchemaGuard },
 }
 
 impl Fixture {
@@ -90,7 +86,7 @@ impl Fixture {
     }
 
     pub fn open(&self) -> StateStore {
-        StateStore::open(self.location()).expect("the store opens")
+        StateStore::open(&self.location()).expect("the store opens")
     }
 
     /// Pretends a newer tandem migrated the store to `version`.
@@ -133,10 +129,7 @@ pub fn try_admin(sql: &str) -> Result<Vec<Vec<Option<String>>>, String> {
                 .await
                 .map_err(|e| e.to_string())?;
             let driver = tokio::spawn(connection);
-            let messages = client
-                .simple_query(&sql)
-                .await
-                .map_err(|e| e.to_string())?;
+            let messages = client.simple_query(&sql).await.map_err(|e| e.to_string())?;
             drop(client);
             let _ = driver.await;
             Ok(messages
