@@ -12,13 +12,10 @@ use crate::support::{Fixture, admin, postgres_url};
 
 /// Ends the server side of the store's connection(s), as a crashed server or network would.
 fn kill_connections_of(fixture: &Fixture) -> usize {
-    let Fixture::Postgres { schema } = fixture else {
-        unreachable!("PostgreSQL cases only")
-    };
     admin(&format!(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
          WHERE application_name = 'tandem {}.spec' AND pid <> pg_backend_pid()",
-        schema.0
+        fixture.schema()
     ))
     .len()
 }

@@ -1,5 +1,6 @@
-//! The PostgreSQL apply lock: a lease row. Two appliers on one database, waiting, expiry of a
-//! dead holder's lease, force-unlock, renewal, and a holder that lost its lease never writing.
+//! The PostgreSQL apply lock, straight to the server and through PgBouncer in transaction
+//! mode: a lease row. Two appliers on one database, waiting, expiry of a dead holder's lease,
+//! force-unlock, renewal, and a holder that lost its lease never writing.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Barrier};
@@ -9,12 +10,34 @@ use tandem_state::{LockOptions, StateError, StateLocation, StateStore};
 
 use crate::support::{Fixture, admin};
 
-fn schema_of(fixture: &Fixture) -> String {
-    match fixture {
-        Fixture::Postgres { schema } => schema.0.clone(),
-        Fixture::Sqlite { .. } => unreachable!("PostgreSQL cases only"),
-    }
+/// Each case straight to the server and through PgBouncer in transaction mode.
+macro_rules! direct_and_pooled {
+    ($($case:ident),* $(,)?) => {
+        mod direct {
+            $(#[test]
+            fn $case() {
+                super::$case(&crate::support::Fixture::postgres());
+            })*
+        }
+        mod pgbouncer {
+            $(#[test]
+            fn $case() {
+                super::$case(&crate::support::Fixture::pgbouncer());
+            })*
+        }
+    };
 }
+
+direct_and_pooled!(
+    two_concurrent_appliers_one_gets_the_lock_the_other_is_told_who_holds_it,
+    an_applier_waits_for_the_lock_and_takes_it_when_the_first_lets_go,
+    a_wait_that_runs_out_fails_naming_the_holder_and_the_wait,
+    a_dead_holders_lease_blocks_until_it_expires_then_is_taken_over,
+    force_unlock_removes_a_dead_holders_lease_at_once,
+    a_held_lease_is_renewed_past_its_lifetime,
+    a_holder_that_lost_its_lease_cannot_write_and_writes_nothing,
+    concurrent_writers_of_one_store_take_turns_and_lose_nothing,
+);
 
 /// Leaves a lease behind as a holder that died would: nobody renews it.
 fn plant_dead_holders_lease(fixture: &Fixture, lease_id: &str, expires_in: &str) {
@@ -23,13 +46,11 @@ fn plant_dead_holders_lease(fixture: &Fixture, lease_id: &str, expires_in: &str)
         "INSERT INTO {schema}.leases (store_id, lease_id, holder, acquired_at, renewed_at, expires_at) \
          VALUES ('spec', '{lease_id}', 'pid 999999 on a-crashed-runner', now(), now(), \
          clock_timestamp() + interval '{expires_in}')",
-        schema = schema_of(fixture)
+        schema = fixture.schema()
     ));
 }
 
-#[test]
-fn two_concurrent_appliers_one_gets_the_lock_the_other_is_told_who_holds_it() {
-    let fixture = Fixture::postgres();
+fn two_concurrent_appliers_one_gets_the_lock_the_other_is_told_who_holds_it(fixture: &Fixture) {
     drop(fixture.open());
     let location = fixture.location();
     let start = Arc::new(Barrier::new(2));
@@ -68,9 +89,7 @@ fn two_concurrent_appliers_one_gets_the_lock_the_other_is_told_who_holds_it() {
     }
 }
 
-#[test]
-fn an_applier_waits_for_the_lock_and_takes_it_when_the_first_lets_go() {
-    let fixture = Fixture::postgres();
+fn an_applier_waits_for_the_lock_and_takes_it_when_the_first_lets_go(fixture: &Fixture) {
     let first = fixture.open();
     let held = first.lock().unwrap();
     let location = fixture.location();
@@ -89,9 +108,7 @@ fn an_applier_waits_for_the_lock_and_takes_it_when_the_first_lets_go() {
     assert!(waited >= Duration::from_millis(400), "waited {waited:?}");
 }
 
-#[test]
-fn a_wait_that_runs_out_fails_naming_the_holder_and_the_wait() {
-    let fixture = Fixture::postgres();
+fn a_wait_that_runs_out_fails_naming_the_holder_and_the_wait(fixture: &Fixture) {
     let first = fixture.open();
     let _held = first.lock().unwrap();
     let second = fixture.open();
@@ -108,9 +125,7 @@ fn a_wait_that_runs_out_fails_naming_the_holder_and_the_wait() {
     }
 }
 
-#[test]
-fn a_dead_holders_lease_blocks_until_it_expires_then_is_taken_over() {
-    let fixture = Fixture::postgres();
+fn a_dead_holders_lease_blocks_until_it_expires_then_is_taken_over(fixture: &Fixture) {
     plant_dead_holders_lease(&fixture, "dead-lease", "2 seconds");
     let store = fixture.open();
     match store.lock() {
@@ -129,9 +144,7 @@ fn a_dead_holders_lease_blocks_until_it_expires_then_is_taken_over() {
     assert_ne!(lock.lease_id(), Some("dead-lease"));
 }
 
-#[test]
-fn force_unlock_removes_a_dead_holders_lease_at_once() {
-    let fixture = Fixture::postgres();
+fn force_unlock_removes_a_dead_holders_lease_at_once(fixture: &Fixture) {
     plant_dead_holders_lease(&fixture, "dead-lease", "1 hour");
     let store = fixture.open();
     match store.force_unlock("not-this-one") {
@@ -151,9 +164,7 @@ fn force_unlock_removes_a_dead_holders_lease_at_once() {
     }
 }
 
-#[test]
-fn a_held_lease_is_renewed_past_its_lifetime() {
-    let fixture = Fixture::postgres();
+fn a_held_lease_is_renewed_past_its_lifetime(fixture: &Fixture) {
     let first = fixture.open();
     let _held = first
         .lock_with(LockOptions {
@@ -169,9 +180,7 @@ fn a_held_lease_is_renewed_past_its_lifetime() {
     );
 }
 
-#[test]
-fn a_holder_that_lost_its_lease_cannot_write_and_writes_nothing() {
-    let fixture = Fixture::postgres();
+fn a_holder_that_lost_its_lease_cannot_write_and_writes_nothing(fixture: &Fixture) {
     let mut first = fixture.open();
     let held = first.lock().unwrap().unwrap();
     let lease_id = held.lease_id().unwrap().to_string();
@@ -192,9 +201,7 @@ fn a_holder_that_lost_its_lease_cannot_write_and_writes_nothing() {
     assert_eq!(snapshot.serial, 1);
 }
 
-#[test]
-fn concurrent_writers_of_one_store_take_turns_and_lose_nothing() {
-    let fixture = Fixture::postgres();
+fn concurrent_writers_of_one_store_take_turns_and_lose_nothing(fixture: &Fixture) {
     drop(fixture.open());
     let location: StateLocation = fixture.location();
     let writers: Vec<_> = (0..2)

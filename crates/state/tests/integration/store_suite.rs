@@ -1,6 +1,7 @@
 //! The state store's behaviour, the same assertions on both backends: migrations, atomic
 //! writes, the lock, queues, journal and audit. `both_backends!` turns each case into a
-//! `sqlite::` and a `postgres::` test.
+//! `sqlite::`, a `postgres::` and a `pgbouncer::` test (PostgreSQL behind PgBouncer in
+//! transaction mode, where consecutive transactions may run on different server connections).
 
 use std::collections::BTreeMap;
 
@@ -21,6 +22,12 @@ macro_rules! both_backends {
             $(#[test]
             fn $case() {
                 super::$case(&crate::support::Fixture::postgres());
+            })*
+        }
+        mod pgbouncer {
+            $(#[test]
+            fn $case() {
+                super::$case(&crate::support::Fixture::pgbouncer());
             })*
         }
     };

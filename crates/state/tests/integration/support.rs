@@ -11,23 +11,44 @@ use tandem_state::{FieldBase, PostgresLocation, StateLocation, StateStore};
 /// The variable naming the test server, e.g. `postgres://tandem:tandem-ci@127.0.0.1:5432/tandem_test`.
 pub const POSTGRES_URL_VARIABLE: &str = "TANDEM_TEST_POSTGRES_URL";
 
+/// The variable naming a PgBouncer in transaction mode in front of the same database.
+pub const PGBOUNCER_URL_VARIABLE: &str = "TANDEM_TEST_PGBOUNCER_URL";
+
 /// The test server's URL. Unset, the case fails with how to set it: the PostgreSQL cases never
 /// pass without running.
 pub fn postgres_url() -> String {
-    match std::env::var(POSTGRES_URL_VARIABLE) {
+    required_url(POSTGRES_URL_VARIABLE)
+}
+
+/// The test PgBouncer's URL (transaction pooling, same database as [`postgres_url`]).
+pub fn pgbouncer_url() -> String {
+    required_url(PGBOUNCER_URL_VARIABLE)
+}
+
+fn required_url(variable: &str) -> String {
+    match std::env::var(variable) {
         Ok(url) if !url.trim().is_empty() => url,
         _ => panic!(
-            "{POSTGRES_URL_VARIABLE} is not set, so the PostgreSQL state tests cannot run. \
-             Start a server and set it, e.g. `eval \"$(.ci/start-postgres)\"` (installs and \
-             starts Debian's postgresql, creates the role and database, prints the export), \
-             or export {POSTGRES_URL_VARIABLE}=postgres://USER:PASSWORD@HOST:PORT/DATABASE"
+            "{variable} is not set, so the PostgreSQL state tests cannot run. Start the \
+             servers and set it: `eval \"$(.ci/start-postgres)\"` installs and starts Debian's \
+             postgresql and pgbouncer, creates the role and database, and prints the exports \
+             of {POSTGRES_URL_VARIABLE} and {PGBOUNCER_URL_VARIABLE} \
+             (postgres://USER:PASSWORD@HOST:PORT/DATABASE)"
         ),
     }
 }
 
 /// A fresh PostgreSQL location: a schema of its own, store `store`.
 pub fn postgres_location(schema: &str, store: &str) -> PostgresLocation {
-    let url = postgres_url();
+    location_on(&postgres_url(), schema, store)
+}
+
+/// The same through PgBouncer.
+pub fn pgbouncer_location(schema: &str, store: &str) -> PostgresLocation {
+    location_on(&pgbouncer_url(), schema, store)
+}
+
+fn location_on(url: &str, schema: &str, store: &str) -> PostgresLocation {
     let separator = if url.contains('?') { '&' } else { '?' };
     PostgresLocation::parse(&format!("{url}{separator}store={store}&schema={schema}"))
         .expect("the test URL parses")
@@ -48,8 +69,14 @@ impl Drop for SchemaGuard {
 
 /// Which backend a case of the suite runs on, with what it needs to stay isolated.
 pub enum Fixture {
-    Sqlite { dir: tempfile::TempDir },
-    Postgres { schema: SchemaGuard },
+    Sqlite {
+        dir: tempfile::TempDir,
+    },
+    Postgres {
+        schema: SchemaGuard,
+        /// Through PgBouncer in transaction mode instead of straight to the server.
+        pooled: bool,
+    },
 }
 
 impl Fixture {
@@ -60,11 +87,28 @@ impl Fixture {
     }
 
     pub fn postgres() -> Fixture {
-        let schema = unique_schema();
         // Fail now, loudly, if the server is not configured.
         postgres_url();
         Fixture::Postgres {
-            schema: SchemaGuard(schema),
+            schema: SchemaGuard(unique_schema()),
+            pooled: false,
+        }
+    }
+
+    pub fn pgbouncer() -> Fixture {
+        postgres_url();
+        pgbouncer_url();
+        Fixture::Postgres {
+            schema: SchemaGuard(unique_schema()),
+            pooled: true,
+        }
+    }
+
+    /// The schema of a PostgreSQL fixture.
+    pub fn schema(&self) -> &str {
+        match self {
+            Fixture::Postgres { schema, .. } => &schema.0,
+            Fixture::Sqlite { .. } => unreachable!("a PostgreSQL case"),
         }
     }
 
@@ -79,9 +123,14 @@ impl Fixture {
             Fixture::Sqlite { dir } => {
                 StateLocation::Sqlite(dir.path().join(store).join("state.db"))
             }
-            Fixture::Postgres { schema } => {
-                StateLocation::Postgres(postgres_location(&schema.0, store))
-            }
+            Fixture::Postgres {
+                schema,
+                pooled: false,
+            } => StateLocation::Postgres(postgres_location(&schema.0, store)),
+            Fixture::Postgres {
+                schema,
+                pooled: true,
+            } => StateLocation::Postgres(pgbouncer_location(&schema.0, store)),
         }
     }
 
@@ -99,7 +148,7 @@ impl Fixture {
                 conn.pragma_update(None, "user_version", version)
                     .expect("user_version set");
             }
-            Fixture::Postgres { schema } => {
+            Fixture::Postgres { schema, .. } => {
                 admin(&format!(
                     "INSERT INTO {}.schema_migrations (version) VALUES ({version})",
                     schema.0
