@@ -22,6 +22,10 @@ pub(crate) struct PgWriter<'a> {
     queued: Vec<Statement>,
     /// Set once `BEGIN` went out: from then on a failure needs a `ROLLBACK`.
     began: bool,
+    /// Set by `commit` and `rollback`; a writer dropped without either (the caller's closure
+    /// panicked) rolls back, so the connection never carries an open transaction into the
+    /// store's next use.
+    finished: bool,
 }
 
 impl<'a> PgWriter<'a> {
@@ -39,6 +43,7 @@ impl<'a> PgWriter<'a> {
             lease_id: lease_id.map(str::to_string),
             queued: Vec::new(),
             began: false,
+            finished: false,
         };
         // Both checks raise an error rather than answer "no row", so a failed check aborts
         // the transaction on the server even when its COMMIT is already in the pipeline.
@@ -134,16 +139,23 @@ impl<'a> PgWriter<'a> {
         let outcome = self.send_all(vec![Statement::command("COMMIT")]);
         if outcome.is_err() {
             self.rollback();
+        } else {
+            self.finished = true;
         }
         outcome.map(|_| ())
     }
 
     /// Ends the transaction without keeping anything (a no-op warning when the server already
     /// ended it; an error when the connection is gone, and then the server rolled it back).
-    pub(crate) fn rollback(self) {
-        if self.began {
+    pub(crate) fn rollback(mut self) {
+        self.roll_back_if_open();
+    }
+
+    fn roll_back_if_open(&mut self) {
+        if self.began && !self.finished {
             let _ = self.connection.run_one(Statement::command("ROLLBACK"));
         }
+        self.finished = true;
     }
 
     pub(crate) fn link(
@@ -450,5 +462,11 @@ impl<'a> PgWriter<'a> {
                 text(summary),
             ],
         )
+    }
+}
+
+impl Drop for PgWriter<'_> {
+    fn drop(&mut self) {
+        self.roll_back_if_open();
     }
 }

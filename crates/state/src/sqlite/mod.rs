@@ -377,6 +377,7 @@ impl SqliteStore {
         let mut writer = crate::StateWriter::sqlite(SqliteWriter::new(&transaction, &path));
         let value = change(&mut writer)?;
         writer.bump_serial().map_err(E::from)?;
+        drop(writer);
         transaction
             .commit()
             .map_err(|e| E::from(db_error(&path, e)))?;

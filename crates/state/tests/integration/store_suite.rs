@@ -48,6 +48,7 @@ both_backends!(
     snapshot_holds_watermarks_and_pending_creates,
     unlink_and_partner_look_ups_follow_the_links,
     counts_and_retry_by_id_count_what_changed,
+    a_panic_inside_a_write_keeps_nothing_and_the_store_stays_usable,
 );
 
 fn new_store_is_migrated_and_at_serial_zero(fixture: &Fixture) {
@@ -443,4 +444,25 @@ fn counts_and_retry_by_id_count_what_changed(fixture: &Fixture) {
     let errors = store.queued_errors().unwrap();
     assert!(!errors[0].retry_requested);
     assert!(errors[1].retry_requested);
+}
+
+fn a_panic_inside_a_write_keeps_nothing_and_the_store_stays_usable(fixture: &Fixture) {
+    let mut store = fixture.open();
+    let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _: Result<(), StateError> = store.write(|w| {
+            w.link("accounts", "101", "001A", &BTreeMap::new())?;
+            // Sends the link (PostgreSQL): the transaction is open on the server.
+            w.journal_intent("run", "accounts", "create", "sf", "101", &json!({}))?;
+            panic!("a bug in the caller");
+        });
+    }));
+    assert!(unwound.is_err());
+    store
+        .write(|w| w.link("accounts", "102", "001B", &BTreeMap::new()))
+        .unwrap();
+    let snapshot = fixture.open().snapshot().unwrap();
+    assert_eq!(snapshot.serial, 1);
+    assert_eq!(snapshot.links["accounts"].len(), 1);
+    assert_eq!(snapshot.links["accounts"][0].hs_id, "102");
+    assert!(snapshot.pending_creates.is_empty());
 }
