@@ -8,6 +8,7 @@
 mod support;
 
 mod error_codes;
+mod locations;
 mod migrate_between_backends;
 mod postgres_connection;
 mod postgres_locking;
