@@ -19,6 +19,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::Poll;
 
@@ -120,6 +121,9 @@ pub(crate) struct PgConnection {
     driver: Option<std::thread::JoinHandle<()>>,
     /// Why the socket closed, when it did: the message of a lost connection.
     closed_because: Arc<Mutex<Option<String>>>,
+    /// Set when a call found the connection lost: the driver thread may not have noticed yet,
+    /// and the store must reconnect rather than try this one again.
+    broken: AtomicBool,
     /// The location as it displays (no password), for error messages.
     shown: String,
 }
@@ -179,6 +183,7 @@ impl PgConnection {
                 client: Some(client),
                 driver: Some(driver),
                 closed_because,
+                broken: AtomicBool::new(false),
                 shown,
             }),
             Err(message) => {
@@ -197,8 +202,9 @@ impl PgConnection {
             .unwrap_or_else(|| unreachable!("the client is only taken by drop"))
     }
 
+    /// Whether this connection is unusable (the store then opens a new one).
     pub(crate) fn is_closed(&self) -> bool {
-        self.client().is_closed()
+        self.broken.load(Ordering::Relaxed) || self.client().is_closed()
     }
 
     /// Sends every statement at once and waits for all the answers, in order. The first
@@ -274,6 +280,7 @@ impl PgConnection {
     }
 
     fn lost(&self, message: &str) -> StateError {
+        self.broken.store(true, Ordering::Relaxed);
         let cause = self
             .closed_because
             .lock()

@@ -6,9 +6,13 @@
 //! the transaction rolls back whole, which is what PostgreSQL does at a transaction's first
 //! failed statement anyway.
 //!
-//! Each write is one statement, so the per-store id counters and the merges happen in SQL:
-//! `base || $n` merges a link's merge base field by field (jsonb's top-level merge), and
-//! `WITH next AS (UPDATE stores SET last_x_id = last_x_id + 1 …)` hands out the store's next id.
+//! Each write is one statement, so the merges and the ids happen in SQL: `base || $n` merges a
+//! link's merge base field by field (jsonb's top-level merge), and a new row's id is one more
+//! than the highest of the table's ids in the store and the store's `last_x_id` (a read of the
+//! primary key's last entry). The counters in `stores` are brought up to date once, with the
+//! serial bump at commit, and when an error row is cleared, so ids are never reused (SQLite's
+//! AUTOINCREMENT). Updating the `stores` row for every insert instead would leave a chain of
+//! hundreds of row versions in one transaction, each update walking it: quadratic.
 
 use super::connection::{Param, PgConnection, Reply, Statement, text};
 use crate::writer::bases_as_json;
@@ -129,7 +133,16 @@ impl<'a> PgWriter<'a> {
 
     pub(crate) fn bump_serial(&mut self) -> Result<(), StateError> {
         self.queue(
-            "UPDATE {s}.stores SET serial = serial + 1 WHERE store_id = $1",
+            "UPDATE {s}.stores SET serial = serial + 1, \
+                 last_journal_id = GREATEST(last_journal_id, \
+                     (SELECT COALESCE(MAX(id), 0) FROM {s}.journal WHERE store_id = $1)), \
+                 last_error_id = GREATEST(last_error_id, \
+                     (SELECT COALESCE(MAX(id), 0) FROM {s}.error_queue WHERE store_id = $1)), \
+                 last_conflict_id = GREATEST(last_conflict_id, \
+                     (SELECT COALESCE(MAX(id), 0) FROM {s}.conflicts WHERE store_id = $1)), \
+                 last_audit_id = GREATEST(last_audit_id, \
+                     (SELECT COALESCE(MAX(id), 0) FROM {s}.audit WHERE store_id = $1)) \
+             WHERE store_id = $1",
             vec![],
         )
     }
@@ -229,12 +242,11 @@ impl<'a> PgWriter<'a> {
         payload: &serde_json::Value,
     ) -> Result<i64, StateError> {
         let statement = self.rows(
-            "WITH next AS (UPDATE {s}.stores SET last_journal_id = last_journal_id + 1 \
-                 WHERE store_id = $1 RETURNING last_journal_id) \
-             INSERT INTO {s}.journal (store_id, id, run_id, sync, action, target, record_key, \
+            "INSERT INTO {s}.journal (store_id, id, run_id, sync, action, target, record_key, \
                  payload, status, created_at, updated_at) \
-             SELECT $1, last_journal_id, $2, $3, $4, $5, $6, $7, 'pending', $8::timestamptz, \
-                 $8::timestamptz FROM next RETURNING id",
+             SELECT $1, GREATEST(COALESCE(MAX(id), 0), (SELECT last_journal_id FROM {s}.stores WHERE store_id = $1)) + 1, \
+                 $2, $3, $4, $5, $6, $7, 'pending', $8::timestamptz, $8::timestamptz \
+             FROM {s}.journal WHERE store_id = $1 RETURNING id",
             vec![
                 text(run_id),
                 text(sync),
@@ -284,14 +296,12 @@ impl<'a> PgWriter<'a> {
             "WITH updated AS ( \
                  UPDATE {s}.error_queue SET reason = $5, fingerprint = $6, \
                      attempts = attempts + 1, retry_requested = false, last_seen = $7::timestamptz \
-                 WHERE store_id = $1 AND sync = $2 AND target = $3 AND source_id = $4 RETURNING 1), \
-             next AS ( \
-                 UPDATE {s}.stores SET last_error_id = last_error_id + 1 \
-                 WHERE store_id = $1 AND NOT EXISTS (SELECT 1 FROM updated) \
-                 RETURNING last_error_id) \
+                 WHERE store_id = $1 AND sync = $2 AND target = $3 AND source_id = $4 RETURNING 1) \
              INSERT INTO {s}.error_queue (store_id, id, sync, target, source_id, reason, \
                  fingerprint, first_seen, last_seen) \
-             SELECT $1, last_error_id, $2, $3, $4, $5, $6, $7::timestamptz, $7::timestamptz FROM next",
+             SELECT $1, GREATEST(COALESCE(MAX(id), 0), (SELECT last_error_id FROM {s}.stores WHERE store_id = $1)) + 1, \
+                 $2, $3, $4, $5, $6, $7::timestamptz, $7::timestamptz \
+             FROM {s}.error_queue WHERE store_id = $1 HAVING NOT EXISTS (SELECT 1 FROM updated)",
             vec![
                 text(sync),
                 text(target),
@@ -309,9 +319,13 @@ impl<'a> PgWriter<'a> {
         target: &str,
         source_id: &str,
     ) -> Result<(), StateError> {
+        // The counter keeps the cleared row's id, so it is never handed out again.
         self.queue(
-            "DELETE FROM {s}.error_queue WHERE store_id = $1 AND sync = $2 AND target = $3 \
-             AND source_id = $4",
+            "WITH gone AS (DELETE FROM {s}.error_queue WHERE store_id = $1 AND sync = $2 \
+                 AND target = $3 AND source_id = $4 RETURNING id) \
+             UPDATE {s}.stores SET last_error_id = GREATEST(last_error_id, \
+                 (SELECT MAX(id) FROM gone)) \
+             WHERE store_id = $1 AND EXISTS (SELECT 1 FROM gone)",
             vec![text(sync), text(target), text(source_id)],
         )
     }
@@ -355,15 +369,12 @@ impl<'a> PgWriter<'a> {
             "WITH updated AS ( \
                  UPDATE {s}.conflicts SET sf_id = $4, hs_value = $6, sf_value = $7, base = $8 \
                  WHERE store_id = $1 AND sync = $2 AND hs_id = $3 AND field = $5 \
-                 AND status = 'open' RETURNING 1), \
-             next AS ( \
-                 UPDATE {s}.stores SET last_conflict_id = last_conflict_id + 1 \
-                 WHERE store_id = $1 AND NOT EXISTS (SELECT 1 FROM updated) \
-                 RETURNING last_conflict_id) \
+                 AND status = 'open' RETURNING 1) \
              INSERT INTO {s}.conflicts (store_id, id, sync, hs_id, sf_id, field, hs_value, \
                  sf_value, base, status, created_at) \
-             SELECT $1, last_conflict_id, $2, $3, $4, $5, $6, $7, $8, 'open', $9::timestamptz \
-             FROM next",
+             SELECT $1, GREATEST(COALESCE(MAX(id), 0), (SELECT last_conflict_id FROM {s}.stores WHERE store_id = $1)) + 1, \
+                 $2, $3, $4, $5, $6, $7, $8, 'open', $9::timestamptz \
+             FROM {s}.conflicts WHERE store_id = $1 HAVING NOT EXISTS (SELECT 1 FROM updated)",
             vec![
                 text(sync),
                 text(hs_id),
@@ -415,11 +426,11 @@ impl<'a> PgWriter<'a> {
         new: &serde_json::Value,
     ) -> Result<(), StateError> {
         self.queue(
-            "WITH next AS (UPDATE {s}.stores SET last_audit_id = last_audit_id + 1 \
-                 WHERE store_id = $1 RETURNING last_audit_id) \
-             INSERT INTO {s}.audit (store_id, id, at, run_id, sync, target, record_id, action, \
+            "INSERT INTO {s}.audit (store_id, id, at, run_id, sync, target, record_id, action, \
                  field, old, new) \
-             SELECT $1, last_audit_id, $2::timestamptz, $3, $4, $5, $6, $7, $8, $9, $10 FROM next",
+             SELECT $1, GREATEST(COALESCE(MAX(id), 0), (SELECT last_audit_id FROM {s}.stores WHERE store_id = $1)) + 1, \
+                 $2::timestamptz, $3, $4, $5, $6, $7, $8, $9, $10 \
+             FROM {s}.audit WHERE store_id = $1",
             vec![
                 Param::Text(now_rfc3339()),
                 text(run_id),
