@@ -37,6 +37,10 @@ pub(crate) enum Param {
     Bool(bool),
     Json(serde_json::Value),
     OptJson(Option<serde_json::Value>),
+    /// Arrays, for one statement that writes many rows (`unnest`).
+    Texts(Vec<String>),
+    Ints(Vec<i64>),
+    Jsons(Vec<serde_json::Value>),
 }
 
 impl Param {
@@ -48,6 +52,9 @@ impl Param {
             Param::Bool(value) => (value, Type::BOOL),
             Param::Json(value) => (value, Type::JSONB),
             Param::OptJson(value) => (value, Type::JSONB),
+            Param::Texts(values) => (values, Type::TEXT_ARRAY),
+            Param::Ints(values) => (values, Type::INT8_ARRAY),
+            Param::Jsons(values) => (values, Type::JSONB_ARRAY),
         }
     }
 }

@@ -7,6 +7,7 @@
 //! read in one repeatable-read transaction. Every statement names its store, so two specs in
 //! one database never see each other's rows.
 
+mod bulk;
 mod connection;
 mod dump;
 pub(crate) mod lease;

@@ -1,19 +1,22 @@
 //! PostgreSQL writes inside one transaction, behind [`crate::StateWriter`].
 //!
 //! A write that answers nothing is queued and sent with the next write that answers something
-//! (a journal id, a count) or with the commit, in one pipeline: a batch of a hundred records'
-//! links, audit lines and journal outcomes is one round trip. Its failure surfaces there, and
-//! the transaction rolls back whole, which is what PostgreSQL does at a transaction's first
-//! failed statement anyway.
+//! (a count, a conflict that may be unknown) or with the commit, in one pipeline. Journal
+//! intents, journal outcomes, audit lines and error-queue clears are collected further into
+//! one statement per kind (`bulk`); a journal intent's id is handed out here, from the next id
+//! read once per transaction. So a batch of a hundred records' writes is two round trips.
+//! A queued write's failure surfaces when it is sent, and the transaction rolls back whole,
+//! which is what PostgreSQL does at a transaction's first failed statement anyway.
 //!
-//! Each write is one statement, so the merges and the ids happen in SQL: `base || $n` merges a
-//! link's merge base field by field (jsonb's top-level merge), and a new row's id is one more
-//! than the highest of the table's ids in the store and the store's `last_x_id` (a read of the
-//! primary key's last entry). The counters in `stores` are brought up to date once, with the
-//! serial bump at commit, and when an error row is cleared, so ids are never reused (SQLite's
-//! AUTOINCREMENT). Updating the `stores` row for every insert instead would leave a chain of
-//! hundreds of row versions in one transaction, each update walking it: quadratic.
+//! The merges and the other ids happen in SQL: `base || $n` merges a link's merge base field
+//! by field (jsonb's top-level merge), and a new row's id is one more than the highest of the
+//! table's ids in the store and the store's `last_x_id` (a read of the primary key's last
+//! entry). The counters in `stores` are brought up to date once, with the serial bump at
+//! commit, and when an error row is cleared, so ids are never reused (SQLite's AUTOINCREMENT).
+//! Updating the `stores` row for every insert instead would leave a chain of row versions in
+//! one transaction that each update walks: quadratic in the batch.
 
+use super::bulk::{AuditLine, Bulk, Intent};
 use super::connection::{Param, PgConnection, Reply, Statement, text};
 use crate::writer::bases_as_json;
 use crate::{BaseEntries, FieldBase, PostgresLocation, StateError, now_rfc3339};
@@ -30,6 +33,14 @@ pub(crate) struct PgWriter<'a> {
     /// panicked) rolls back, so the connection never carries an open transaction into the
     /// store's next use.
     finished: bool,
+    /// Rows collected for one statement per kind (see `bulk`).
+    bulk: Bulk,
+    /// The id the next journal intent gets. Read once per transaction: the store's row lock
+    /// (taken first) keeps every other writer of the store out until the commit.
+    next_journal_id: Option<i64>,
+    /// Set by `bump_serial`; the bump goes out with the commit, after the collected rows,
+    /// since it also brings the store's id counters up to date.
+    bump_serial: bool,
 }
 
 impl<'a> PgWriter<'a> {
@@ -48,6 +59,9 @@ impl<'a> PgWriter<'a> {
             queued: Vec::new(),
             began: false,
             finished: false,
+            bulk: Bulk::default(),
+            next_journal_id: None,
+            bump_serial: false,
         };
         // Both checks raise an error rather than answer "no row", so a failed check aborts
         // the transaction on the server even when its COMMIT is already in the pipeline.
@@ -98,6 +112,8 @@ impl<'a> PgWriter<'a> {
 
     /// Sends everything queued plus `more`; returns the answers to `more`.
     fn send_all(&mut self, more: Vec<Statement>) -> Result<Vec<Reply>, StateError> {
+        let collected = self.bulk.take_all(self.location);
+        self.queued.extend(collected);
         let mut batch = std::mem::take(&mut self.queued);
         let queued = batch.len();
         batch.extend(more);
@@ -132,7 +148,13 @@ impl<'a> PgWriter<'a> {
     }
 
     pub(crate) fn bump_serial(&mut self) -> Result<(), StateError> {
-        self.queue(
+        self.bump_serial = true;
+        Ok(())
+    }
+
+    /// The serial bump, with the store's id counters brought up to date.
+    fn serial_bump(&self) -> Statement {
+        self.count(
             "UPDATE {s}.stores SET serial = serial + 1, \
                  last_journal_id = GREATEST(last_journal_id, \
                      (SELECT COALESCE(MAX(id), 0) FROM {s}.journal WHERE store_id = $1)), \
@@ -149,7 +171,12 @@ impl<'a> PgWriter<'a> {
 
     /// Sends what is queued and commits. Any failure leaves nothing of the transaction.
     pub(crate) fn commit(mut self) -> Result<(), StateError> {
-        let outcome = self.send_all(vec![Statement::command("COMMIT")]);
+        let mut last = Vec::new();
+        if self.bump_serial {
+            last.push(self.serial_bump());
+        }
+        last.push(Statement::command("COMMIT"));
+        let outcome = self.send_all(last);
         if outcome.is_err() {
             self.rollback();
         } else {
@@ -241,37 +268,38 @@ impl<'a> PgWriter<'a> {
         record_key: &str,
         payload: &serde_json::Value,
     ) -> Result<i64, StateError> {
-        let statement = self.rows(
-            "INSERT INTO {s}.journal (store_id, id, run_id, sync, action, target, record_key, \
-                 payload, status, created_at, updated_at) \
-             SELECT $1, GREATEST(COALESCE(MAX(id), 0), (SELECT last_journal_id FROM {s}.stores WHERE store_id = $1)) + 1, \
-                 $2, $3, $4, $5, $6, $7, 'pending', $8::timestamptz, $8::timestamptz \
-             FROM {s}.journal WHERE store_id = $1 RETURNING id",
-            vec![
-                text(run_id),
-                text(sync),
-                text(action),
-                text(target),
-                text(record_key),
-                Param::Json(payload.clone()),
-                Param::Text(now_rfc3339()),
-            ],
-        );
-        let rows = self.send(statement)?.into_rows();
-        rows.first()
-            .and_then(|row| row.try_get::<_, i64>(0).ok())
-            .ok_or_else(|| {
-                self.connection
-                    .protocol_error("the journal insert returned no id")
-            })
+        let id = match self.next_journal_id {
+            Some(id) => id,
+            None => {
+                let statement = self.rows(
+                    "SELECT GREATEST(COALESCE(MAX(id), 0), \
+                         (SELECT last_journal_id FROM {s}.stores WHERE store_id = $1)) + 1 \
+                     FROM {s}.journal WHERE store_id = $1",
+                    vec![],
+                );
+                let rows = self.send(statement)?.into_rows();
+                rows.first()
+                    .and_then(|row| row.try_get::<_, i64>(0).ok())
+                    .ok_or_else(|| self.connection.protocol_error("no next journal id"))?
+            }
+        };
+        self.next_journal_id = Some(id + 1);
+        self.bulk.intent(Intent {
+            id,
+            run_id,
+            sync,
+            action,
+            target,
+            record_key,
+            payload,
+            at: now_rfc3339(),
+        });
+        Ok(id)
     }
 
     pub(crate) fn journal_settle(&mut self, id: i64, status: &str) -> Result<(), StateError> {
-        self.queue(
-            "UPDATE {s}.journal SET status = $3, updated_at = $4::timestamptz \
-             WHERE store_id = $1 AND id = $2",
-            vec![Param::Int(id), text(status), Param::Text(now_rfc3339())],
-        )
+        self.bulk.settle(id, status, now_rfc3339());
+        Ok(())
     }
 
     pub(crate) fn journal_recover_pending(&mut self) -> Result<usize, StateError> {
@@ -291,6 +319,10 @@ impl<'a> PgWriter<'a> {
         reason: &str,
         fingerprint: &str,
     ) -> Result<(), StateError> {
+        // A clear collected earlier must happen before this, not after.
+        if let Some(clears) = self.bulk.take_clears(self.location) {
+            self.queued.push(clears);
+        }
         // Update the queued row if there is one; else take the next id and insert.
         self.queue(
             "WITH updated AS ( \
@@ -299,7 +331,8 @@ impl<'a> PgWriter<'a> {
                  WHERE store_id = $1 AND sync = $2 AND target = $3 AND source_id = $4 RETURNING 1) \
              INSERT INTO {s}.error_queue (store_id, id, sync, target, source_id, reason, \
                  fingerprint, first_seen, last_seen) \
-             SELECT $1, GREATEST(COALESCE(MAX(id), 0), (SELECT last_error_id FROM {s}.stores WHERE store_id = $1)) + 1, \
+             SELECT $1, GREATEST(COALESCE(MAX(id), 0), \
+                 (SELECT last_error_id FROM {s}.stores WHERE store_id = $1)) + 1, \
                  $2, $3, $4, $5, $6, $7::timestamptz, $7::timestamptz \
              FROM {s}.error_queue WHERE store_id = $1 HAVING NOT EXISTS (SELECT 1 FROM updated)",
             vec![
@@ -319,15 +352,8 @@ impl<'a> PgWriter<'a> {
         target: &str,
         source_id: &str,
     ) -> Result<(), StateError> {
-        // The counter keeps the cleared row's id, so it is never handed out again.
-        self.queue(
-            "WITH gone AS (DELETE FROM {s}.error_queue WHERE store_id = $1 AND sync = $2 \
-                 AND target = $3 AND source_id = $4 RETURNING id) \
-             UPDATE {s}.stores SET last_error_id = GREATEST(last_error_id, \
-                 (SELECT MAX(id) FROM gone)) \
-             WHERE store_id = $1 AND EXISTS (SELECT 1 FROM gone)",
-            vec![text(sync), text(target), text(source_id)],
-        )
+        self.bulk.clear(sync, target, source_id);
+        Ok(())
     }
 
     pub(crate) fn request_retry(&mut self, ids: &[i64]) -> Result<usize, StateError> {
@@ -372,7 +398,8 @@ impl<'a> PgWriter<'a> {
                  AND status = 'open' RETURNING 1) \
              INSERT INTO {s}.conflicts (store_id, id, sync, hs_id, sf_id, field, hs_value, \
                  sf_value, base, status, created_at) \
-             SELECT $1, GREATEST(COALESCE(MAX(id), 0), (SELECT last_conflict_id FROM {s}.stores WHERE store_id = $1)) + 1, \
+             SELECT $1, GREATEST(COALESCE(MAX(id), 0), \
+                 (SELECT last_conflict_id FROM {s}.stores WHERE store_id = $1)) + 1, \
                  $2, $3, $4, $5, $6, $7, $8, 'open', $9::timestamptz \
              FROM {s}.conflicts WHERE store_id = $1 HAVING NOT EXISTS (SELECT 1 FROM updated)",
             vec![
@@ -425,24 +452,18 @@ impl<'a> PgWriter<'a> {
         old: &serde_json::Value,
         new: &serde_json::Value,
     ) -> Result<(), StateError> {
-        self.queue(
-            "INSERT INTO {s}.audit (store_id, id, at, run_id, sync, target, record_id, action, \
-                 field, old, new) \
-             SELECT $1, GREATEST(COALESCE(MAX(id), 0), (SELECT last_audit_id FROM {s}.stores WHERE store_id = $1)) + 1, \
-                 $2::timestamptz, $3, $4, $5, $6, $7, $8, $9, $10 \
-             FROM {s}.audit WHERE store_id = $1",
-            vec![
-                Param::Text(now_rfc3339()),
-                text(run_id),
-                text(sync),
-                text(target),
-                text(record_id),
-                text(action),
-                text(field),
-                Param::Json(old.clone()),
-                Param::Json(new.clone()),
-            ],
-        )
+        self.bulk.audit(AuditLine {
+            at: now_rfc3339(),
+            run_id,
+            sync,
+            target,
+            record_id,
+            action,
+            field,
+            old,
+            new,
+        });
+        Ok(())
     }
 
     pub(crate) fn run_started(

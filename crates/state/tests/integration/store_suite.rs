@@ -49,6 +49,7 @@ both_backends!(
     unlink_and_partner_look_ups_follow_the_links,
     counts_and_retry_by_id_count_what_changed,
     a_panic_inside_a_write_keeps_nothing_and_the_store_stays_usable,
+    writes_of_one_transaction_keep_their_order_and_ids_are_never_reused,
 );
 
 fn new_store_is_migrated_and_at_serial_zero(fixture: &Fixture) {
@@ -465,4 +466,64 @@ fn a_panic_inside_a_write_keeps_nothing_and_the_store_stays_usable(fixture: &Fix
     assert_eq!(snapshot.links["accounts"].len(), 1);
     assert_eq!(snapshot.links["accounts"][0].hs_id, "102");
     assert!(snapshot.pending_creates.is_empty());
+}
+
+fn writes_of_one_transaction_keep_their_order_and_ids_are_never_reused(fixture: &Fixture) {
+    let mut store = fixture.open();
+    let (first, second) = store
+        .write(|w| -> Result<(i64, i64), StateError> {
+            let first = w.journal_intent("run", "leads", "create", "sf", "1", &json!({}))?;
+            let second = w.journal_intent("run", "leads", "create", "sf", "2", &json!({}))?;
+            w.journal_settle(first, "done")?;
+            w.journal_settle(first, "failed")?;
+            w.enqueue_error("leads", "sf", "x", "bad", "f")?;
+            w.clear_error("leads", "sf", "x")?;
+            w.enqueue_error("leads", "sf", "y", "bad", "f")?;
+            for field in ["a", "b", "c"] {
+                w.audit(
+                    "run",
+                    "leads",
+                    "sf",
+                    "1",
+                    "create",
+                    field,
+                    &json!(null),
+                    &json!(1),
+                )?;
+            }
+            Ok((first, second))
+        })
+        .unwrap();
+    assert_eq!(second, first + 1);
+    let journal = store.journal().unwrap();
+    assert_eq!(journal.len(), 2);
+    assert_eq!(journal[0].status, "failed", "the last outcome wins");
+    assert_eq!(journal[1].status, "pending");
+    let errors = store.queued_errors().unwrap();
+    assert_eq!(errors.len(), 1);
+    assert_eq!((errors[0].source_id.as_str(), errors[0].id), ("y", 2));
+    let fields: Vec<String> = store
+        .audit_log()
+        .unwrap()
+        .into_iter()
+        .map(|a| a.field)
+        .collect();
+    assert_eq!(fields, ["a", "b", "c"]);
+    store
+        .write(|w| {
+            w.clear_error("leads", "sf", "y")?;
+            w.enqueue_error("leads", "sf", "y", "bad again", "f2")
+        })
+        .unwrap();
+    let errors = store.queued_errors().unwrap();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(
+        errors[0].id, 3,
+        "a cleared error's id is never handed out again"
+    );
+    assert_eq!(errors[0].attempts, 1);
+    let third = store
+        .write(|w| w.journal_intent("run2", "leads", "update", "sf", "3", &json!({})))
+        .unwrap();
+    assert_eq!(third, second + 1);
 }
