@@ -42,7 +42,8 @@ pub struct StateWriter<'a> {
 
 enum WriterBackend<'a> {
     Sqlite(SqliteWriter<'a>),
-    Postgres(PgWriter<'a>),
+    // Boxed: a PostgreSQL writer carries its queued statements and collected rows.
+    Postgres(Box<PgWriter<'a>>),
 }
 
 /// Calls the same method on whichever backend the writer writes to.
@@ -64,7 +65,7 @@ impl<'a> StateWriter<'a> {
 
     pub(crate) fn postgres(writer: PgWriter<'a>) -> Self {
         StateWriter {
-            backend: WriterBackend::Postgres(writer),
+            backend: WriterBackend::Postgres(Box::new(writer)),
         }
     }
 
@@ -74,7 +75,7 @@ impl<'a> StateWriter<'a> {
 
     pub(crate) fn into_postgres(self) -> Option<PgWriter<'a>> {
         match self.backend {
-            WriterBackend::Postgres(writer) => Some(writer),
+            WriterBackend::Postgres(writer) => Some(*writer),
             WriterBackend::Sqlite(_) => None,
         }
     }

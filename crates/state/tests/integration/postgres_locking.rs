@@ -126,7 +126,7 @@ fn a_wait_that_runs_out_fails_naming_the_holder_and_the_wait(fixture: &Fixture) 
 }
 
 fn a_dead_holders_lease_blocks_until_it_expires_then_is_taken_over(fixture: &Fixture) {
-    plant_dead_holders_lease(&fixture, "dead-lease", "2 seconds");
+    plant_dead_holders_lease(fixture, "dead-lease", "2 seconds");
     let store = fixture.open();
     match store.lock() {
         Err(StateError::Locked { holder, .. }) => {
@@ -145,7 +145,7 @@ fn a_dead_holders_lease_blocks_until_it_expires_then_is_taken_over(fixture: &Fix
 }
 
 fn force_unlock_removes_a_dead_holders_lease_at_once(fixture: &Fixture) {
-    plant_dead_holders_lease(&fixture, "dead-lease", "1 hour");
+    plant_dead_holders_lease(fixture, "dead-lease", "1 hour");
     let store = fixture.open();
     match store.force_unlock("not-this-one") {
         Err(StateError::NoSuchLease {
