@@ -5,12 +5,17 @@
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use tandem_ground::sync_state::SealKey;
 
 /// Everything a store holds.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct StoreDump {
     pub lineage: String,
     pub serial: i64,
+    /// Kept by the copy, so saved plans stay valid; never serialized or shown (its `Debug` is
+    /// redacted), but part of the digest.
+    #[serde(skip)]
+    pub seal_key: SealKey,
     /// The last id handed out per table, so ids stay unique after the copy even where the rows
     /// holding the highest ids were deleted (cleared errors).
     pub last_ids: LastIds,
@@ -144,8 +149,10 @@ impl StoreDump {
     pub fn digest(&self) -> String {
         let mut canonical = serde_json::to_value(self).unwrap_or(Value::Null);
         sort_keys(&mut canonical);
-        let bytes = serde_json::to_vec(&canonical).unwrap_or_default();
-        let digest = Sha256::digest(&bytes);
+        let mut hasher = Sha256::new();
+        hasher.update(serde_json::to_vec(&canonical).unwrap_or_default());
+        hasher.update(self.seal_key.0.as_bytes());
+        let digest = hasher.finalize();
         digest.iter().map(|byte| format!("{byte:02x}")).collect()
     }
 }

@@ -33,17 +33,34 @@ pub enum StateError {
         found: i64,
         known: i64,
     },
-    #[error("another apply holds the state lock of {location} ({holder}){}", waited_note(*waited_ms))]
+    #[error("another apply holds the state lock {path} ({holder})")]
     #[diagnostic(
         code(tandem::state::locked),
         help(
-            "wait for the other apply to finish (`--lock-timeout` waits for it); a SQLite lock is released when its holder exits, a PostgreSQL lease when it expires or `tandem state force-unlock LEASE` removes it"
+            "wait for the other apply to finish; the lock is released when it exits, even if it crashes"
         )
     )]
     Locked {
+        /// The lock: `state.db.lock` beside a SQLite store, or a PostgreSQL store's location
+        /// (shown without its password).
+        path: String,
+        /// Who holds it; for a PostgreSQL lease also its id and when it expires.
+        holder: String,
+    },
+    #[error(
+        "another apply still holds the state lock {location} ({holder}) after waiting {:.1} s",
+        *waited_ms as f64 / 1000.0
+    )]
+    #[diagnostic(
+        code(tandem::state::lock_timeout),
+        help(
+            "wait longer (`--lock-timeout`), or, if its holder died: a SQLite lock is already free once its holder exits; a PostgreSQL lease expires unless renewed, and `tandem state force-unlock LEASE` removes it at once"
+        )
+    )]
+    LockTimeout {
         location: String,
         holder: String,
-        /// How long this process waited for the lock before giving up (0: it did not wait).
+        /// How long this process waited for the lock.
         waited_ms: u64,
     },
     #[error("no conflict #{id} is open")]
@@ -132,14 +149,6 @@ pub enum StateError {
         destination: String,
         what: String,
     },
-}
-
-fn waited_note(waited_ms: u64) -> String {
-    if waited_ms == 0 {
-        String::new()
-    } else {
-        format!("; gave up after waiting {:.1} s", waited_ms as f64 / 1000.0)
-    }
 }
 
 fn current_note(current: Option<&str>) -> String {

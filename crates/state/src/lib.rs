@@ -158,6 +158,12 @@ impl StateStore {
         each_backend!(self, store => store.lineage())
     }
 
+    /// The key Plans made against this store are sealed with (never shown; `migrate` keeps it,
+    /// so a saved plan stays valid against the copy).
+    pub fn seal_key(&self) -> Result<SealKey, StateError> {
+        each_backend!(self, store => store.seal_key())
+    }
+
     /// Reads everything the planner needs, as plain values, in a defined order.
     pub fn snapshot(&self) -> Result<StateSnapshot, StateError> {
         each_backend!(self, store => store.snapshot())
@@ -226,6 +232,15 @@ impl StateStore {
             Backend::Postgres(store) => store.import(dump, replace),
         }
     }
+}
+
+/// A fresh key for sealing the Plans made against a new store.
+pub(crate) fn new_seal_key() -> String {
+    format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
 }
 
 /// The current time as RFC 3339 (UTC, seconds): the store's timestamps.

@@ -9,6 +9,7 @@
 
 use std::time::Duration;
 
+use crate::StateError;
 use crate::postgres::lease::Lease;
 use crate::sqlite::file_lock::FileLock;
 
@@ -67,6 +68,23 @@ impl ApplyLock {
         match &self.held {
             HeldLock::File(_) => None,
             HeldLock::Lease(lease) => Some(lease.lease_id()),
+        }
+    }
+}
+
+/// The error for a lock held by `holder`: `Locked` when this process did not wait, else
+/// `LockTimeout` with how long it waited.
+pub(crate) fn refusal(location: String, holder: String, waited: Duration) -> StateError {
+    if waited.is_zero() {
+        StateError::Locked {
+            path: location,
+            holder,
+        }
+    } else {
+        StateError::LockTimeout {
+            location,
+            holder,
+            waited_ms: waited.as_millis() as u64,
         }
     }
 }

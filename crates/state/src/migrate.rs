@@ -61,7 +61,8 @@ pub fn migrate(
             dump.counts()
         )));
     }
-    if copy.serial != dump.serial || copy.lineage != dump.lineage {
+    if copy.serial != dump.serial || copy.lineage != dump.lineage || copy.seal_key != dump.seal_key
+    {
         return Err(mismatch(format!(
             "serial {} lineage {}, expected serial {} lineage {}",
             copy.serial, copy.lineage, dump.serial, dump.lineage

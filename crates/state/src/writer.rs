@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use crate::postgres::PgWriter;
 use crate::sqlite::SqliteWriter;
 use crate::{FieldBase, StateError};
+use tandem_ground::failure::RecordFailure;
 
 /// Merge bases by field key, in whichever map the caller holds them: the Plan keeps them in
 /// a compact [`tandem_ground::field_map::FieldMap`], tests and tools in a `BTreeMap`.
@@ -141,7 +142,7 @@ impl<'a> StateWriter<'a> {
         sync: &str,
         target: &str,
         source_id: &str,
-        reason: &str,
+        reason: &RecordFailure,
         fingerprint: &str,
     ) -> Result<(), StateError> {
         each_backend!(self, w => w.enqueue_error(sync, target, source_id, reason, fingerprint))

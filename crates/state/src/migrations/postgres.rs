@@ -17,6 +17,8 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TABLE {schema}.stores (
         store_id          text PRIMARY KEY,
         lineage           text NOT NULL,
+        -- The key saved plans are sealed with (SQLite: meta `plan_seal_key`). Never shown.
+        seal_key          text NOT NULL,
         serial            bigint NOT NULL DEFAULT 0,
         created_at        timestamptz NOT NULL DEFAULT now(),
         last_journal_id   bigint NOT NULL DEFAULT 0,

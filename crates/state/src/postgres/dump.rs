@@ -29,7 +29,7 @@ impl PgStore {
         let mut tables = self
             .read_tables(&[
                 "SELECT serial, lineage, last_journal_id, last_error_id, last_conflict_id, \
-                 last_audit_id FROM {s}.stores WHERE store_id = $1",
+                 last_audit_id, seal_key FROM {s}.stores WHERE store_id = $1",
                 "SELECT sync, hs_id, sf_id, base, {s}.rfc3339(linked_at) FROM {s}.links \
                  WHERE store_id = $1 ORDER BY sync, hs_id",
                 "SELECT sync, side, value FROM {s}.watermarks WHERE store_id = $1 \
@@ -57,6 +57,7 @@ impl PgStore {
         let mut dump = StoreDump {
             serial: self.column(store, 0)?,
             lineage: self.column(store, 1)?,
+            seal_key: tandem_ground::sync_state::SealKey(self.column(store, 6)?),
             last_ids: LastIds {
                 journal: self.column(store, 2)?,
                 errors: self.column(store, 3)?,
@@ -242,7 +243,8 @@ fn import_in_transaction(
         sql(
             location,
             "UPDATE {s}.stores SET serial = $2, lineage = $3, last_journal_id = $4, \
-             last_error_id = $5, last_conflict_id = $6, last_audit_id = $7 WHERE store_id = $1",
+             last_error_id = $5, last_conflict_id = $6, last_audit_id = $7, seal_key = $8 \
+             WHERE store_id = $1",
         ),
         vec![
             store_id(),
@@ -252,6 +254,7 @@ fn import_in_transaction(
             Param::Int(dump.last_ids.errors),
             Param::Int(dump.last_ids.conflicts),
             Param::Int(dump.last_ids.audit),
+            text(&dump.seal_key.0),
         ],
     ));
     let insert = |template: &str, params: Vec<Param>| {

@@ -58,12 +58,12 @@ impl Lease {
             }
             if started.elapsed() >= options.wait {
                 let current = describe_current(&connection, location)?;
-                return Err(StateError::Locked {
-                    location: location.to_string(),
+                return Err(crate::lock::refusal(
+                    location.to_string(),
                     // The lease may have been released between the two statements.
-                    holder: current.unwrap_or_else(|| "a holder that just let go".to_string()),
-                    waited_ms: options.wait.as_millis() as u64,
-                });
+                    current.unwrap_or_else(|| "a holder that just let go".to_string()),
+                    options.wait,
+                ));
             }
             std::thread::sleep(RETRY_EVERY.min(options.wait.saturating_sub(started.elapsed())));
         }

@@ -39,10 +39,14 @@ impl PgStore {
         connection.run_one(Statement::count(
             sql(
                 location,
-                "INSERT INTO {s}.stores (store_id, lineage) VALUES ($1, $2) \
+                "INSERT INTO {s}.stores (store_id, lineage, seal_key) VALUES ($1, $2, $3) \
                  ON CONFLICT (store_id) DO NOTHING",
             ),
-            vec![text(location.store()), Param::Text(lineage)],
+            vec![
+                text(location.store()),
+                Param::Text(lineage),
+                Param::Text(crate::new_seal_key()),
+            ],
         ))?;
         Ok(PgStore {
             location: location.clone(),

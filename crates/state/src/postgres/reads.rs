@@ -9,11 +9,13 @@ use tokio_postgres::types::FromSql;
 use super::connection::{Reply, Statement};
 use super::{PgStore, schema_version_of};
 use crate::{
-    AuditEntry, FieldBase, JournalEntry, Link, OpenConflict, PendingCreate, QueuedError,
+    AuditEntry, FieldBase, JournalEntry, Link, OpenConflict, PendingCreate, QueuedError, SealKey,
     StateError, StateSnapshot,
 };
+use tandem_ground::failure::RecordFailure;
+use tandem_ground::record_write::RecordWrite;
 
-const SELECT_STORE: &str = "SELECT serial, lineage FROM {s}.stores WHERE store_id = $1";
+const SELECT_STORE: &str = "SELECT serial, lineage, seal_key FROM {s}.stores WHERE store_id = $1";
 const SELECT_LINKS: &str =
     "SELECT sync, hs_id, sf_id, base FROM {s}.links WHERE store_id = $1 ORDER BY sync, hs_id";
 const SELECT_CONFLICTS_OPEN: &str = "SELECT id, sync, hs_id, sf_id, field, hs_value, sf_value, base, resolution \
@@ -84,19 +86,28 @@ impl PgStore {
         schema_version_of(&connection, &self.location)
     }
 
-    fn serial_and_lineage(&self, rows: &[Row]) -> Result<(i64, String), StateError> {
+    fn store_row(&self, rows: &[Row]) -> Result<(i64, String, SealKey), StateError> {
         let row = rows
             .first()
             .ok_or_else(|| self.corrupt(format!("no store `{}`", self.location.store())))?;
-        Ok((self.get(row, 0)?, self.get(row, 1)?))
+        Ok((
+            self.get(row, 0)?,
+            self.get(row, 1)?,
+            SealKey(self.get(row, 2)?),
+        ))
     }
 
     pub(crate) fn serial(&self) -> Result<i64, StateError> {
-        Ok(self.serial_and_lineage(&self.read_one(SELECT_STORE)?)?.0)
+        Ok(self.store_row(&self.read_one(SELECT_STORE)?)?.0)
     }
 
     pub(crate) fn lineage(&self) -> Result<String, StateError> {
-        Ok(self.serial_and_lineage(&self.read_one(SELECT_STORE)?)?.1)
+        Ok(self.store_row(&self.read_one(SELECT_STORE)?)?.1)
+    }
+
+    /// The key Plans made against this store are sealed with.
+    pub(crate) fn seal_key(&self) -> Result<SealKey, StateError> {
+        Ok(self.store_row(&self.read_one(SELECT_STORE)?)?.2)
     }
 
     pub(crate) fn snapshot(&self) -> Result<StateSnapshot, StateError> {
@@ -111,10 +122,11 @@ impl PgStore {
             ])?
             .into_iter();
         let mut next = || tables.next().unwrap_or_default();
-        let (serial, lineage) = self.serial_and_lineage(&next())?;
+        let (serial, lineage, seal_key) = self.store_row(&next())?;
         let mut snapshot = StateSnapshot {
             serial,
             lineage,
+            seal_key,
             ..StateSnapshot::default()
         };
         for row in next() {
@@ -162,7 +174,8 @@ impl PgStore {
                 journal_id: self.get(&row, 0)?,
                 target: self.get(&row, 2)?,
                 source_id: self.get(&row, 3)?,
-                payload: serde_json::from_value(payload).unwrap_or_default(),
+                // The plain fields sent: what recovery compares with the records it finds.
+                payload: RecordWrite::from_journal(&payload).fields,
                 sent_at: self.get(&row, 5)?,
             };
             snapshot
@@ -201,7 +214,7 @@ impl PgStore {
                     sync: self.get(row, 1)?,
                     target: self.get(row, 2)?,
                     source_id: self.get(row, 3)?,
-                    reason: self.get(row, 4)?,
+                    reason: RecordFailure::from_stored(&self.get::<String>(row, 4)?),
                     fingerprint: self.get(row, 5)?,
                     attempts: self.get(row, 6)?,
                     retry_requested: self.get(row, 7)?,

@@ -20,6 +20,7 @@ use super::bulk::{AuditLine, Bulk, Intent};
 use super::connection::{Param, PgConnection, Reply, Statement, text};
 use crate::writer::bases_as_json;
 use crate::{BaseEntries, FieldBase, PostgresLocation, StateError, now_rfc3339};
+use tandem_ground::failure::RecordFailure;
 
 pub(crate) struct PgWriter<'a> {
     connection: &'a PgConnection,
@@ -316,7 +317,7 @@ impl<'a> PgWriter<'a> {
         sync: &str,
         target: &str,
         source_id: &str,
-        reason: &str,
+        reason: &RecordFailure,
         fingerprint: &str,
     ) -> Result<(), StateError> {
         // A clear collected earlier must happen before this, not after.
@@ -339,7 +340,7 @@ impl<'a> PgWriter<'a> {
                 text(sync),
                 text(target),
                 text(source_id),
-                text(reason),
+                Param::Text(reason.to_stored()),
                 text(fingerprint),
                 Param::Text(now_rfc3339()),
             ],

@@ -80,6 +80,11 @@ fn read_all(conn: &Connection) -> rusqlite::Result<StoreDump> {
         lineage: conn.query_row("SELECT value FROM meta WHERE key = 'lineage'", [], |row| {
             row.get(0)
         })?,
+        seal_key: tandem_ground::sync_state::SealKey(conn.query_row(
+            "SELECT value FROM meta WHERE key = 'plan_seal_key'",
+            [],
+            |row| row.get(0),
+        )?),
         ..StoreDump::default()
     };
     let mut statement = conn.prepare("SELECT name, seq FROM sqlite_sequence")?;
@@ -237,6 +242,10 @@ fn write_all(conn: &Connection, dump: &StoreDump) -> rusqlite::Result<()> {
     conn.execute(
         "UPDATE meta SET value = ?1 WHERE key = 'lineage'",
         params![dump.lineage],
+    )?;
+    conn.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('plan_seal_key', ?1)",
+        params![dump.seal_key.0],
     )?;
     let LastIds {
         journal,

@@ -37,11 +37,11 @@ impl FileLock {
                 let mut holder = String::new();
                 let _ = file.seek(SeekFrom::Start(0));
                 let _ = file.read_to_string(&mut holder);
-                return Err(StateError::Locked {
-                    location: lock_path.display().to_string(),
-                    holder: holder.trim().to_string(),
-                    waited_ms: wait.as_millis() as u64,
-                });
+                return Err(crate::lock::refusal(
+                    lock_path.display().to_string(),
+                    holder.trim().to_string(),
+                    wait,
+                ));
             }
             std::thread::sleep(RETRY_EVERY.min(wait.saturating_sub(started.elapsed())));
         }

@@ -17,11 +17,12 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use crate::migrations::{STATE_SCHEMA_VERSION, sqlite as migrations};
 use crate::{
-    AuditEntry, JournalEntry, Link, OpenConflict, PendingCreate, QueuedError, StateError,
+    AuditEntry, JournalEntry, Link, OpenConflict, PendingCreate, QueuedError, SealKey, StateError,
     StateSnapshot,
 };
 use cached::{CachedStatements, STATEMENT_CACHE_CAPACITY};
 use file_lock::FileLock;
+use tandem_ground::failure::RecordFailure;
 pub(crate) use writer::SqliteWriter;
 
 /// An open SQLite store.
@@ -78,6 +79,12 @@ impl SqliteStore {
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(to_err)?;
         migrate(&mut conn, &path)?;
+        // The key saved plans are sealed with: made once, kept with the store.
+        conn.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('plan_seal_key', ?1)",
+            params![crate::new_seal_key()],
+        )
+        .map_err(to_err)?;
         Ok(SqliteStore { conn, path })
     }
 
@@ -127,6 +134,11 @@ impl SqliteStore {
         Ok(self.meta("lineage")?.unwrap_or_default())
     }
 
+    /// The key Plans made against this store are sealed with.
+    pub(crate) fn seal_key(&self) -> Result<SealKey, StateError> {
+        Ok(SealKey(self.meta("plan_seal_key")?.unwrap_or_default()))
+    }
+
     fn meta(&self, key: &str) -> Result<Option<String>, StateError> {
         self.conn
             .query_row_cached("SELECT value FROM meta WHERE key = ?1", [key], |row| {
@@ -153,6 +165,7 @@ impl SqliteStore {
         let mut snapshot = StateSnapshot {
             serial: self.serial()?,
             lineage: self.lineage()?,
+            seal_key: self.seal_key()?,
             ..StateSnapshot::default()
         };
         let rows = self.select_rows(
@@ -274,7 +287,7 @@ impl SqliteStore {
                     sync: row.get(1)?,
                     target: row.get(2)?,
                     source_id: row.get(3)?,
-                    reason: row.get(4)?,
+                    reason: RecordFailure::from_stored(&row.get::<_, String>(4)?),
                     fingerprint: row.get(5)?,
                     attempts: row.get(6)?,
                     retry_requested: row.get::<_, i64>(7)? != 0,
@@ -307,7 +320,10 @@ impl SqliteStore {
         Ok(rows
             .into_iter()
             .map(|(journal_id, sync, target, source_id, payload, sent_at)| {
-                let payload = serde_json::from_str(&payload).unwrap_or_default();
+                // The plain fields sent: what recovery compares with the records it finds.
+                let payload =
+                    tandem_ground::record_write::RecordWrite::from_journal(&parse_json(&payload))
+                        .fields;
                 let pending = PendingCreate {
                     journal_id,
                     target,

@@ -9,6 +9,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use super::cached::CachedStatements;
 use super::db_error;
 use crate::{BaseEntries, FieldBase, StateError, now_rfc3339};
+use tandem_ground::failure::RecordFailure;
 
 pub(crate) struct SqliteWriter<'a> {
     tx: &'a Transaction<'a>,
@@ -188,10 +189,11 @@ impl<'a> SqliteWriter<'a> {
         sync: &str,
         target: &str,
         source_id: &str,
-        reason: &str,
+        reason: &RecordFailure,
         fingerprint: &str,
     ) -> Result<(), StateError> {
         let now = now_rfc3339();
+        let reason = reason.to_stored();
         self.tx
             .execute_cached(
                 "INSERT INTO error_queue (sync, target, source_id, reason, fingerprint, first_seen, last_seen) \

@@ -22,9 +22,13 @@ fn every_state_error_code_is_registered() {
             known: 1,
         },
         StateError::Locked {
+            path: location(),
+            holder: "x".into(),
+        },
+        StateError::LockTimeout {
             location: location(),
             holder: "x".into(),
-            waited_ms: 0,
+            waited_ms: 1,
         },
         StateError::UnknownConflict { id: 1 },
         StateError::InvalidLocation {

@@ -4,7 +4,7 @@
 use serde_json::json;
 use tandem_state::{MigrateOptions, StateError, StateLocation, StateStore, migrate};
 
-use crate::support::{Fixture, base};
+use crate::support::{Fixture, base, failure};
 
 /// A store with a row in every table, a cleared error (so the last id is above the highest
 /// row), a resolved conflict and a pending create.
@@ -40,8 +40,14 @@ fn fill(store: &mut StateStore) {
                 "103",
                 &json!({"LastName": "Ng"}),
             )?;
-            w.enqueue_error("contacts", "sf", "104", "REQUIRED_FIELD_MISSING", "f1")?;
-            w.enqueue_error("contacts", "sf", "105", "bad", "f2")?;
+            w.enqueue_error(
+                "contacts",
+                "sf",
+                "104",
+                &failure("REQUIRED_FIELD_MISSING"),
+                "f1",
+            )?;
+            w.enqueue_error("contacts", "sf", "105", &failure("bad"), "f2")?;
             w.open_conflict(
                 "contacts",
                 "101",
@@ -80,6 +86,8 @@ fn a_store_goes_to_postgres_and_back_unchanged() {
     fill(&mut original);
     let before = original.export().unwrap();
     let snapshot = original.snapshot().unwrap();
+    let seal_key = original.seal_key().unwrap();
+    assert!(!seal_key.0.is_empty());
     drop(original);
 
     let report = migrate(
@@ -98,9 +106,10 @@ fn a_store_goes_to_postgres_and_back_unchanged() {
 
     let mut copy = postgres.open();
     assert_eq!(copy.snapshot().unwrap(), snapshot);
+    assert_eq!(copy.seal_key().unwrap(), seal_key, "saved plans stay valid");
     assert_eq!(copy.export().unwrap().digest(), before.digest());
     // Ids go on from where the source left off, a cleared error's id included.
-    copy.write(|w| w.enqueue_error("contacts", "sf", "106", "bad", "f3"))
+    copy.write(|w| w.enqueue_error("contacts", "sf", "106", &failure("bad"), "f3"))
         .unwrap();
     let ids: Vec<i64> = copy.queued_errors().unwrap().iter().map(|e| e.id).collect();
     assert_eq!(ids, [1, 3]);
@@ -110,6 +119,7 @@ fn a_store_goes_to_postgres_and_back_unchanged() {
     assert_eq!(report.serial, 3);
     let returned = StateStore::open(&back).unwrap();
     assert_eq!(returned.lineage().unwrap(), before.lineage);
+    assert_eq!(returned.seal_key().unwrap(), seal_key);
     assert_eq!(returned.export().unwrap(), copy.export().unwrap());
 }
 

@@ -114,12 +114,9 @@ fn a_wait_that_runs_out_fails_naming_the_holder_and_the_wait(fixture: &Fixture) 
     let second = fixture.open();
     let started = Instant::now();
     match second.lock_with(LockOptions::waiting(Duration::from_millis(700))) {
-        Err(error @ StateError::Locked { waited_ms: 700, .. }) => {
+        Err(error @ StateError::LockTimeout { waited_ms: 700, .. }) => {
             assert!(started.elapsed() >= Duration::from_millis(700));
-            assert!(
-                error.to_string().contains("gave up after waiting 0.7 s"),
-                "{error}"
-            );
+            assert!(error.to_string().contains("after waiting 0.7 s"), "{error}");
         }
         other => panic!("expected Locked after 700 ms, got {other:?}"),
     }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::json;
 use tandem_state::{StateError, StateLocation, StateStore};
 
-use crate::support::{Fixture, base, postgres_location, postgres_url};
+use crate::support::{Fixture, base, failure, postgres_location, postgres_url};
 
 #[test]
 fn two_specs_in_one_database_never_see_each_others_rows() {
@@ -14,6 +14,7 @@ fn two_specs_in_one_database_never_see_each_others_rows() {
     let mut revops = StateStore::open(&fixture.location_of("revops")).unwrap();
     let mut support = StateStore::open(&fixture.location_of("support")).unwrap();
     assert_ne!(revops.lineage().unwrap(), support.lineage().unwrap());
+    assert_ne!(revops.seal_key().unwrap(), support.seal_key().unwrap());
     revops
         .write(|w| {
             w.link(
@@ -31,7 +32,7 @@ fn two_specs_in_one_database_never_see_each_others_rows() {
                 &json!("b"),
                 None,
             )?;
-            w.enqueue_error("contacts", "sf", "101", "bad", "f")?;
+            w.enqueue_error("contacts", "sf", "101", &failure("bad"), "f")?;
             w.set_watermark("contacts", "hs", "2026-01-01T00:00:00Z")
         })
         .unwrap();

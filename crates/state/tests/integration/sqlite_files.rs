@@ -55,11 +55,8 @@ fn a_lock_wait_that_runs_out_says_how_long_it_waited() {
     let _held = first.lock().unwrap();
     let second = StateStore::open(&path).unwrap();
     match second.lock_with(LockOptions::waiting(Duration::from_millis(300))) {
-        Err(error @ StateError::Locked { waited_ms: 300, .. }) => {
-            assert!(
-                error.to_string().contains("gave up after waiting 0.3 s"),
-                "{error}"
-            );
+        Err(error @ StateError::LockTimeout { waited_ms: 300, .. }) => {
+            assert!(error.to_string().contains("after waiting 0.3 s"), "{error}");
         }
         other => panic!("expected Locked after 300 ms, got {other:?}"),
     }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde_json::json;
 use tandem_state::{STATE_SCHEMA_VERSION, StateError, StateStore};
 
-use crate::support::{Fixture, base};
+use crate::support::{Fixture, base, failure};
 
 macro_rules! both_backends {
     ($($case:ident),* $(,)?) => {
@@ -200,7 +200,7 @@ fn error_queue_counts_attempts_and_clears_on_success(fixture: &Fixture) {
                 "leads",
                 "sf",
                 "501",
-                "REQUIRED_FIELD_MISSING: LastName",
+                &failure("REQUIRED_FIELD_MISSING: LastName"),
                 "f1",
             )
         })
@@ -211,7 +211,7 @@ fn error_queue_counts_attempts_and_clears_on_success(fixture: &Fixture) {
                 "leads",
                 "sf",
                 "501",
-                "REQUIRED_FIELD_MISSING: LastName",
+                &failure("REQUIRED_FIELD_MISSING: LastName"),
                 "f2",
             )
         })
@@ -220,6 +220,10 @@ fn error_queue_counts_attempts_and_clears_on_success(fixture: &Fixture) {
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0].attempts, 2);
     assert_eq!(errors[0].fingerprint, "f2");
+    assert_eq!(
+        errors[0].reason,
+        failure("REQUIRED_FIELD_MISSING: LastName")
+    );
     assert!(!errors[0].retry_requested);
     store.write(|w| w.request_retry(&[])).unwrap();
     assert!(store.queued_errors().unwrap()[0].retry_requested);
@@ -412,8 +416,8 @@ fn counts_and_retry_by_id_count_what_changed(fixture: &Fixture) {
     store
         .write(|w| {
             w.link("accounts", "101", "001A", &BTreeMap::new())?;
-            w.enqueue_error("leads", "sf", "501", "bad", "f")?;
-            w.enqueue_error("leads", "sf", "502", "bad", "f")?;
+            w.enqueue_error("leads", "sf", "501", &failure("bad"), "f")?;
+            w.enqueue_error("leads", "sf", "502", &failure("bad"), "f")?;
             w.journal_intent("run", "leads", "create", "sf", "501", &json!({}))?;
             w.audit(
                 "run",
@@ -476,9 +480,9 @@ fn writes_of_one_transaction_keep_their_order_and_ids_are_never_reused(fixture: 
             let second = w.journal_intent("run", "leads", "create", "sf", "2", &json!({}))?;
             w.journal_settle(first, "done")?;
             w.journal_settle(first, "failed")?;
-            w.enqueue_error("leads", "sf", "x", "bad", "f")?;
+            w.enqueue_error("leads", "sf", "x", &failure("bad"), "f")?;
             w.clear_error("leads", "sf", "x")?;
-            w.enqueue_error("leads", "sf", "y", "bad", "f")?;
+            w.enqueue_error("leads", "sf", "y", &failure("bad"), "f")?;
             for field in ["a", "b", "c"] {
                 w.audit(
                     "run",
@@ -512,7 +516,7 @@ fn writes_of_one_transaction_keep_their_order_and_ids_are_never_reused(fixture: 
     store
         .write(|w| {
             w.clear_error("leads", "sf", "y")?;
-            w.enqueue_error("leads", "sf", "y", "bad again", "f2")
+            w.enqueue_error("leads", "sf", "y", &failure("bad again"), "f2")
         })
         .unwrap();
     let errors = store.queued_errors().unwrap();

@@ -198,6 +198,13 @@ pub fn try_admin(sql: &str) -> Result<Vec<Vec<Option<String>>>, String> {
     .map_err(|_| "the admin thread panicked".to_string())?
 }
 
+/// A queued error's reason, as apply stores one it has only as text.
+pub fn failure(text: &str) -> tandem_ground::failure::RecordFailure {
+    tandem_ground::failure::RecordFailure::Text {
+        text: text.to_string(),
+    }
+}
+
 pub fn base(pairs: &[(&str, Value, Value)]) -> BTreeMap<String, FieldBase> {
     pairs
         .iter()
