@@ -63,7 +63,6 @@ mod schema_convert;
 mod schema_snapshot_io;
 mod schema_standard;
 mod secrets_never_leak;
-mod state_store;
 mod sync_converges;
 mod syntax_docs;
 mod syntax_help;

@@ -1,110 +1,114 @@
-//! The apply lock: an exclusive OS file lock on `state.db.lock` beside the store.
+//! The apply lock, the same API on both backends: [`crate::StateStore::lock_with`] takes it
+//! (failing at once, or waiting up to [`LockOptions::wait`]), dropping the [`ApplyLock`]
+//! releases it, and a failure names the holder.
 //!
-//! An OS lock (not a "lock row" in the database) is released by the kernel when the holder
-//! dies, so a `kill -9` mid-apply never leaves a lock behind that a human must clear.
+//! SQLite: an exclusive OS file lock on `state.db.lock`, released by the kernel when its holder
+//! dies, so it never needs forcing. PostgreSQL: a lease row (holder, expiry) that a thread of
+//! the holder renews; a holder that dies leaves a lease that expires, or that
+//! `force_unlock` removes at once. See `crate::postgres::lease` for why a lease.
 
-use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use super::StateError;
+use crate::StateError;
+use crate::postgres::lease::Lease;
+use crate::sqlite::file_lock::FileLock;
+
+/// How long a PostgreSQL lease lives without renewal; its holder renews it every third of it.
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockOptions {
+    /// How long to wait for another holder to let go; zero fails at once (`--lock-timeout`).
+    pub wait: Duration,
+    /// PostgreSQL only: how long the lease outlives its holder's last renewal.
+    pub lease: Duration,
+}
+
+impl Default for LockOptions {
+    fn default() -> Self {
+        LockOptions {
+            wait: Duration::ZERO,
+            lease: DEFAULT_LEASE,
+        }
+    }
+}
+
+impl LockOptions {
+    pub fn waiting(wait: Duration) -> LockOptions {
+        LockOptions {
+            wait,
+            ..LockOptions::default()
+        }
+    }
+}
 
 /// Held for the whole of an apply; dropping it releases the lock.
 #[derive(Debug)]
 pub struct ApplyLock {
-    file: File,
-    path: PathBuf,
+    pub(crate) held: HeldLock,
+}
+
+#[derive(Debug)]
+pub(crate) enum HeldLock {
+    File(FileLock),
+    Lease(Lease),
 }
 
 impl ApplyLock {
-    /// Takes the lock or fails at once (two applies never wait on each other silently).
-    pub fn acquire(lock_path: &Path) -> Result<ApplyLock, StateError> {
-        let mut file = open_private(lock_path).map_err(|source| StateError::Io {
-            path: lock_path.display().to_string(),
-            source,
-        })?;
-        match try_lock_exclusive(&file) {
-            Ok(true) => {}
-            Ok(false) => {
-                let mut holder = String::new();
-                let _ = file.read_to_string(&mut holder);
-                return Err(StateError::Locked {
-                    path: lock_path.display().to_string(),
-                    holder: holder.trim().to_string(),
-                });
-            }
-            Err(source) => {
-                return Err(StateError::Io {
-                    path: lock_path.display().to_string(),
-                    source,
-                });
-            }
+    /// Who holds it, as others see it: `pid 4242 on build-7`.
+    pub fn holder(&self) -> &str {
+        match &self.held {
+            HeldLock::File(lock) => lock.holder(),
+            HeldLock::Lease(lease) => lease.holder(),
         }
-        // Record who holds it so the message another process prints can name the holder.
-        let _ = file.set_len(0);
-        let _ = file.seek(SeekFrom::Start(0));
-        let _ = writeln!(file, "pid {}", std::process::id());
-        let _ = file.flush();
-        Ok(ApplyLock {
-            file,
-            path: lock_path.to_path_buf(),
-        })
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// The lease's id (PostgreSQL), which `force_unlock` takes; `None` for a SQLite lock.
+    pub fn lease_id(&self) -> Option<&str> {
+        match &self.held {
+            HeldLock::File(_) => None,
+            HeldLock::Lease(lease) => Some(lease.lease_id()),
+        }
     }
 }
 
-impl Drop for ApplyLock {
-    fn drop(&mut self) {
-        let _ = self.file.set_len(0);
-        unlock(&self.file);
-    }
-}
-
-/// `flock(LOCK_EX | LOCK_NB)`: `Ok(false)` when another process holds the lock.
-#[cfg(unix)]
-fn try_lock_exclusive(file: &File) -> std::io::Result<bool> {
-    use std::os::unix::io::AsRawFd;
-    // SAFETY: flock only reads the descriptor, which `file` keeps open for the call.
-    let result = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-    if result == 0 {
-        return Ok(true);
-    }
-    let error = std::io::Error::last_os_error();
-    if error.raw_os_error() == Some(libc::EWOULDBLOCK) {
-        Ok(false)
+/// The error for a lock held by `holder`: `Locked` when this process did not wait, else
+/// `LockTimeout` with how long it waited.
+pub(crate) fn refusal(location: String, holder: String, waited: Duration) -> StateError {
+    if waited.is_zero() {
+        StateError::Locked {
+            path: location,
+            holder,
+        }
     } else {
-        Err(error)
+        StateError::LockTimeout {
+            location,
+            holder,
+            waited_ms: waited.as_millis() as u64,
+        }
     }
 }
 
-#[cfg(unix)]
-fn unlock(file: &File) {
-    use std::os::unix::io::AsRawFd;
-    // SAFETY: as above; closing the file would release the lock anyway.
-    unsafe {
-        libc::flock(file.as_raw_fd(), libc::LOCK_UN);
-    }
+/// What others see of a lock's holder: the process and the machine.
+pub(crate) fn holder_description() -> String {
+    format!("pid {} on {}", std::process::id(), host_name())
 }
 
-#[cfg(not(unix))]
-fn try_lock_exclusive(_file: &File) -> std::io::Result<bool> {
-    Ok(true)
-}
-
-#[cfg(not(unix))]
-fn unlock(_file: &File) {}
-
-/// Opens (creating if needed) a file readable and writable by its owner only.
-pub(crate) fn open_private(path: &Path) -> std::io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.read(true).write(true).create(true).truncate(false);
+fn host_name() -> String {
     #[cfg(unix)]
     {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+        let mut buffer = [0u8; 256];
+        // SAFETY: gethostname writes at most `len` bytes into the buffer it is given.
+        let result =
+            unsafe { libc::gethostname(buffer.as_mut_ptr().cast::<libc::c_char>(), buffer.len()) };
+        if result == 0 {
+            let end = buffer.iter().position(|b| *b == 0).unwrap_or(buffer.len());
+            if let Ok(name) = std::str::from_utf8(&buffer[..end]) {
+                if !name.is_empty() {
+                    return name.to_string();
+                }
+            }
+        }
     }
-    options.open(path)
+    "an unknown host".to_string()
 }

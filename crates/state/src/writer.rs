@@ -1,15 +1,13 @@
 //! Writes inside one state transaction. Every method is called through
-//! [`super::StateStore::write`], so a batch's links, merge bases, journal outcome and audit
-//! lines commit together or not at all.
+//! [`crate::StateStore::write`], so a batch's links, merge bases, journal outcome and audit
+//! lines commit together with the serial bump, or not at all, on either backend.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+
+use crate::postgres::PgWriter;
+use crate::sqlite::SqliteWriter;
+use crate::{FieldBase, StateError};
 use tandem_ground::failure::RecordFailure;
-
-use rusqlite::{OptionalExtension, Transaction, params};
-
-use super::cached::CachedStatements;
-use super::{FieldBase, StateError, db_error, now_rfc3339};
 
 /// Merge bases by field key, in whichever map the caller holds them: the Plan keeps them in
 /// a compact [`tandem_ground::field_map::FieldMap`], tests and tools in a `BTreeMap`.
@@ -35,28 +33,52 @@ impl BaseEntries
     }
 }
 
+/// The writes of one transaction. On PostgreSQL, a write that returns nothing is sent with the
+/// next one that returns something (or with the commit), pipelined; its failure is reported
+/// there. Either way the whole transaction rolls back, as PostgreSQL aborts a transaction at
+/// its first failed statement.
 pub struct StateWriter<'a> {
-    tx: &'a Transaction<'a>,
-    path: &'a Path,
+    backend: WriterBackend<'a>,
+}
+
+enum WriterBackend<'a> {
+    Sqlite(SqliteWriter<'a>),
+    // Boxed: a PostgreSQL writer carries its queued statements and collected rows.
+    Postgres(Box<PgWriter<'a>>),
+}
+
+/// Calls the same method on whichever backend the writer writes to.
+macro_rules! each_backend {
+    ($self:ident, $writer:ident => $call:expr) => {
+        match &mut $self.backend {
+            WriterBackend::Sqlite($writer) => $call,
+            WriterBackend::Postgres($writer) => $call,
+        }
+    };
 }
 
 impl<'a> StateWriter<'a> {
-    pub(super) fn new(tx: &'a Transaction<'a>, path: &'a Path) -> Self {
-        StateWriter { tx, path }
+    pub(crate) fn sqlite(writer: SqliteWriter<'a>) -> Self {
+        StateWriter {
+            backend: WriterBackend::Sqlite(writer),
+        }
     }
 
-    fn err(&self, error: rusqlite::Error) -> StateError {
-        db_error(self.path, error)
+    pub(crate) fn postgres(writer: PgWriter<'a>) -> Self {
+        StateWriter {
+            backend: WriterBackend::Postgres(Box::new(writer)),
+        }
     }
 
-    pub(super) fn bump_serial(&mut self) -> Result<(), StateError> {
-        self.tx
-            .execute_cached(
-                "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'serial'",
-                [],
-            )
-            .map_err(|e| self.err(e))?;
-        Ok(())
+    pub(crate) fn bump_serial(&mut self) -> Result<(), StateError> {
+        each_backend!(self, w => w.bump_serial())
+    }
+
+    pub(crate) fn into_postgres(self) -> Option<PgWriter<'a>> {
+        match self.backend {
+            WriterBackend::Postgres(writer) => Some(*writer),
+            WriterBackend::Sqlite(_) => None,
+        }
     }
 
     /// Links `hs_id` and `sf_id` in `sync` (or keeps the existing link) and merges `base`
@@ -69,39 +91,7 @@ impl<'a> StateWriter<'a> {
         sf_id: &str,
         base: &impl BaseEntries,
     ) -> Result<(), StateError> {
-        let existing: Option<(String, String)> = self
-            .tx
-            .query_row_cached(
-                "SELECT sf_id, base FROM links WHERE sync = ?1 AND hs_id = ?2",
-                params![sync, hs_id],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
-            .optional()
-            .map_err(|e| self.err(e))?;
-        let mut merged: BTreeMap<String, FieldBase> = match &existing {
-            Some((existing_sf, text)) if existing_sf == sf_id => {
-                serde_json::from_str(text).unwrap_or_default()
-            }
-            _ => BTreeMap::new(),
-        };
-        base.each_base(&mut |field, value| {
-            merged.insert(field.to_string(), value.clone());
-        });
-        let text = serde_json::to_string(&merged).unwrap_or_else(|_| "{}".to_string());
-        // Drop any link that would break the one-to-one pairing before inserting this one.
-        self.tx
-            .execute_cached(
-                "DELETE FROM links WHERE sync = ?1 AND (hs_id = ?2 OR sf_id = ?3)",
-                params![sync, hs_id, sf_id],
-            )
-            .map_err(|e| self.err(e))?;
-        self.tx
-            .execute_cached(
-                "INSERT INTO links (sync, hs_id, sf_id, base, linked_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![sync, hs_id, sf_id, text, now_rfc3339()],
-            )
-            .map_err(|e| self.err(e))?;
-        Ok(())
+        each_backend!(self, w => w.link(sync, hs_id, sf_id, base))
     }
 
     /// Merges field bases into an existing link; a no-op when the link is gone.
@@ -111,52 +101,15 @@ impl<'a> StateWriter<'a> {
         hs_id: &str,
         base: &impl BaseEntries,
     ) -> Result<(), StateError> {
-        let existing: Option<String> = self
-            .tx
-            .query_row_cached(
-                "SELECT base FROM links WHERE sync = ?1 AND hs_id = ?2",
-                params![sync, hs_id],
-                |row| row.get(0),
-            )
-            .optional()
-            .map_err(|e| self.err(e))?;
-        let Some(text) = existing else {
-            return Ok(());
-        };
-        let mut merged: BTreeMap<String, FieldBase> =
-            serde_json::from_str(&text).unwrap_or_default();
-        base.each_base(&mut |field, value| {
-            merged.insert(field.to_string(), value.clone());
-        });
-        let text = serde_json::to_string(&merged).unwrap_or_else(|_| "{}".to_string());
-        self.tx
-            .execute_cached(
-                "UPDATE links SET base = ?3 WHERE sync = ?1 AND hs_id = ?2",
-                params![sync, hs_id, text],
-            )
-            .map_err(|e| self.err(e))?;
-        Ok(())
+        each_backend!(self, w => w.update_base(sync, hs_id, base))
     }
 
     pub fn unlink(&mut self, sync: &str, hs_id: &str) -> Result<(), StateError> {
-        self.tx
-            .execute_cached(
-                "DELETE FROM links WHERE sync = ?1 AND hs_id = ?2",
-                params![sync, hs_id],
-            )
-            .map_err(|e| self.err(e))?;
-        Ok(())
+        each_backend!(self, w => w.unlink(sync, hs_id))
     }
 
     pub fn set_watermark(&mut self, sync: &str, side: &str, value: &str) -> Result<(), StateError> {
-        self.tx
-            .execute_cached(
-                "INSERT INTO watermarks (sync, side, value) VALUES (?1, ?2, ?3) \
-                 ON CONFLICT (sync, side) DO UPDATE SET value = excluded.value",
-                params![sync, side, value],
-            )
-            .map_err(|e| self.err(e))?;
-        Ok(())
+        each_backend!(self, w => w.set_watermark(sync, side, value))
     }
 
     /// Records an intended write before it is sent; returns the entry's id.
@@ -169,37 +122,18 @@ impl<'a> StateWriter<'a> {
         record_key: &str,
         payload: &serde_json::Value,
     ) -> Result<i64, StateError> {
-        let now = now_rfc3339();
-        self.tx
-            .execute_cached(
-                "INSERT INTO journal (run_id, sync, action, target, record_key, payload, status, created_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?7)",
-                params![run_id, sync, action, target, record_key, payload.to_string(), now],
-            )
-            .map_err(|e| self.err(e))?;
-        Ok(self.tx.last_insert_rowid())
+        each_backend!(self, w => w.journal_intent(run_id, sync, action, target, record_key, payload))
     }
 
     /// Settles a journal entry: `done`, `failed`, `stale`, or `recovered` (a pending entry
     /// from a crashed run that the next plan re-derived).
     pub fn journal_settle(&mut self, id: i64, status: &str) -> Result<(), StateError> {
-        self.tx
-            .execute_cached(
-                "UPDATE journal SET status = ?2, updated_at = ?3 WHERE id = ?1",
-                params![id, status, now_rfc3339()],
-            )
-            .map_err(|e| self.err(e))?;
-        Ok(())
+        each_backend!(self, w => w.journal_settle(id, status))
     }
 
     /// Marks every still-pending entry of earlier runs as recovered.
     pub fn journal_recover_pending(&mut self) -> Result<usize, StateError> {
-        self.tx
-            .execute_cached(
-                "UPDATE journal SET status = 'recovered', updated_at = ?1 WHERE status = 'pending'",
-                params![now_rfc3339()],
-            )
-            .map_err(|e| self.err(e))
+        each_backend!(self, w => w.journal_recover_pending())
     }
 
     /// Puts a failed record in the error queue (or bumps its attempt count).
@@ -211,19 +145,7 @@ impl<'a> StateWriter<'a> {
         reason: &RecordFailure,
         fingerprint: &str,
     ) -> Result<(), StateError> {
-        let now = now_rfc3339();
-        let reason = reason.to_stored();
-        self.tx
-            .execute_cached(
-                "INSERT INTO error_queue (sync, target, source_id, reason, fingerprint, first_seen, last_seen) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) \
-                 ON CONFLICT (sync, target, source_id) DO UPDATE SET reason = excluded.reason, \
-                 fingerprint = excluded.fingerprint, attempts = attempts + 1, retry_requested = 0, \
-                 last_seen = excluded.last_seen",
-                params![sync, target, source_id, reason, fingerprint, now],
-            )
-            .map_err(|e| self.err(e))?;
-        Ok(())
+        each_backend!(self, w => w.enqueue_error(sync, target, source_id, reason, fingerprint))
     }
 
     /// Removes a record from the error queue once a write for it succeeded.
@@ -233,34 +155,12 @@ impl<'a> StateWriter<'a> {
         target: &str,
         source_id: &str,
     ) -> Result<(), StateError> {
-        self.tx
-            .execute_cached(
-                "DELETE FROM error_queue WHERE sync = ?1 AND target = ?2 AND source_id = ?3",
-                params![sync, target, source_id],
-            )
-            .map_err(|e| self.err(e))?;
-        Ok(())
+        each_backend!(self, w => w.clear_error(sync, target, source_id))
     }
 
     /// `tandem errors retry`: asks the next run to retry these (all when `ids` is empty).
     pub fn request_retry(&mut self, ids: &[i64]) -> Result<usize, StateError> {
-        if ids.is_empty() {
-            return self
-                .tx
-                .execute_cached("UPDATE error_queue SET retry_requested = 1", [])
-                .map_err(|e| self.err(e));
-        }
-        let mut changed = 0;
-        for id in ids {
-            changed += self
-                .tx
-                .execute_cached(
-                    "UPDATE error_queue SET retry_requested = 1 WHERE id = ?1",
-                    params![id],
-                )
-                .map_err(|e| self.err(e))?;
-        }
-        Ok(changed)
+        each_backend!(self, w => w.request_retry(ids))
     }
 
     /// Queues a `review` conflict. An already-open conflict on the same field is refreshed
@@ -276,58 +176,12 @@ impl<'a> StateWriter<'a> {
         sf_value: &serde_json::Value,
         base: Option<&FieldBase>,
     ) -> Result<(), StateError> {
-        let base_text = base.map(|b| serde_json::to_string(b).unwrap_or_default());
-        let updated = self
-            .tx
-            .execute_cached(
-                "UPDATE conflicts SET sf_id = ?3, hs_value = ?5, sf_value = ?6, base = ?7 \
-                 WHERE sync = ?1 AND hs_id = ?2 AND field = ?4 AND status = 'open'",
-                params![
-                    sync,
-                    hs_id,
-                    sf_id,
-                    field,
-                    hs_value.to_string(),
-                    sf_value.to_string(),
-                    base_text
-                ],
-            )
-            .map_err(|e| self.err(e))?;
-        if updated == 0 {
-            self.tx
-                .execute_cached(
-                    "INSERT INTO conflicts (sync, hs_id, sf_id, field, hs_value, sf_value, base, status, created_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open', ?8)",
-                    params![
-                        sync,
-                        hs_id,
-                        sf_id,
-                        field,
-                        hs_value.to_string(),
-                        sf_value.to_string(),
-                        base_text,
-                        now_rfc3339()
-                    ],
-                )
-                .map_err(|e| self.err(e))?;
-        }
-        Ok(())
+        each_backend!(self, w => w.open_conflict(sync, hs_id, sf_id, field, hs_value, sf_value, base))
     }
 
     /// A human chose a side (`hs` or `sf`) for conflict `id`; the next plan writes it.
     pub fn resolve_conflict(&mut self, id: i64, side: &str) -> Result<(), StateError> {
-        let changed = self
-            .tx
-            .execute_cached(
-                "UPDATE conflicts SET status = 'resolved', resolution = ?2, resolved_at = ?3 \
-                 WHERE id = ?1 AND status = 'open'",
-                params![id, side, now_rfc3339()],
-            )
-            .map_err(|e| self.err(e))?;
-        if changed == 0 {
-            return Err(StateError::UnknownConflict { id });
-        }
-        Ok(())
+        each_backend!(self, w => w.resolve_conflict(id, side))
     }
 
     /// Closes a conflict once its resolution was written (or the two sides agree again).
@@ -337,14 +191,7 @@ impl<'a> StateWriter<'a> {
         hs_id: &str,
         field: &str,
     ) -> Result<(), StateError> {
-        self.tx
-            .execute_cached(
-                "UPDATE conflicts SET status = 'closed' \
-                 WHERE sync = ?1 AND hs_id = ?2 AND field = ?3 AND status IN ('open', 'resolved')",
-                params![sync, hs_id, field],
-            )
-            .map_err(|e| self.err(e))?;
-        Ok(())
+        each_backend!(self, w => w.close_conflict(sync, hs_id, field))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -359,34 +206,11 @@ impl<'a> StateWriter<'a> {
         old: &serde_json::Value,
         new: &serde_json::Value,
     ) -> Result<(), StateError> {
-        self.tx
-            .execute_cached(
-                "INSERT INTO audit (at, run_id, sync, target, record_id, action, field, old, new) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![
-                    now_rfc3339(),
-                    run_id,
-                    sync,
-                    target,
-                    record_id,
-                    action,
-                    field,
-                    old.to_string(),
-                    new.to_string()
-                ],
-            )
-            .map_err(|e| self.err(e))?;
-        Ok(())
+        each_backend!(self, w => w.audit(run_id, sync, target, record_id, action, field, old, new))
     }
 
     pub fn run_started(&mut self, run_id: &str, plan_digest: &str) -> Result<(), StateError> {
-        self.tx
-            .execute_cached(
-                "INSERT INTO runs (run_id, started_at, plan_digest, status) VALUES (?1, ?2, ?3, 'running')",
-                params![run_id, now_rfc3339(), plan_digest],
-            )
-            .map_err(|e| self.err(e))?;
-        Ok(())
+        each_backend!(self, w => w.run_started(run_id, plan_digest))
     }
 
     pub fn run_finished(
@@ -395,12 +219,15 @@ impl<'a> StateWriter<'a> {
         status: &str,
         summary: &str,
     ) -> Result<(), StateError> {
-        self.tx
-            .execute_cached(
-                "UPDATE runs SET finished_at = ?2, status = ?3, summary = ?4 WHERE run_id = ?1",
-                params![run_id, now_rfc3339(), status, summary],
-            )
-            .map_err(|e| self.err(e))?;
-        Ok(())
+        each_backend!(self, w => w.run_finished(run_id, status, summary))
     }
+}
+
+/// The merged base of a link, as JSON text: the field bases `base` holds, by key.
+pub(crate) fn bases_as_json(base: &impl BaseEntries) -> serde_json::Value {
+    let mut merged: BTreeMap<String, FieldBase> = BTreeMap::new();
+    base.each_base(&mut |field, value| {
+        merged.insert(field.to_string(), value.clone());
+    });
+    serde_json::to_value(&merged).unwrap_or_else(|_| serde_json::json!({}))
 }

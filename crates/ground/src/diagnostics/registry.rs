@@ -444,7 +444,7 @@ pub const REGISTRY: &[RegisteredCode] = &[
         "retired: `tandem validate` reports a computed `default` as tandem::check::default_not_literal",
         "tandem::check::default_not_literal",
     ),
-    // state: the SQLite state store
+    // state: the state store (SQLite or PostgreSQL)
     code(
         "tandem::state::io",
         Stage::State,
@@ -469,6 +469,51 @@ pub const REGISTRY: &[RegisteredCode] = &[
         "tandem::state::unknown_conflict",
         Stage::State,
         "no open conflict has that number",
+    ),
+    code(
+        "tandem::state::lock_timeout",
+        Stage::State,
+        "another apply still held the state lock when `--lock-timeout` ran out",
+    ),
+    code(
+        "tandem::state::invalid_location",
+        Stage::State,
+        "`--state` is neither a file path nor a valid `postgres://…?store=NAME` URL",
+    ),
+    code(
+        "tandem::state::connect",
+        Stage::State,
+        "the PostgreSQL state server could not be reached or refused the login",
+    ),
+    code(
+        "tandem::state::connection_lost",
+        Stage::State,
+        "the connection to the PostgreSQL state server was lost; its open transaction was rolled back",
+    ),
+    code(
+        "tandem::state::postgres",
+        Stage::State,
+        "the PostgreSQL state server refused a statement (its SQLSTATE code names why)",
+    ),
+    code(
+        "tandem::state::lease_lost",
+        Stage::State,
+        "this apply's PostgreSQL lease expired or was forced, so it stopped writing state",
+    ),
+    code(
+        "tandem::state::no_such_lease",
+        Stage::State,
+        "force-unlock named a lease the store does not hold (a SQLite lock cannot be forced)",
+    ),
+    code(
+        "tandem::state::migrate_destination_not_empty",
+        Stage::State,
+        "`tandem state migrate` will not overwrite a store that holds data without `--replace`",
+    ),
+    code(
+        "tandem::state::migrate_verify_failed",
+        Stage::State,
+        "the migrated copy did not read back identical to the source store",
     ),
     // connectors: auth, configuration, quota and CRM request failures
     code(

@@ -1,12 +1,8 @@
-//! The versioned SQLite schema. Each migration moves the store from version `n` to `n + 1`
-//! and runs inside one transaction, so a store is never left half-migrated.
+//! The SQLite schema, one migration per version; `PRAGMA user_version` records how many ran.
 //!
 //! Append only: a released migration is never edited, because stores in the wild have run it.
 
-/// `PRAGMA user_version` after every migration has run.
-pub const STATE_SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
-
-/// Migration `i` takes the store from version `i` to `i + 1`.
+/// Migration `i` takes a SQLite store from version `i` to `i + 1`.
 pub const MIGRATIONS: &[&str] = &[
     // 0 -> 1: the first layout.
     r#"
