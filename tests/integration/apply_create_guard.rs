@@ -225,6 +225,17 @@ impl Crm for DiesAfterCreate<'_> {
     ) -> Result<Vec<tandem::connectors::RemoteRecord>, CrmError> {
         self.inner.read_ids(object, fields, ids).await
     }
+    async fn read_by_values(
+        &mut self,
+        object: &str,
+        fields: &[String],
+        field: &str,
+        values: &[String],
+    ) -> Result<Vec<tandem::connectors::RemoteRecord>, CrmError> {
+        self.inner
+            .read_by_values(object, fields, field, values)
+            .await
+    }
     async fn create(&mut self, object: &str, records: &[RecordWrite]) -> WriteBatch {
         let _ = self.inner.create(object, records).await;
         self.died.notify_one();

@@ -234,3 +234,92 @@ fn a_pair_whose_one_side_cannot_be_written_gets_no_half_of_the_link() {
     );
     assert_quiet(&mut world, 2);
 }
+
+const SCOPED_CONTACTS_SPEC: &str = r#"connection hs: hubspot
+connection sf: salesforce
+
+sync contacts: hs.contacts <-> sf.Contact {
+  match lower(hs.email) = lower(sf.Email)
+  only hs.lifecyclestage = "customer"
+  create in hs, sf
+  conflict prefer sf
+
+  hs.email     <-> sf.Email
+  hs.firstname <-> sf.FirstName
+  hs.lastname  <-> sf.LastName
+}
+"#;
+
+/// Scope decides what flows, never whether a partner exists: a Salesforce Contact whose
+/// e-mail an out-of-scope HubSpot contact holds is not created in HubSpot (HubSpot would
+/// answer 409; a Salesforce duplicate would be real), and once that contact comes into scope
+/// the two are linked, not duplicated.
+#[test]
+fn a_partner_outside_the_scope_is_found_by_key_and_no_duplicate_is_created() {
+    let mut world = World::new(SCOPED_CONTACTS_SPEC);
+    let lead = world.create(
+        System::Hubspot,
+        "contacts",
+        json!({"email": "olga@example.com", "firstname": "Olga", "lastname": "Ito",
+               "lifecyclestage": "lead"}),
+    );
+    let contact = world.create(
+        System::Salesforce,
+        "Contact",
+        json!({"Email": "Olga@Example.com", "FirstName": "Olga", "LastName": "Ito"}),
+    );
+    let plan = world.plan();
+    let contacts = &plan.syncs[0];
+    assert!(contacts.changes.is_empty(), "{}", render(&plan));
+    assert_eq!(contacts.partner_out_of_scope.len(), 1, "{}", render(&plan));
+    assert_eq!(contacts.partner_out_of_scope[0].id, contact);
+    assert_eq!(contacts.partner_out_of_scope[0].partner, lead);
+    assert!(
+        render(&plan).contains("which the sync's scope leaves out: not created"),
+        "{}",
+        render(&plan)
+    );
+    world.apply(&plan);
+    assert_eq!(world.count(System::Hubspot, "contacts"), 1);
+    // The lead becomes a customer: the next plan links the pair instead of creating either.
+    world.update(
+        System::Hubspot,
+        "contacts",
+        &lead,
+        json!({"lifecyclestage": "customer"}),
+    );
+    let (plan, summary) = world.cycle();
+    assert_eq!(summary.created, 0, "{}", render(&plan));
+    assert_eq!(summary.linked, 1, "{}", render(&plan));
+    assert_eq!(
+        world.link_of_hs("contacts", &lead).as_deref(),
+        Some(contact.as_str())
+    );
+    assert_eq!(world.count(System::Hubspot, "contacts"), 1);
+    assert_eq!(world.count(System::Salesforce, "Contact"), 1);
+    assert_quiet(&mut world, 2);
+}
+
+/// HubSpot stores a contact's e-mail lower-cased: a Salesforce `OLGA.ITO@…` written to
+/// HubSpot reads back as `olga.ito@…`, which is the same address, not a HubSpot change to
+/// carry back over the Salesforce user's spelling (under `prefer sf` or any rule).
+#[test]
+fn an_email_hubspot_lower_cases_is_the_same_value_not_a_change() {
+    let spec = SCOPED_CONTACTS_SPEC.replace("  only hs.lifecyclestage = \"customer\"\n", "");
+    let mut world = World::new(&spec);
+    let contact = world.create(
+        System::Salesforce,
+        "Contact",
+        json!({"Email": "OLGA.ITO@EXAMPLE.COM", "FirstName": "Olga", "LastName": "Ito"}),
+    );
+    let (plan, summary) = world.cycle();
+    assert_eq!(summary.created, 1, "{}", render(&plan));
+    assert_quiet(&mut world, 2);
+    assert_eq!(
+        world
+            .field(System::Salesforce, "Contact", &contact, "Email")
+            .as_deref(),
+        Some("OLGA.ITO@EXAMPLE.COM"),
+        "the Salesforce user's spelling is kept"
+    );
+}

@@ -9,11 +9,13 @@
 //!   [`from_base`]), and which fields a create's recovery compares ([`created_fields`]);
 //! - what an association pseudo-field holds ([`associated_value`], [`ids_in`],
 //!   [`is_association_field`]);
+//! - which match keys to look up on the target before records are created there
+//!   ([`lookup_keys`]), and whether a record is in a sync's scope ([`in_scope`]);
 //! - the digest that identifies a Plan in the run log ([`plan_digest`]).
 
 pub use crate::association_value::{Associated, associated_value, ids_in, is_association_field};
-pub use crate::matching::{create_collisions, guard_fields};
+pub use crate::matching::{create_collisions, guard_fields, lookup_keys};
 pub use crate::merge::write_back_fields;
-pub use crate::planner::from_base;
+pub use crate::planner::{from_base, in_scope};
 pub use crate::recovery::created_fields;
 pub use crate::view::plan_digest;

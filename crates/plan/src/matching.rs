@@ -11,7 +11,7 @@
 //! creating it twice, even when the spec's only rule is an id the target cannot take on create
 //! (`match hs.hs_salesforceopportunityid = sf.Id`).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde_json::Value;
 
@@ -289,6 +289,99 @@ pub fn match_unlinked(
         .ambiguous
         .sort_by(|a, b| (a.side, &a.id, a.match_rule).cmp(&(b.side, &b.id, b.match_rule)));
     outcome
+}
+
+/// What to look up on the other side of `source` before `records` (of `source`) are created
+/// there: for each match rule whose key on that side is a field (or `lower(field)`), the field
+/// and the key values the records hold. A record the read did not return (outside the scope,
+/// or unchanged since an incremental read) may hold one; the look-up brings it to the plan.
+pub fn lookup_keys<'r>(
+    sync: &SyncProgram,
+    source: System,
+    records: impl IntoIterator<Item = &'r RemoteRecord>,
+) -> BTreeMap<String, BTreeSet<String>> {
+    let target = source.other();
+    let rules: Vec<(MatchRule, String, bool)> = effective_rules(sync)
+        .into_iter()
+        .filter_map(|rule| {
+            let expr = match target {
+                System::Hubspot => &rule.hs,
+                System::Salesforce => &rule.sf,
+            };
+            let (field, lowered) = match expr {
+                Expr::Field { side, name } if *side == target => (name.clone(), false),
+                Expr::Call { function, args } if function == "lower" => match args.as_slice() {
+                    [Expr::Field { side, name }] if *side == target => (name.clone(), true),
+                    _ => return None,
+                },
+                _ => return None,
+            };
+            // Record ids are found by id, not searched for.
+            (field != "Id" && field != "hs_object_id").then_some((rule, field, lowered))
+        })
+        .collect();
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    if rules.is_empty() {
+        return out;
+    }
+    for record in records {
+        for (rule, field, lowered) in &rules {
+            let expr = match source {
+                System::Hubspot => &rule.hs,
+                System::Salesforce => &rule.sf,
+            };
+            let Some(value) = key_of(expr, source, record, sync, false) else {
+                continue;
+            };
+            let value = if *lowered {
+                value.to_lowercase()
+            } else {
+                value
+            };
+            out.entry(field.clone()).or_default().insert(value);
+        }
+    }
+    out
+}
+
+/// Records about to be created in the other side of `side` (`creates`, indices into
+/// `records`) whose match key an unlinked record there already holds although that record is
+/// out of the sync's scope (`partners`, indices into `other_records`): scope decides what
+/// flows, never whether a partner exists, so such a create would make a duplicate (HubSpot
+/// answers 409 for a contact's e-mail; Salesforce without a duplicate rule makes two). By
+/// index of the record, the partner's id and the 1-based rule.
+pub fn out_of_scope_partners(
+    sync: &SyncProgram,
+    side: System,
+    records: &[RemoteRecord],
+    creates: &[usize],
+    other_records: &[RemoteRecord],
+    partners: &[usize],
+) -> BTreeMap<usize, (String, usize)> {
+    let mut out = BTreeMap::new();
+    if creates.is_empty() || partners.is_empty() {
+        return out;
+    }
+    let other = side.other();
+    for (rule_index, rule) in effective_rules(sync).iter().enumerate() {
+        let mut held: HashMap<String, &str> = HashMap::new();
+        for &index in partners {
+            if let Some(key) = rule_key(rule, other, &other_records[index], sync) {
+                held.entry(key).or_insert(other_records[index].id.as_str());
+            }
+        }
+        for &index in creates {
+            if out.contains_key(&index) {
+                continue;
+            }
+            if let Some(key) = rule_key(rule, side, &records[index], sync)
+                && let Some(partner) = held.get(&key)
+            {
+                out.insert(index, (partner.to_string(), rule_index + 1));
+            }
+        }
+    }
+    out
 }
 
 /// Apply's create guard: for each record about to be created in `target` (given as the field

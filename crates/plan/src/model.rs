@@ -223,6 +223,10 @@ pub struct SyncPlan {
     pub will_fail: Vec<WillFail>,
     /// Records whose match key hit more than one candidate: never guessed.
     pub ambiguous: Vec<AmbiguousMatch>,
+    /// Records not created because an unlinked record on the other side, out of the sync's
+    /// scope, holds their match key: creating them would make a duplicate.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partner_out_of_scope: Vec<OutOfScopePartner>,
     /// Records skipped because they wait unchanged in the error queue.
     pub waiting_in_error_queue: u64,
     /// Records in this sync's error queue when the plan was made, whether or not the read
@@ -265,7 +269,8 @@ impl SyncPlan {
         }
         totals.conflicts = self.conflicts.iter().filter(|c| !c.already_queued).count() as u64;
         totals.will_fail = self.will_fail.len() as u64;
-        totals.ambiguous = self.ambiguous.len() as u64;
+        // Records not created for a partner out of scope are unmatched records too.
+        totals.ambiguous = (self.ambiguous.len() + self.partner_out_of_scope.len()) as u64;
         totals.links = self.links.len() as u64;
         totals
     }
@@ -440,6 +445,17 @@ impl WillFail {
             System::Salesforce => self.hs_id.as_deref().or(self.sf_id.as_deref()),
         }
     }
+}
+
+/// A record with a partner on the other side that the sync's scope leaves out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutOfScopePartner {
+    /// The side of the record that is not created on the other side.
+    pub side: System,
+    pub id: String,
+    /// The partner's id, on the other side.
+    pub partner: String,
+    pub match_rule: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -180,7 +180,8 @@ fn limit_violations(program: &Program, syncs: &[SyncPlan]) -> Vec<LimitViolation
     out
 }
 
-fn in_scope(sync: &SyncProgram, side: System, record: &RemoteRecord) -> bool {
+/// Whether `record` is within `side`'s scope (`only …`) of `sync`.
+pub fn in_scope(sync: &SyncProgram, side: System, record: &RemoteRecord) -> bool {
     let Some(scope) = &sync.side(side).scope else {
         return true;
     };
@@ -543,6 +544,7 @@ fn plan_sync(
             conflicts: Vec::new(),
             will_fail: Vec::new(),
             ambiguous: Vec::new(),
+            partner_out_of_scope: Vec::new(),
             waiting_in_error_queue: 0,
             queued_errors: errors.len() as u64,
             open_conflicts: conflicts.iter().filter(|c| c.resolution.is_none()).count() as u64,
@@ -662,6 +664,61 @@ fn plan_sync(
         release(&mut read.sf.records[sf_index]);
     }
     collector.plan.ambiguous = matched.ambiguous;
+    // Unlinked records outside the scope take part in no pair, but a record to be created on
+    // their side with their key would duplicate them: those creates are left out, and said.
+    let out_of_scope =
+        |records: &[RemoteRecord], linked: &HashSet<usize>, side: System| -> Vec<usize> {
+            (0..records.len())
+                .filter(|i| !linked.contains(i))
+                .filter(|&i| !records[i].deleted && !in_scope(sync, side, &records[i]))
+                .collect::<Vec<usize>>()
+        };
+    let hs_out = out_of_scope(&read.hs.records, &hs_linked, System::Hubspot);
+    let sf_out = out_of_scope(&read.sf.records, &sf_linked, System::Salesforce);
+    let would_create = |unlinked: &[usize], paired: &HashSet<usize>, ambiguous: &HashSet<usize>| {
+        unlinked
+            .iter()
+            .copied()
+            .filter(|i| !paired.contains(i) && !ambiguous.contains(i))
+            .collect::<Vec<usize>>()
+    };
+    let hs_blocked = if sync.may_create_in(System::Salesforce) {
+        super::matching::out_of_scope_partners(
+            sync,
+            System::Hubspot,
+            &read.hs.records,
+            &would_create(&hs_unlinked, &hs_paired, &matched.ambiguous_hs),
+            &read.sf.records,
+            &sf_out,
+        )
+    } else {
+        Default::default()
+    };
+    let sf_blocked = if sync.may_create_in(System::Hubspot) {
+        super::matching::out_of_scope_partners(
+            sync,
+            System::Salesforce,
+            &read.sf.records,
+            &would_create(&sf_unlinked, &sf_paired, &matched.ambiguous_sf),
+            &read.hs.records,
+            &hs_out,
+        )
+    } else {
+        Default::default()
+    };
+    for (side, blocked, records) in [
+        (System::Hubspot, &hs_blocked, &read.hs.records),
+        (System::Salesforce, &sf_blocked, &read.sf.records),
+    ] {
+        for (&index, (partner, rule)) in blocked {
+            collector.plan.partner_out_of_scope.push(OutOfScopePartner {
+                side,
+                id: records[index].id.clone(),
+                partner: partner.clone(),
+                match_rule: *rule,
+            });
+        }
+    }
     for (side, unlinked, paired, ambiguous) in [
         (
             System::Hubspot,
@@ -684,8 +741,13 @@ fn plan_sync(
             System::Hubspot => &mut read.hs.records,
             System::Salesforce => &mut read.sf.records,
         };
+        let blocked = match side {
+            System::Hubspot => &hs_blocked,
+            System::Salesforce => &sf_blocked,
+        };
         for &index in unlinked.iter() {
-            if paired.contains(&index) || ambiguous.contains(&index) {
+            if paired.contains(&index) || ambiguous.contains(&index) || blocked.contains_key(&index)
+            {
                 continue;
             }
             let record = &records[index];

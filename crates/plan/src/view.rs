@@ -55,6 +55,7 @@ pub fn render_human(plan: &Plan, options: HumanViewOptions) -> String {
             || !sync.conflicts.is_empty()
             || !sync.will_fail.is_empty()
             || !sync.ambiguous.is_empty()
+            || !sync.partner_out_of_scope.is_empty()
             || !sync.links.is_empty()
             || !sync.unlinks.is_empty();
         if !interesting {
@@ -170,6 +171,17 @@ pub fn render_human(plan: &Plan, options: HumanViewOptions) -> String {
                     .join(", "),
                 ambiguous.key,
                 ambiguous.match_rule
+            );
+        }
+        for partner in sync.partner_out_of_scope.iter().take(max) {
+            let _ = writeln!(
+                out,
+                "  ? {} {} matches {} {} (match rule {}), which the sync's scope leaves out: not created, or it would be a duplicate",
+                partner.side.short_name(),
+                partner.id,
+                partner.side.other().short_name(),
+                partner.partner,
+                partner.match_rule
             );
         }
         let recovered = sync

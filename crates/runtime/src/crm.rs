@@ -188,6 +188,16 @@ pub trait Crm {
         ids: &[String],
     ) -> Result<Vec<RemoteRecord>, CrmError>;
 
+    /// The live records of `object` whose `field` holds one of `values` (text compared
+    /// without case, as both CRMs' searches do), with `fields`: the look-up before a create.
+    async fn read_by_values(
+        &mut self,
+        object: &str,
+        fields: &[String],
+        field: &str,
+        values: &[String],
+    ) -> Result<Vec<RemoteRecord>, CrmError>;
+
     /// Which of `ids` are live records of `object`. Only asked about records an association
     /// read showed without associations (HubSpot answers a deleted record the same way);
     /// CRMs that never are assume all live.

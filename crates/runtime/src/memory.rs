@@ -242,6 +242,39 @@ impl Crm for MemoryCrm {
             .collect())
     }
 
+    async fn read_by_values(
+        &mut self,
+        object: &str,
+        fields: &[String],
+        field: &str,
+        values: &[String],
+    ) -> Result<Vec<RemoteRecord>, CrmError> {
+        let _ = fields;
+        // One call per 100 values, like a HubSpot search with an `IN` filter.
+        for _ in 0..values.len().div_ceil(100).max(1) {
+            self.spend()?;
+        }
+        let wanted: std::collections::BTreeSet<String> =
+            values.iter().map(|v| v.to_lowercase()).collect();
+        Ok(self
+            .objects
+            .get(object)
+            .map(|records| {
+                records
+                    .values()
+                    .filter(|r| !r.deleted)
+                    .filter(|r| {
+                        r.fields
+                            .get(field)
+                            .and_then(Value::as_str)
+                            .is_some_and(|v| wanted.contains(&v.to_lowercase()))
+                    })
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
     async fn read_associated(
         &mut self,
         object: &str,

@@ -112,6 +112,35 @@ pub async fn read_all<H: Crm, S: Crm>(
             )
             .await?;
         }
+        // Before the planner decides what to create: records on the target that hold a
+        // would-be create's match key but that the read did not return (outside the
+        // target's scope, or unchanged since an incremental read).
+        let hs_complete = hs_since.is_none() && hs_pushdown.is_none();
+        let sf_complete = sf_since.is_none() && sf_pushdown.is_none();
+        if !sf_complete {
+            add_key_partners(
+                sync,
+                state,
+                System::Salesforce,
+                &sf_fields,
+                &hs_result.records,
+                sf,
+                &mut sf_result.records,
+            )
+            .await?;
+        }
+        if !hs_complete {
+            add_key_partners(
+                sync,
+                state,
+                System::Hubspot,
+                &hs_fields,
+                &sf_result.records,
+                hs,
+                &mut hs_result.records,
+            )
+            .await?;
+        }
         reads.insert(
             sync.name.clone(),
             SyncRead {
@@ -161,6 +190,51 @@ async fn add_waiting<C: Crm>(
     let ids: Vec<String> = waiting.into_iter().collect();
     let found = crm.read_ids(&sync.side(side).object, fields, &ids).await?;
     records.extend(found);
+    Ok(())
+}
+
+/// Adds to `target_records` the records of `target` that hold the match key of a record of
+/// the other side the sync would create there (unlinked, in its scope), found by key.
+async fn add_key_partners<C: Crm>(
+    sync: &SyncProgram,
+    state: &StateSnapshot,
+    target: System,
+    fields: &[String],
+    source_records: &[RemoteRecord],
+    crm: &mut C,
+    target_records: &mut Vec<RemoteRecord>,
+) -> Result<(), CrmError> {
+    let source = target.other();
+    if !sync.may_create_in(target) {
+        return Ok(());
+    }
+    let linked: BTreeSet<&str> = state
+        .links
+        .get(&sync.name)
+        .into_iter()
+        .flatten()
+        .map(|link| match source {
+            System::Hubspot => link.hs_id.as_str(),
+            System::Salesforce => link.sf_id.as_str(),
+        })
+        .collect();
+    let candidates = source_records
+        .iter()
+        .filter(|r| !r.deleted && !linked.contains(r.id.as_str()))
+        .filter(|r| tandem_plan::apply_rules::in_scope(sync, source, r));
+    let keys = tandem_plan::apply_rules::lookup_keys(sync, source, candidates);
+    let mut known: BTreeSet<String> = target_records.iter().map(|r| r.id.clone()).collect();
+    for (field, values) in keys {
+        let values: Vec<String> = values.into_iter().collect();
+        let found = crm
+            .read_by_values(&sync.side(target).object, fields, &field, &values)
+            .await?;
+        for record in found {
+            if known.insert(record.id.clone()) {
+                target_records.push(record);
+            }
+        }
+    }
     Ok(())
 }
 

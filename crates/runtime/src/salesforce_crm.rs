@@ -77,6 +77,19 @@ impl Crm for SalesforceCrm {
             .map_err(|e| crm_error(System::Salesforce, e))
     }
 
+    async fn read_by_values(
+        &mut self,
+        object: &str,
+        fields: &[String],
+        field: &str,
+        values: &[String],
+    ) -> Result<Vec<RemoteRecord>, CrmError> {
+        self.client
+            .query_by_values(object, fields, field, values)
+            .await
+            .map_err(|e| crm_error(System::Salesforce, e))
+    }
+
     async fn create(&mut self, object: &str, records: &[RecordWrite]) -> WriteBatch {
         // Salesforce keeps links in reference fields: a write to it has no association.
         let inputs: Vec<SalesforceInput> = records

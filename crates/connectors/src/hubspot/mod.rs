@@ -9,6 +9,7 @@
 
 mod associations;
 mod read;
+mod read_by_values;
 mod read_ids;
 mod schema;
 mod write;

@@ -114,6 +114,32 @@ impl SalesforceClient {
         Ok(out)
     }
 
+    /// The records of `sobject` whose `field` is one of `values` (text compared as SOQL
+    /// does, without case), 200 values per query: the look-up before a create (see
+    /// [`crate::hubspot`]'s `read_by_values`). Values are escaped as SOQL string literals.
+    pub async fn query_by_values(
+        &self,
+        sobject: &str,
+        fields: &[String],
+        field: &str,
+        values: &[String],
+    ) -> Result<Vec<RemoteRecord>, ConnectorError> {
+        soql::check_names([sobject, field])?;
+        let mut out = Vec::new();
+        for chunk in values.chunks(SALESFORCE_COLLECTION_LIMIT) {
+            let literals: Vec<String> = chunk
+                .iter()
+                .map(|v| format!("'{}'", v.replace('\\', "\\\\").replace('\'', "\\'")))
+                .collect();
+            let condition = format!("{field} IN ({})", literals.join(", "));
+            let mut reader = self.query_scoped(sobject, fields, &condition)?;
+            while let Some(page) = reader.next_page().await? {
+                out.extend(page.into_iter().filter(|r| !r.deleted));
+            }
+        }
+        Ok(out)
+    }
+
     /// Soft-deleted records (Recycle Bin, 15 days) via `queryAll`: `deleted: true`, and
     /// `merged_into` = `MasterRecordId` for merge losers (Lead, Contact, Account).
     pub fn query_deleted(

@@ -109,6 +109,24 @@ impl Crm for HubSpotCrm {
         Ok(records)
     }
 
+    async fn read_by_values(
+        &mut self,
+        object: &str,
+        fields: &[String],
+        field: &str,
+        values: &[String],
+    ) -> Result<Vec<RemoteRecord>, CrmError> {
+        let (properties, associated) = associations::split_fields(fields);
+        let mut records = self
+            .client
+            .read_by_values(object, &properties, field, values)
+            .await
+            .map_err(|e| crm_error(System::Hubspot, e))?;
+        self.attach_associations(object, &associated, &mut records)
+            .await?;
+        Ok(records)
+    }
+
     async fn read_associated(
         &mut self,
         object: &str,
