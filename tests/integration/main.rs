@@ -27,6 +27,7 @@ mod check_examples;
 mod check_help;
 mod check_never_panics;
 mod check_rules;
+mod check_sandbox_agreement;
 mod check_without_schemas;
 mod compile_examples;
 mod compile_literals;

@@ -6,6 +6,7 @@
 //! shortest and longest possible lengths are known.
 
 use tandem_ground::diagnostics::Span;
+use tandem_ground::schema::FieldType;
 use tandem_syntax::ast::{BinaryOp, LiteralValue};
 
 use super::checked::{TypedExpr, TypedExprKind};
@@ -183,7 +184,20 @@ pub(crate) fn min_length(expr: &TypedExpr) -> u32 {
                 None => 0,
             }
         }
-        // A field, a lookup, a trimmed or replaced value: may be blank.
+        // A value of a restricted list is one of its values (or blank: a blank is not
+        // written); a lookup, a trimmed or replaced value, any other field may be blank.
+        TypedExprKind::Field(field) => field
+            .field
+            .picklist
+            .as_ref()
+            .filter(|picklist| picklist.restricted && field.field.field_type == FieldType::Picklist)
+            .and_then(|picklist| {
+                picklist
+                    .active_values()
+                    .map(|value| value.value.chars().count() as u32)
+                    .min()
+            })
+            .unwrap_or(0),
         _ => 0,
     }
 }

@@ -320,10 +320,12 @@ pub enum CheckError {
         help: Option<String>,
     },
 
-    #[error("{}", not_covered(*count, source_field, target, "restricted picklist"))]
+    #[error("{}", not_covered(*count, free, source_field, target, "restricted picklist"))]
     #[diagnostic(code(tandem::check::picklist_not_covered))]
     PicklistNotCovered {
         source_field: String,
+        /// What the source holds when it is not a list: "free text", "numbers".
+        free: &'static str,
         target: String,
         missing: Vec<String>,
         count: usize,
@@ -333,10 +335,11 @@ pub enum CheckError {
         help: Option<String>,
     },
 
-    #[error("{}", not_covered(*count, source_field, target, "picklist"))]
+    #[error("{}", not_covered(*count, free, source_field, target, "picklist"))]
     #[diagnostic(code(tandem::check::open_picklist_not_covered), severity(Warning))]
     OpenPicklistNotCovered {
         source_field: String,
+        free: &'static str,
         target: String,
         missing: Vec<String>,
         count: usize,
@@ -476,6 +479,18 @@ pub enum CheckError {
         help: Option<String>,
     },
 
+    #[error("\"{value}\" is not an email address, and {target} takes only addresses")]
+    #[diagnostic(code(tandem::check::not_an_email_address))]
+    NotAnEmailAddress {
+        value: String,
+        target: String,
+        #[label("{system} rejects this value on every record")]
+        span: SourceSpan,
+        system: &'static str,
+        #[help]
+        help: Option<String>,
+    },
+
     #[error("the key \"{key}\" can never match {source_field}, which holds {source_kind}")]
     #[diagnostic(code(tandem::check::map_key_never_matches))]
     MapKeyNeverMatches {
@@ -591,9 +606,10 @@ pub enum CheckError {
     },
 }
 
-fn not_covered(count: usize, source: &str, target: &str, kind: &str) -> String {
+fn not_covered(count: usize, free: &str, source: &str, target: &str, kind: &str) -> String {
     if count == 0 {
-        format!("free text from {source} is written into {kind} {target} without a translation")
+        let verb = if free == "free text" { "is" } else { "are" };
+        format!("{free} from {source} {verb} written into {kind} {target} without a translation")
     } else {
         format!("{count} value(s) of {source} have no match in {kind} {target}")
     }

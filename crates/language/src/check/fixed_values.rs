@@ -7,6 +7,7 @@
 //! list is stored anyway: at most a warning.
 
 use tandem_ground::diagnostics::Span;
+use tandem_ground::schema::email::{is_email_address, validates_as_email};
 use tandem_ground::schema::{FieldType, System};
 
 use super::checked::{FieldRef, TypedExpr};
@@ -38,6 +39,7 @@ impl Checker<'_> {
             self.check_fixed_picklist_value(&fixed.text, fixed.span(), target);
             too_long |= self.check_fixed_length(&fixed.text, fixed.span(), target, cut);
             self.check_fixed_reference(fixed, target);
+            self.check_fixed_email(&fixed.text, fixed.span(), target);
         }
         if written.computed && !too_long {
             too_long |= self.check_computed_min_length(value, &written, target, cut);
@@ -72,7 +74,14 @@ impl Checker<'_> {
         }
         if let Some(domain) = self.domain_of(target) {
             let display = target.display();
-            self.check_value(value, span, &domain, &display, true);
+            // A multi-select value is its `;`-separated values, each in the list.
+            if target.field.field_type == FieldType::Multipicklist {
+                for part in value.split(';') {
+                    self.check_value(part, span, &domain, &display, true);
+                }
+            } else {
+                self.check_value(value, span, &domain, &display, true);
+            }
         }
     }
 
@@ -143,22 +152,54 @@ impl Checker<'_> {
         if shortest <= target_length {
             return false;
         }
+        let (what, help) = match value.as_field() {
+            Some(field) => (
+                format!("every value of {}", field.display()),
+                format!(
+                    "its shortest value is {shortest} characters: translate the values with `via {{ ... }}`, or write them into a longer field"
+                ),
+            ),
+            None => (
+                "this value".to_string(),
+                format!(
+                    "its fixed text alone is longer than {target_length} characters: shorten it, or cut the whole value with `left(..., {target_length})`"
+                ),
+            ),
+        };
         self.report(
             value.span,
             CheckError::ValueTooLong {
-                what: "this value".to_string(),
+                what,
                 length: shortest,
                 at_least: true,
                 target: target.display(),
                 target_length,
                 system: target.system.display_name(),
-                help: Some(format!(
-                    "its fixed text alone is longer than {target_length} characters: shorten it, or cut the whole value with `left(..., {target_length})`"
-                )),
+                help: Some(help),
                 span: value.span.into(),
             },
         );
         true
+    }
+
+    /// A fixed value into a field that takes only email addresses must be one.
+    pub(crate) fn check_fixed_email(&mut self, value: &str, span: Span, target: &FieldRef) {
+        if !validates_as_email(target.system, &target.field) || is_email_address(value) {
+            return;
+        }
+        self.report(
+            span,
+            CheckError::NotAnEmailAddress {
+                value: value.to_string(),
+                target: target.display(),
+                system: target.system.display_name(),
+                help: Some(
+                    "write an address such as \"nobody@example.com\", or leave the field blank"
+                        .to_string(),
+                ),
+                span: span.into(),
+            },
+        );
     }
 
     /// A fixed value into a Salesforce reference field must be shaped like a record id.
@@ -238,5 +279,30 @@ fn text_parses_as(fixed: &FixedValue<'_>, field_type: FieldType) -> bool {
             .as_str()
             .is_some_and(|text| chrono::DateTime::parse_from_rfc3339(text).is_ok()),
         _ => false,
+    }
+}
+
+/// The most characters a value that is not text takes once written into a text field, as the
+/// planner renders it: a number by its field's precision (a HubSpot record id has at most 19
+/// digits; a number of unknown precision at most 24 characters, `-1.2345678901234567e300`),
+/// `true`/`false`, `2024-01-31`, `2024-01-31T09:30:00.000Z`. `None` when it is text or
+/// nothing bounds it.
+pub(crate) fn rendered_max_length(value: &TypedExpr) -> Option<u32> {
+    match value.ty.kind {
+        ValueKind::Bool => Some(5),
+        ValueKind::Date => Some(10),
+        ValueKind::Datetime => Some(24),
+        ValueKind::Time => Some(18),
+        ValueKind::Number => Some(match value.as_field() {
+            Some(field) if field.field.field_type == FieldType::Id => 19,
+            Some(field) => match (field.field.precision, field.field.scale) {
+                // Digits, a sign, and a decimal point when there is a fraction.
+                (Some(precision), Some(scale)) if scale > 0 => precision + 2,
+                (Some(precision), _) => precision + 1,
+                (None, _) => 24,
+            },
+            None => 24,
+        }),
+        _ => None,
     }
 }

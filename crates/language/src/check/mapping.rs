@@ -15,7 +15,7 @@ use super::functions::Function;
 use super::maps::{flatten, oriented_map};
 use super::resolve::PathScope;
 use super::constants::computed_max_length;
-use super::fixed_values::{WriteCut, accepts_any_text, length_limit};
+use super::fixed_values::{WriteCut, accepts_any_text, length_limit, rendered_max_length};
 use super::maps::{MapValue, inline_map_values, written_map_values};
 use super::types::{Incompatibility, Ty, ValueKind, assignable, describe_field_type};
 use tandem_ground::diagnostics::Span;
@@ -233,7 +233,7 @@ impl Checker<'_> {
                     max_length: longest,
                 }
             }
-            None => value.ty,
+            None => hubspot_ids_as_numbers(&value),
         };
         let mapped_into_non_text = value_map.is_some()
             && !(target.field.is_text()
@@ -259,12 +259,24 @@ impl Checker<'_> {
             && let Some(target_domain) = self.domain_of(&target)
         {
             match (&value.kind, &source_field) {
-                (_, Some(source))
-                    if source.field.field_type != tandem_ground::schema::FieldType::Id =>
-                {
-                    let source_domain = self.domain_of(source);
-                    let is_list = matches!(value.ty.kind, ValueKind::Picklist | ValueKind::Text);
-                    if is_list {
+                // Salesforce ids into HubSpot's owner property: the record-id rule says it.
+                (_, Some(source)) if !owner_ids_across(source, &target) => {
+                    // Only text and picklist values can be in a list; numbers, booleans,
+                    // dates and ids are values the list has no entry for.
+                    let listed = matches!(value.ty.kind, ValueKind::Picklist | ValueKind::Text)
+                        && source.field.field_type != tandem_ground::schema::FieldType::Id;
+                    let source_domain = if listed {
+                        self.domain_of(source)
+                    } else {
+                        None
+                    };
+                    // Numbers, booleans and dates are the type rule's (they need `text(...)`).
+                    let by_value = match written_ty.kind {
+                        ValueKind::Text | ValueKind::Picklist | ValueKind::Id => true,
+                        ValueKind::Multipicklist => source_domain.is_some(),
+                        _ => false,
+                    };
+                    if by_value {
                         self.check_coverage(
                             source,
                             source_domain.as_deref(),
@@ -312,8 +324,11 @@ impl Checker<'_> {
             typed.clone()
         });
 
-        // Rule 9: computed text that can be longer than the target.
+        // Rule 9: computed text that can be longer than the target (numbers, dates and
+        // booleans by the text they are written as).
+        let rendered = rendered_max_length(&written_ty_value(&value, written_ty));
         let computed_max = match &value_map {
+            None if rendered.is_some() => Some(rendered),
             None => computed_max_length(&value),
             // Only the values a map passes through unchanged are computed.
             Some(map) if map.fallback == MapFallback::PassThrough => Some(value.ty.max_length),
@@ -321,14 +336,17 @@ impl Checker<'_> {
         };
         if let (Some(computed_max), false) = (computed_max, too_long)
             && let Some(target_length) = length_limit(&target)
-            && (target.field.is_text() || accepts_any_text(&target))
+            && (target.field.is_text()
+                || accepts_any_text(&target)
+                || super::types::is_open_picklist(&target.field))
         {
             let effective = match (computed_max, truncate) {
                 (Some(length), Some(cut)) => Some(length.min(cut)),
                 (None, Some(cut)) => Some(cut),
                 (length, None) => length,
             };
-            let textual = written_ty.kind.is_textual() && !written_ty.is_unknown();
+            let textual =
+                (written_ty.kind.is_textual() || rendered.is_some()) && !written_ty.is_unknown();
             if textual && effective.is_none_or(|length| length > target_length) {
                 let source_desc = match &source_field {
                     Some(source) if value_map.is_none() => source.display(),
@@ -578,6 +596,40 @@ struct FlowInput<'m, 's> {
     backward: bool,
     two_way: bool,
     scope: PathScope<'s>,
+}
+
+/// The type a value is written as. HubSpot record ids are numbers (`hs_object_id` is a
+/// `number` property), so one may go into a number field; Salesforce ids may not.
+fn hubspot_ids_as_numbers(value: &TypedExpr) -> Ty {
+    match value.as_field() {
+        Some(field)
+            if field.system == System::Hubspot
+                && field.field.field_type == tandem_ground::schema::FieldType::Id =>
+        {
+            Ty::of(ValueKind::Number)
+        }
+        _ => value.ty,
+    }
+}
+
+/// `value` with the type it is written as (a HubSpot id is a number).
+fn written_ty_value(value: &TypedExpr, ty: Ty) -> TypedExpr {
+    TypedExpr {
+        kind: value.kind.clone(),
+        ty,
+        span: value.span,
+    }
+}
+
+/// A Salesforce id into HubSpot's `hubspot_owner_id` (reported by `record_ids.rs`).
+fn owner_ids_across(source: &FieldRef, target: &FieldRef) -> bool {
+    target.system == System::Hubspot
+        && target.field.name == "hubspot_owner_id"
+        && source.system == System::Salesforce
+        && matches!(
+            source.field.field_type,
+            tandem_ground::schema::FieldType::Id | tandem_ground::schema::FieldType::Reference
+        )
 }
 
 fn mapping_side_display(typed: &TypedExpr, written: &ast::Expr) -> String {

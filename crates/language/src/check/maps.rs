@@ -381,8 +381,16 @@ impl Checker<'_> {
         }
         let source_display = source.display();
         let target_display = target.display();
+        let free = match ValueKind::of_field_type(source.field.field_type) {
+            ValueKind::Number => "numbers",
+            ValueKind::Bool => "true/false values",
+            ValueKind::Date | ValueKind::Datetime | ValueKind::Time => "dates",
+            ValueKind::Id => "record ids",
+            _ => "free text",
+        };
         let help = Some(match (missing.is_empty(), map.is_some()) {
-            (true, _) => "free text can hold any value; translate it with `via { \"...\" => \"...\" else => \"...\" }` or a lookup table".to_string(),
+            (true, _) if free == "free text" => "free text can hold any value; translate it with `via { \"...\" => \"...\" else => \"...\" }` or a lookup table".to_string(),
+            (true, _) => format!("no {free} are values of the list; translate them with `via {{ ... => \"...\" else => \"...\" }}`"),
             (false, true) => format!(
                 "add pairs for {}, or an `else => \"...\"` (or `else error`)",
                 super::picklists::list_some(&missing)
@@ -398,6 +406,7 @@ impl Checker<'_> {
                 span,
                 CheckError::PicklistNotCovered {
                     source_field: source_display,
+                    free,
                     target: target_display,
                     missing,
                     count,
@@ -410,6 +419,7 @@ impl Checker<'_> {
                 span,
                 CheckError::OpenPicklistNotCovered {
                     source_field: source_display,
+                    free,
                     target: target_display,
                     missing,
                     count,

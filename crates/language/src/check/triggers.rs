@@ -9,7 +9,7 @@ use super::checked::{
     TriggerEvent, TypedExprKind,
 };
 use super::constants::computed_max_length;
-use super::fixed_values::WriteCut;
+use super::fixed_values::{WriteCut, rendered_max_length};
 use super::maps::{flatten, inline_map_values, written_map_values};
 use super::pipelines::{
     PipelineScope, default_pipeline, is_pipeline_field, pipelines_written_by_create,
@@ -272,11 +272,16 @@ impl Checker<'_> {
         self.check_record_ids(value, None, target);
         let too_long = self.check_fixed_values(value, target, WriteCut::default());
         if !too_long
-            && target.field.is_text()
+            && (target.field.is_text()
+                || super::fixed_values::accepts_any_text(target)
+                || super::types::is_open_picklist(&target.field))
             && let Some(target_length) = target.field.length
-            && value.ty.kind.is_textual()
             && !value.ty.is_unknown()
-            && let Some(computed) = computed_max_length(value)
+            && let Some(computed) = match rendered_max_length(value) {
+                Some(rendered) => Some(Some(rendered)),
+                None if value.ty.kind.is_textual() => computed_max_length(value),
+                None => None,
+            }
             && computed.is_none_or(|length| length > target_length)
         {
             self.report(
