@@ -509,6 +509,63 @@ mod tests {
         );
     }
 
+    /// The deal stages of one pipeline, as the HubSpot router's oracle answers them.
+    struct Stages<'a>(&'a ObjectSchema);
+
+    impl ValueOracle for Stages<'_> {
+        fn external_options(&self, field: &str, pipeline: Option<&str>) -> Option<Vec<String>> {
+            (field == "dealstage").then(|| {
+                self.0
+                    .pipelines
+                    .iter()
+                    .filter(|p| pipeline.is_none_or(|id| p.id == id))
+                    .flat_map(|p| p.stages.iter().map(|s| s.id.clone()))
+                    .collect()
+            })
+        }
+    }
+
+    #[test]
+    fn a_deal_created_without_a_pipeline_takes_only_default_pipeline_stages() {
+        let schema = catalog::standard_hubspot();
+        let deals = schema.object("deals").expect("deals in catalog");
+        let renewal_due = input(json!({"dealname": "R", "dealstage": "4309841"}));
+        let created = normalize_input(
+            System::Hubspot,
+            deals,
+            WriteKind::Create,
+            &renewal_due,
+            &Stages(deals),
+        );
+        assert!(
+            matches!(&created, Err(violations) if matches!(violations[0], Violation::BadPicklist { .. })),
+            "{created:?}"
+        );
+        let in_renewals =
+            input(json!({"dealname": "R", "pipeline": "1503927", "dealstage": "4309841"}));
+        assert!(
+            normalize_input(
+                System::Hubspot,
+                deals,
+                WriteKind::Create,
+                &in_renewals,
+                &Stages(deals)
+            )
+            .is_ok()
+        );
+        let default_stage = input(json!({"dealname": "R", "dealstage": "closedwon"}));
+        assert!(
+            normalize_input(
+                System::Hubspot,
+                deals,
+                WriteKind::Create,
+                &default_stage,
+                &Stages(deals)
+            )
+            .is_ok()
+        );
+    }
+
     #[test]
     fn email_shapes() {
         assert!(is_valid_email("a.b@c.io"));

@@ -234,7 +234,10 @@ fn unknown_word_at_item_start(
         return None;
     }
     // At the top level: every block above is closed.
-    if !lex::scan(&text[slice_start..start]).unclosed_braces.is_empty() {
+    if !lex::scan(&text[slice_start..start])
+        .unclosed_braces
+        .is_empty()
+    {
         return None;
     }
     let word = token_at(&text[start..]);
@@ -242,7 +245,10 @@ fn unknown_word_at_item_start(
     let rest = line[word.len()..].trim_start();
     let shaped = item_shape(rest);
     let suggestion = shaped.map(str::to_string).or_else(|| {
-        closest_keyword(word, ["connection", "map", "table", "sync", "on"].into_iter())
+        closest_keyword(
+            word,
+            ["connection", "map", "table", "sync", "on"].into_iter(),
+        )
     });
     let looks_like_mapping =
         suggestion.is_none() && ["<->", "->", "<-"].iter().any(|arrow| rest.contains(arrow));

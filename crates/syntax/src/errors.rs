@@ -249,13 +249,53 @@ fn expression_help(after: &str) -> String {
 /// The words the grammar reserves where a name is expected (`keyword_word` in
 /// `grammar/tandem.pest`), in its order.
 pub const RESERVED_WORDS: &[&str] = &[
-    "connection", "map", "table", "from", "sync", "match", "only", "create", "in", "conflict",
-    "prefer", "unless", "blank", "newest", "review", "on", "delete", "limit", "keep", "when",
-    "default", "transform", "reverse", "via", "truncate", "through", "else", "error", "if",
-    "then", "and", "or", "not", "is", "true", "false", "becomes", "changes", "set", "notify",
+    "connection",
+    "map",
+    "table",
+    "from",
+    "sync",
+    "match",
+    "only",
+    "create",
+    "in",
+    "conflict",
+    "prefer",
+    "unless",
+    "blank",
+    "newest",
+    "review",
+    "on",
+    "delete",
+    "limit",
+    "keep",
+    "when",
+    "default",
+    "transform",
+    "reverse",
+    "via",
+    "truncate",
+    "through",
+    "else",
+    "error",
+    "if",
+    "then",
+    "and",
+    "or",
+    "not",
+    "is",
+    "true",
+    "false",
+    "becomes",
+    "changes",
+    "set",
+    "notify",
 ];
 
-fn item_help(suggestion: &Option<String>, looks_like_mapping: bool, shaped_like: &Option<String>) -> String {
+fn item_help(
+    suggestion: &Option<String>,
+    looks_like_mapping: bool,
+    shaped_like: &Option<String>,
+) -> String {
     if let (Some(keyword), Some(example)) = (suggestion, shaped_like) {
         return format!(
             "did you mean `{keyword}`? this line is shaped like a {keyword} header: `{example}`"

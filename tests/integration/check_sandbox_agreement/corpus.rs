@@ -96,7 +96,10 @@ impl ShippedSpec {
         }
         let (piece_spec, piece_diags) = tandem::syntax::parse_spec(&sources);
 
-        assert!(piece_diags.is_empty(), "{relative}: its pieces do not parse alone");
+        assert!(
+            piece_diags.is_empty(),
+            "{relative}: its pieces do not parse alone"
+        );
         ShippedSpec {
             name: relative.to_string(),
             files,

@@ -192,7 +192,11 @@ impl Crm {
         let mut fields = write.fields.clone();
         let mut id = None;
         if write.kind == WriteKind::Update {
-            id = Some(self.seed(write.system, &write.object, &base_record(write.system, &write.object)));
+            id = Some(self.seed(
+                write.system,
+                &write.object,
+                &base_record(write.system, &write.object),
+            ));
         } else {
             let mut full = base_record(write.system, &write.object);
             for omitted in &write.omit {
@@ -286,7 +290,10 @@ fn error_codes(answer: &Value) -> String {
         for error in errors {
             codes.push(format!(
                 "{}: {}",
-                error.get("errorCode").and_then(Value::as_str).unwrap_or("?"),
+                error
+                    .get("errorCode")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?"),
                 error.get("message").and_then(Value::as_str).unwrap_or("")
             ));
         }

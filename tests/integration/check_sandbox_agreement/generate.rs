@@ -66,11 +66,19 @@ fn written_fields(checked: &CheckedSpec) -> BTreeSet<(System, String, String)> {
         for action in &trigger.actions {
             match action {
                 CheckedAction::Set { target, .. } => {
-                    out.insert((target.system, target.object.clone(), target.field.name.clone()));
+                    out.insert((
+                        target.system,
+                        target.object.clone(),
+                        target.field.name.clone(),
+                    ));
                 }
                 CheckedAction::Create { object, fields, .. } => {
                     for (target, _) in fields {
-                        out.insert((object.system, target.object.clone(), target.field.name.clone()));
+                        out.insert((
+                            object.system,
+                            target.object.clone(),
+                            target.field.name.clone(),
+                        ));
                     }
                 }
                 CheckedAction::Notify { .. } => {}
@@ -142,7 +150,14 @@ impl Generator<'_> {
             .unwrap_or_else(|| panic!("{name} in the snapshot"))
     }
 
-    fn push(&mut self, spec: usize, file: usize, at: (usize, usize, String), what: String, writes: Vec<Write>) {
+    fn push(
+        &mut self,
+        spec: usize,
+        file: usize,
+        at: (usize, usize, String),
+        what: String,
+        writes: Vec<Write>,
+    ) {
         let (start, end, text) = at;
         self.out.push(Mutation {
             spec,
@@ -210,7 +225,9 @@ impl Generator<'_> {
         for (side, creates) in Self::writable_sides(sync) {
             let source_side = side.other();
             let target_object = sync.side(side);
-            let source_object = self.object(sync.side(source_side).system, sync.side(source_side).name()).clone();
+            let source_object = self
+                .object(sync.side(source_side).system, sync.side(source_side).name())
+                .clone();
             // Every plain field the sync maps out of the other side.
             let mut sources: Vec<FieldRef> = Vec::new();
             for mapping in sync.mappings.iter().filter(|m| m.through.is_none()) {
@@ -218,15 +235,23 @@ impl Generator<'_> {
                     if let Some(field) = flow.value.as_field()
                         && flow.from == source_side
                         && field.is_direct()
-                        && sources.iter().all(|known| known.field.name != field.field.name)
+                        && sources
+                            .iter()
+                            .all(|known| known.field.name != field.field.name)
                     {
                         sources.push(field.clone());
                     }
                 }
             }
-            let object = self.object(target_object.system, target_object.name()).clone();
+            let object = self
+                .object(target_object.system, target_object.name())
+                .clone();
             for target in object.fields.values() {
-                let key = (target_object.system, object.name.clone(), target.name.clone());
+                let key = (
+                    target_object.system,
+                    object.name.clone(),
+                    target.name.clone(),
+                );
                 if written.contains(&key) {
                     continue;
                 }
@@ -279,11 +304,14 @@ impl Generator<'_> {
         // A field of the other side for `if` conditions.
         let condition_field = |side: Side| -> Option<String> {
             let other = sync.side(side.other());
-            sync.mappings.iter().flat_map(|m| &m.flows).find_map(|flow| {
-                let field = flow.value.as_field()?;
-                (flow.from == side.other() && field.is_direct())
-                    .then(|| path(&other.connection, &field.field.name))
-            })
+            sync.mappings
+                .iter()
+                .flat_map(|m| &m.flows)
+                .find_map(|flow| {
+                    let field = flow.value.as_field()?;
+                    (flow.from == side.other() && field.is_direct())
+                        .then(|| path(&other.connection, &field.field.name))
+                })
         };
         for (side, creates) in Self::writable_sides(sync) {
             let bound = sync.side(side);
@@ -292,7 +320,13 @@ impl Generator<'_> {
                 if written.contains(&(bound.system, object.name.clone(), target.name.clone())) {
                     continue;
                 }
-                let pool = literal_pool(self.schemas, bound.system, &object, target, self.existing_ids);
+                let pool = literal_pool(
+                    self.schemas,
+                    bound.system,
+                    &object,
+                    target,
+                    self.existing_ids,
+                );
                 for literal in &pool {
                     let line = Self::line_into(sync, side, &target.name, &literal.spec);
                     let at = before_closing_brace(&text, def.span.end as usize, &line, "  ");
@@ -314,7 +348,10 @@ impl Generator<'_> {
                 }
                 // Both branches of an `if` into a list: the first listed value, then each
                 // pool literal.
-                let listed = matches!(target.field_type, FieldType::Picklist | FieldType::Multipicklist);
+                let listed = matches!(
+                    target.field_type,
+                    FieldType::Picklist | FieldType::Multipicklist
+                );
                 if let (true, Some(condition), Some(first)) =
                     (listed, condition_field(side), pool.first())
                 {
@@ -367,7 +404,9 @@ impl Generator<'_> {
             let Some(first) = checked.flows.first() else {
                 continue;
             };
-            let first_object = self.object(first.target.system, &first.target.object).clone();
+            let first_object = self
+                .object(first.target.system, &first.target.object)
+                .clone();
             let pool = literal_pool(
                 self.schemas,
                 first.target.system,
@@ -396,7 +435,13 @@ impl Generator<'_> {
                     literal.spec,
                     &self.specs[spec].files[file].1[mapping.span.start as usize..end]
                 );
-                self.push(spec, file, (end, end, format!(" default {}", literal.spec)), what, writes);
+                self.push(
+                    spec,
+                    file,
+                    (end, end, format!(" default {}", literal.spec)),
+                    what,
+                    writes,
+                );
             }
         }
     }
@@ -448,7 +493,13 @@ impl Generator<'_> {
                 continue;
             };
             let object = self.object(flow.target.system, &flow.target.object).clone();
-            let pool = literal_pool(self.schemas, flow.target.system, &object, &flow.target.field, self.existing_ids);
+            let pool = literal_pool(
+                self.schemas,
+                flow.target.system,
+                &object,
+                &flow.target.field,
+                self.existing_ids,
+            );
             let creates = sync.may_create_on(flow.to);
             for arm in &body.arms {
                 let value = match &arm.kind {
@@ -469,14 +520,19 @@ impl Generator<'_> {
                     );
                     let what = format!(
                         "{name}: `{}` in the value map of {} replaced by {}",
-                        self.specs[spec].files[file].1[value.span.start as usize..value.span.end as usize].to_string(),
+                        &self.specs[spec].files[file].1
+                            [value.span.start as usize..value.span.end as usize],
                         flow.target.display(),
                         literal.spec
                     );
                     self.push(
                         spec,
                         file,
-                        (value.span.start as usize, value.span.end as usize, literal.spec.clone()),
+                        (
+                            value.span.start as usize,
+                            value.span.end as usize,
+                            literal.spec.clone(),
+                        ),
                         what,
                         writes,
                     );
@@ -503,14 +559,19 @@ impl Generator<'_> {
             let mut uses: Vec<(bool, bool)> = Vec::new();
             for sync in &shipped.checked.syncs {
                 for flow in sync.mappings.iter().flat_map(|m| &m.flows) {
-                    if flow.value_map.as_ref().and_then(|m| m.name.as_deref()) == Some(def.name.name.as_str()) {
+                    if flow.value_map.as_ref().and_then(|m| m.name.as_deref())
+                        == Some(def.name.name.as_str())
+                    {
                         uses.push((sync.may_create_on(flow.to), true));
                     }
                 }
             }
             for trigger in &shipped.checked.triggers {
                 for action in &trigger.actions {
-                    if let CheckedAction::Set { value_map: Some(map), .. } = action
+                    if let CheckedAction::Set {
+                        value_map: Some(map),
+                        ..
+                    } = action
                         && map.name.as_deref() == Some(def.name.name.as_str())
                     {
                         uses.push((false, true));
@@ -523,7 +584,13 @@ impl Generator<'_> {
             let creates = uses.iter().any(|(creates, _)| *creates);
             let target = &header.right;
             let object = self.object(target.system, &target.object).clone();
-            let pool = literal_pool(self.schemas, target.system, &object, &target.field, self.existing_ids);
+            let pool = literal_pool(
+                self.schemas,
+                target.system,
+                &object,
+                &target.field,
+                self.existing_ids,
+            );
             let file = def.span.file.0 as usize;
             for arm in &def.body.arms {
                 let value = match &arm.kind {
@@ -549,7 +616,11 @@ impl Generator<'_> {
                     self.push(
                         spec,
                         file,
-                        (value.span.start as usize, value.span.end as usize, literal.spec.clone()),
+                        (
+                            value.span.start as usize,
+                            value.span.end as usize,
+                            literal.spec.clone(),
+                        ),
                         what,
                         writes,
                     );
@@ -565,7 +636,9 @@ impl Generator<'_> {
         let Some((side, deals)) = [Side::Left, Side::Right]
             .into_iter()
             .map(|side| (side, sync.side(side)))
-            .find(|(_, bound)| bound.system == System::Hubspot && !bound.schema.pipelines.is_empty())
+            .find(|(_, bound)| {
+                bound.system == System::Hubspot && !bound.schema.pipelines.is_empty()
+            })
         else {
             return;
         };
@@ -596,7 +669,12 @@ impl Generator<'_> {
             if target.display() != format!("{}.pipeline", deals.connection) {
                 continue;
             }
-            let mut pipelines: Vec<String> = deals.schema.pipelines.iter().map(|p| p.id.clone()).collect();
+            let mut pipelines: Vec<String> = deals
+                .schema
+                .pipelines
+                .iter()
+                .map(|p| p.id.clone())
+                .collect();
             pipelines.push("not-a-pipeline".to_string());
             let stage_field = deals.schema.field("dealstage").expect("dealstage").clone();
             for pipeline in pipelines {
@@ -616,11 +694,18 @@ impl Generator<'_> {
                     ));
                 }
                 let spec_text = format!("\"{pipeline}\"");
-                let what = format!("{name}: the pipeline of sync `{}` replaced by {spec_text}", sync.name);
+                let what = format!(
+                    "{name}: the pipeline of sync `{}` replaced by {spec_text}",
+                    sync.name
+                );
                 self.push(
                     spec,
                     file,
-                    (literal.span.start as usize, literal.span.end as usize, spec_text),
+                    (
+                        literal.span.start as usize,
+                        literal.span.end as usize,
+                        spec_text,
+                    ),
                     what,
                     writes,
                 );
@@ -639,12 +724,25 @@ impl Generator<'_> {
             let text = shipped.files[file].1.clone();
             for (action, checked_action) in def.actions.iter().zip(checked.actions.iter()) {
                 match (&action.kind, checked_action) {
-                    (ActionKind::Set { value, .. }, CheckedAction::Set { target, value_map: None, .. }) => {
+                    (
+                        ActionKind::Set { value, .. },
+                        CheckedAction::Set {
+                            target,
+                            value_map: None,
+                            ..
+                        },
+                    ) => {
                         if !matches!(value.kind, ExprKind::Literal(_)) {
                             continue;
                         }
                         let object = self.object(target.system, &target.object).clone();
-                        for literal in literal_pool(self.schemas, target.system, &object, &target.field, self.existing_ids) {
+                        for literal in literal_pool(
+                            self.schemas,
+                            target.system,
+                            &object,
+                            &target.field,
+                            self.existing_ids,
+                        ) {
                             let writes = writes_of(
                                 target.system,
                                 &target.object,
@@ -655,17 +753,25 @@ impl Generator<'_> {
                                 true,
                                 &Map::new(),
                             );
-                            let what = format!("{name}: `set {} = {}`", target.display(), literal.spec);
+                            let what =
+                                format!("{name}: `set {} = {}`", target.display(), literal.spec);
                             self.push(
                                 spec,
                                 file,
-                                (value.span.start as usize, value.span.end as usize, literal.spec.clone()),
+                                (
+                                    value.span.start as usize,
+                                    value.span.end as usize,
+                                    literal.spec.clone(),
+                                ),
                                 what,
                                 writes,
                             );
                         }
                     }
-                    (ActionKind::Create { fields, .. }, CheckedAction::Create { object: bound, .. }) => {
+                    (
+                        ActionKind::Create { fields, .. },
+                        CheckedAction::Create { object: bound, .. },
+                    ) => {
                         let object = self.object(bound.system, bound.name()).clone();
                         // Each literal assignment replaced.
                         for assignment in fields {
@@ -674,7 +780,9 @@ impl Generator<'_> {
                             };
                             let literal_value = match &assignment.value.kind {
                                 ExprKind::Literal(_) => Some(assignment.value.span),
-                                ExprKind::If { else_branch, .. } if matches!(else_branch.kind, ExprKind::Literal(_)) => {
+                                ExprKind::If { else_branch, .. }
+                                    if matches!(else_branch.kind, ExprKind::Literal(_)) =>
+                                {
                                     Some(else_branch.span)
                                 }
                                 _ => None,
@@ -682,8 +790,15 @@ impl Generator<'_> {
                             let Some(span) = literal_value else {
                                 continue;
                             };
-                            for literal in literal_pool(self.schemas, bound.system, &object, field, self.existing_ids) {
-                                let writes = self.create_writes(bound.system, &object, field, &literal);
+                            for literal in literal_pool(
+                                self.schemas,
+                                bound.system,
+                                &object,
+                                field,
+                                self.existing_ids,
+                            ) {
+                                let writes =
+                                    self.create_writes(bound.system, &object, field, &literal);
                                 let what = format!(
                                     "{name}: `{} = …{}` in `create {}.{}`",
                                     field.name, literal.spec, bound.connection, object.name
@@ -700,17 +815,33 @@ impl Generator<'_> {
                         // Each other field assigned a literal.
                         for field in object.fields.values() {
                             if fields.iter().any(|a| a.field.name == field.name)
-                                || written.contains(&(bound.system, object.name.clone(), field.name.clone()))
+                                || written.contains(&(
+                                    bound.system,
+                                    object.name.clone(),
+                                    field.name.clone(),
+                                ))
                             {
                                 continue;
                             }
-                            for literal in literal_pool(self.schemas, bound.system, &object, field, self.existing_ids)
-                                .into_iter()
-                                .step_by(2)
+                            for literal in literal_pool(
+                                self.schemas,
+                                bound.system,
+                                &object,
+                                field,
+                                self.existing_ids,
+                            )
+                            .into_iter()
+                            .step_by(2)
                             {
                                 let line = format!("{} = {}", field.name, literal.spec);
-                                let at = before_closing_brace(&text, action.span.end as usize, &line, "    ");
-                                let writes = self.create_writes(bound.system, &object, field, &literal);
+                                let at = before_closing_brace(
+                                    &text,
+                                    action.span.end as usize,
+                                    &line,
+                                    "    ",
+                                );
+                                let writes =
+                                    self.create_writes(bound.system, &object, field, &literal);
                                 let what = format!(
                                     "{name}: + `{line}` in `create {}.{}`",
                                     bound.connection, object.name
@@ -728,12 +859,32 @@ impl Generator<'_> {
     }
 
     /// A create of `object` with `field` set to `literal` over a valid record.
-    fn create_writes(&self, system: System, object: &ObjectSchema, field: &FieldSchema, literal: &Literal) -> Vec<Write> {
-        writes_of(system, &object.name, field, &literal.json, literal.kind, true, false, &Map::new())
+    fn create_writes(
+        &self,
+        system: System,
+        object: &ObjectSchema,
+        field: &FieldSchema,
+        literal: &Literal,
+    ) -> Vec<Write> {
+        writes_of(
+            system,
+            &object.name,
+            field,
+            &literal.json,
+            literal.kind,
+            true,
+            false,
+            &Map::new(),
+        )
     }
 
     /// New `set` actions on HubSpot contacts associated with the watched record.
-    fn set_actions(&mut self, spec: usize, def: &ast::Trigger, written: &BTreeSet<(System, String, String)>) {
+    fn set_actions(
+        &mut self,
+        spec: usize,
+        def: &ast::Trigger,
+        written: &BTreeSet<(System, String, String)>,
+    ) {
         let specs = self.specs;
         let shipped = &specs[spec];
         let Some(connection) = shipped
@@ -755,11 +906,20 @@ impl Generator<'_> {
             if written.contains(&(System::Hubspot, "contacts".to_string(), field.name.clone())) {
                 continue;
             }
-            for literal in literal_pool(self.schemas, System::Hubspot, &contacts, field, self.existing_ids)
-                .into_iter()
-                .step_by(3)
+            for literal in literal_pool(
+                self.schemas,
+                System::Hubspot,
+                &contacts,
+                field,
+                self.existing_ids,
+            )
+            .into_iter()
+            .step_by(3)
             {
-                let line = format!("set {connection}.contacts(associated).{} = {}", field.name, literal.spec);
+                let line = format!(
+                    "set {connection}.contacts(associated).{} = {}",
+                    field.name, literal.spec
+                );
                 let at = before_closing_brace(&text, def.span.end as usize, &line, "  ");
                 let writes = writes_of(
                     System::Hubspot,
@@ -771,7 +931,13 @@ impl Generator<'_> {
                     true,
                     &Map::new(),
                 );
-                self.push(spec, file, (at.0, at.0, at.1), format!("{name}: + `{line}`"), writes);
+                self.push(
+                    spec,
+                    file,
+                    (at.0, at.0, at.1),
+                    format!("{name}: + `{line}`"),
+                    writes,
+                );
             }
         }
     }
@@ -794,7 +960,8 @@ impl Generator<'_> {
         let name = shipped.files[file].0.clone();
         let deals = self.object(System::Hubspot, "deals").clone();
         let stage_field = deals.field("dealstage").expect("dealstage").clone();
-        let mut pipelines: Vec<Option<String>> = deals.pipelines.iter().map(|p| Some(p.id.clone())).collect();
+        let mut pipelines: Vec<Option<String>> =
+            deals.pipelines.iter().map(|p| Some(p.id.clone())).collect();
         pipelines.push(None);
         let stages: Vec<String> = deals
             .pipelines
@@ -833,7 +1000,13 @@ impl Generator<'_> {
                 for write in &mut writes {
                     write.omit = omit.clone();
                 }
-                self.push(spec, file, (at.0, at.0, at.1), format!("{name}: + `{line}`"), writes);
+                self.push(
+                    spec,
+                    file,
+                    (at.0, at.0, at.1),
+                    format!("{name}: + `{line}`"),
+                    writes,
+                );
             }
         }
     }

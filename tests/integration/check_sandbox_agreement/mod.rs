@@ -29,7 +29,13 @@ use tandem::schema::{FieldType, Schemas, System};
 use verdict::{CheckerVerdict, disagreement};
 
 /// The Salesforce objects whose records a literal id may name.
-const SEEDED: &[&str] = &["Account", "Contact", "Lead", "Opportunity", "Subscription__c"];
+const SEEDED: &[&str] = &[
+    "Account",
+    "Contact",
+    "Lead",
+    "Opportunity",
+    "Subscription__c",
+];
 
 #[test]
 fn the_checker_refuses_exactly_the_writes_the_sandbox_refuses() {
@@ -49,14 +55,22 @@ fn the_checker_refuses_exactly_the_writes_the_sandbox_refuses() {
         sorted.sort();
         let mut expected = spec.base_codes.clone();
         expected.sort();
-        assert_eq!(sorted, expected, "{}: the stages differ from validate", spec.name);
+        assert_eq!(
+            sorted, expected,
+            "{}: the stages differ from validate",
+            spec.name
+        );
     }
 
     let crm = Crm::start();
     let ids: BTreeMap<String, String> = SEEDED
         .iter()
         .map(|object| {
-            let id = crm.seed(System::Salesforce, object, &base_record(System::Salesforce, object));
+            let id = crm.seed(
+                System::Salesforce,
+                object,
+                &base_record(System::Salesforce, object),
+            );
             (object.to_string(), id)
         })
         .collect();
@@ -85,7 +99,12 @@ fn the_checker_refuses_exactly_the_writes_the_sandbox_refuses() {
     })
     .collect();
     for (base, outcome) in bases.iter().zip(crm.answer(&bases, &|_| false)) {
-        assert_eq!(outcome, Outcome::Stored, "the base record of {}", base.describe());
+        assert_eq!(
+            outcome,
+            Outcome::Stored,
+            "the base record of {}",
+            base.describe()
+        );
     }
 
     let existing = |object: &str| ids.get(object).cloned();
@@ -162,7 +181,10 @@ fn the_checker_refuses_exactly_the_writes_the_sandbox_refuses() {
             .is_some_and(|field| field.picklist.as_ref().is_none_or(|p| !p.restricted));
         open && !matches!(
             meant_type,
-            FieldType::String | FieldType::Textarea | FieldType::Picklist | FieldType::Multipicklist
+            FieldType::String
+                | FieldType::Textarea
+                | FieldType::Picklist
+                | FieldType::Multipicklist
         )
     };
     let mut failures = Vec::new();
@@ -174,8 +196,8 @@ fn the_checker_refuses_exactly_the_writes_the_sandbox_refuses() {
             .iter()
             .map(|write| &answers[index_of[&write.key()]])
             .collect();
-        let into_open = !mutation.writes.is_empty()
-            && mutation.writes.iter().all(non_text_into_open_picklist);
+        let into_open =
+            !mutation.writes.is_empty() && mutation.writes.iter().all(non_text_into_open_picklist);
         if verdict::deliberate(verdict, into_open, &outcomes) {
             deliberate_refusals += 1;
             continue;
@@ -205,4 +227,3 @@ fn the_checker_refuses_exactly_the_writes_the_sandbox_refuses() {
         failures.join("\n\n")
     );
 }
-

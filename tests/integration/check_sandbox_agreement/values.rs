@@ -66,12 +66,15 @@ fn repeat(c: char, n: u32) -> String {
 /// An email address of exactly `n` characters (at least 14).
 fn email_of_length(n: u32) -> String {
     let domain = "@acme.example";
-    format!("{}{domain}", repeat('e', n.saturating_sub(domain.len() as u32).max(1)))
+    format!(
+        "{}{domain}",
+        repeat('e', n.saturating_sub(domain.len() as u32).max(1))
+    )
 }
 
 /// Whether the CRM validates the field as an email address.
-pub fn is_email_field(system: System, field: &FieldSchema) -> bool {
-    field.field_type == FieldType::Email || (system == System::Hubspot && field.name == "email")
+fn is_email_field(system: System, field: &FieldSchema) -> bool {
+    tandem::schema::email::validates_as_email(system, field)
 }
 
 /// The values a picklist-like field lists, with labels and activity: its own picklist, or
@@ -164,9 +167,20 @@ pub fn literal_pool(
             }
             pool.push(number(42));
         }
-        FieldType::String | FieldType::Textarea | FieldType::Phone | FieldType::Url
-            if !is_email_field(system, field) =>
-        {
+        _ if is_email_field(system, field) => {
+            pool.push(text("ava@acme.example"));
+            pool.push(text("not an email"));
+            if let Some(length) = field.length {
+                pool.push(text(&email_of_length(length)));
+                pool.push(text(&email_of_length(length + 1)));
+            }
+            pool.push(number(42));
+        }
+        FieldType::String
+        | FieldType::Textarea
+        | FieldType::Phone
+        | FieldType::Url
+        | FieldType::Email => {
             pool.push(text("Acme"));
             match field.length {
                 Some(length) => {
@@ -179,16 +193,6 @@ pub fn literal_pool(
             pool.push(boolean(true));
             pool.push(date());
         }
-        FieldType::String | FieldType::Email => {
-            pool.push(text("ava@acme.example"));
-            pool.push(text("not an email"));
-            if let Some(length) = field.length {
-                pool.push(text(&email_of_length(length)));
-                pool.push(text(&email_of_length(length + 1)));
-            }
-            pool.push(number(42));
-        }
-        FieldType::Textarea | FieldType::Phone | FieldType::Url => unreachable!(),
         FieldType::Int | FieldType::Double | FieldType::Currency | FieldType::Percent => {
             pool.push(number(42));
             pool.push(text("42"));
@@ -249,7 +253,11 @@ pub fn witnesses(
 ) -> Vec<Value> {
     let mut out: Vec<Value> = Vec::new();
     let limit = target.length.filter(|_| {
-        target.is_text() || matches!(target.field_type, FieldType::Picklist | FieldType::Multipicklist)
+        target.is_text()
+            || matches!(
+                target.field_type,
+                FieldType::Picklist | FieldType::Multipicklist
+            )
     });
     let longest = |source_length: Option<u32>| -> Option<u32> {
         let limit = limit?;
@@ -259,9 +267,18 @@ pub fn witnesses(
         })
     };
     match source.field_type {
-        FieldType::String | FieldType::Textarea | FieldType::Phone | FieldType::Url
-            if !is_email_field(system, source) =>
-        {
+        _ if is_email_field(system, source) => {
+            out.push(json!("ava@acme.example"));
+            out.push(json!("a@b.co"));
+            if let Some(length) = longest(source.length) {
+                out.push(json!(email_of_length(length.max(14))));
+            }
+        }
+        FieldType::String
+        | FieldType::Textarea
+        | FieldType::Phone
+        | FieldType::Url
+        | FieldType::Email => {
             let typical = match source.field_type {
                 FieldType::Phone => "+1 415 555 0100",
                 FieldType::Url => "https://acme.example",
@@ -274,8 +291,7 @@ pub fn witnesses(
                 FieldType::Url => out.push(json!("a.io")),
                 _ => {}
             }
-            if source.field_type == FieldType::String || source.field_type == FieldType::Textarea
-            {
+            if source.field_type == FieldType::String || source.field_type == FieldType::Textarea {
                 out.push(json!("42"));
                 out.push(json!("ava@acme.example"));
             }
@@ -283,14 +299,6 @@ pub fn witnesses(
                 out.push(json!(repeat('x', length)));
             }
         }
-        FieldType::String | FieldType::Email => {
-            out.push(json!("ava@acme.example"));
-            out.push(json!("a@b.co"));
-            if let Some(length) = longest(source.length) {
-                out.push(json!(email_of_length(length.max(14))));
-            }
-        }
-        FieldType::Textarea | FieldType::Phone | FieldType::Url => unreachable!(),
         FieldType::Int | FieldType::Double | FieldType::Currency | FieldType::Percent => {
             out.push(json!(42));
         }
@@ -322,7 +330,13 @@ pub fn witnesses(
                     .take(3)
                     .copied(),
             );
-            chosen.extend(active.iter().filter(|value| target_listed.contains(value)).take(2).copied());
+            chosen.extend(
+                active
+                    .iter()
+                    .filter(|value| target_listed.contains(value))
+                    .take(2)
+                    .copied(),
+            );
             if let Some(longest_value) = active.iter().max_by_key(|value| value.chars().count()) {
                 chosen.push(longest_value);
             }

@@ -77,7 +77,9 @@ pub fn disagreement(checker: &CheckerVerdict, answers: &[&Outcome]) -> Option<&'
         }
         CheckerVerdict::Refuse(_) => None,
         _ if all_rejected => Some("every write is rejected, but the checker does not refuse"),
-        _ if changed > 0 => Some("the CRM changes a value written, but the checker does not refuse"),
+        _ if changed > 0 => {
+            Some("the CRM changes a value written, but the checker does not refuse")
+        }
         CheckerVerdict::Accept if rejected > 0 => {
             Some("some writes are rejected, but the checker says nothing")
         }

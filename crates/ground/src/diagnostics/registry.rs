@@ -460,6 +460,11 @@ pub const REGISTRY: &[RegisteredCode] = &[
         "a field that can only be set on create is written by a sync that never creates those records, or by `set`",
     ),
     code(
+        "tandem::check::not_an_email_address",
+        Stage::Check,
+        "a fixed value written into a field that takes only e-mail addresses is not one",
+    ),
+    code(
         "tandem::check::association_without_through",
         Stage::Check,
         "a sync mapping names an association (`hs.companies(associated)`) without `through <sync>`",

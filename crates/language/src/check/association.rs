@@ -197,7 +197,10 @@ impl Checker<'_> {
                     .collect();
                 let suggestion = closest(
                     written,
-                    base.schema.associations.iter().map(|a| a.to_object.as_str()),
+                    base.schema
+                        .associations
+                        .iter()
+                        .map(|a| a.to_object.as_str()),
                 );
                 let help = match &suggestion {
                     Some(object) => format!(

@@ -109,9 +109,7 @@ pub(crate) fn constant_text(expr: &TypedExpr) -> Option<String> {
             op: BinaryOp::Add,
             left,
             right,
-        } if expr.ty.kind == ValueKind::Text => {
-            Some(constant_text(left)? + &constant_text(right)?)
-        }
+        } if expr.ty.kind == ValueKind::Text => Some(constant_text(left)? + &constant_text(right)?),
         TypedExprKind::Call { function, args } => {
             let text = |index: usize| args.get(index).and_then(constant_text);
             match function {
@@ -150,9 +148,7 @@ pub(crate) fn min_length(expr: &TypedExpr) -> u32 {
             op: BinaryOp::Add,
             left,
             right,
-        } if expr.ty.kind == ValueKind::Text => {
-            min_length(left).saturating_add(min_length(right))
-        }
+        } if expr.ty.kind == ValueKind::Text => min_length(left).saturating_add(min_length(right)),
         TypedExprKind::Binary {
             op: BinaryOp::Coalesce,
             left,

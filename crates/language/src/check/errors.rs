@@ -96,7 +96,9 @@ pub enum CheckError {
         help: Option<String>,
     },
 
-    #[error("`{path}` names the {object} associated with each record, but this mapping has no `through`")]
+    #[error(
+        "`{path}` names the {object} associated with each record, but this mapping has no `through`"
+    )]
     #[diagnostic(code(tandem::check::association_without_through))]
     AssociationWithoutThrough {
         /// The association as written (`hs.companies(associated)`).
@@ -629,7 +631,9 @@ pub enum WrittenElsewhere {
     Nothing,
     /// A mapping of the sync carries the field the other way (`hs.lastname <- sf.LastName`
     /// in a sync that creates in `sf`): the name of that mapping's other side.
-    OtherWay { mapping: String },
+    OtherWay {
+        mapping: String,
+    },
     /// Only a triggered action sets it (on an event, not when the sync creates).
     Trigger,
 }
@@ -642,7 +646,8 @@ impl WrittenElsewhere {
                 "the only mapping of it ({mapping}) carries it the other way, out of these records"
             ),
             WrittenElsewhere::Trigger => {
-                "only a triggered action sets it, and not when this sync creates records".to_string()
+                "only a triggered action sets it, and not when this sync creates records"
+                    .to_string()
             }
         }
     }

@@ -65,7 +65,12 @@ impl Checker<'_> {
     }
 
     /// Rule 5 for one fixed value: the picklist (or pipeline, or owner) accepts it.
-    pub(crate) fn check_fixed_picklist_value(&mut self, value: &str, span: Span, target: &FieldRef) {
+    pub(crate) fn check_fixed_picklist_value(
+        &mut self,
+        value: &str,
+        span: Span,
+        target: &FieldRef,
+    ) {
         if accepts_any_text(target) {
             return;
         }
@@ -262,10 +267,8 @@ fn text_parses_as(fixed: &FixedValue<'_>, field_type: FieldType) -> bool {
     if fixed.kind() != ValueKind::Text {
         return false;
     }
-    let converted = tandem_ground::value::canonical(
-        &serde_json::Value::String(fixed.text.clone()),
-        field_type,
-    );
+    let converted =
+        tandem_ground::value::canonical(&serde_json::Value::String(fixed.text.clone()), field_type);
     match field_type {
         FieldType::Int | FieldType::Double | FieldType::Currency | FieldType::Percent => {
             converted.is_number()

@@ -9,14 +9,14 @@ use super::checked::{
     BoundObject, CheckedMapping, ConflictPolicy, FieldRef, Flow, MapFallback, Side, TypedExpr,
     TypedExprKind,
 };
+use super::constants::computed_max_length;
 use super::context::Checker;
 use super::errors::CheckError;
+use super::fixed_values::{WriteCut, accepts_any_text, length_limit, rendered_max_length};
 use super::functions::Function;
+use super::maps::{MapValue, inline_map_values, written_map_values};
 use super::maps::{flatten, oriented_map};
 use super::resolve::PathScope;
-use super::constants::computed_max_length;
-use super::fixed_values::{WriteCut, accepts_any_text, length_limit, rendered_max_length};
-use super::maps::{MapValue, inline_map_values, written_map_values};
 use super::types::{Incompatibility, Ty, ValueKind, assignable, describe_field_type};
 use tandem_ground::diagnostics::Span;
 
@@ -265,11 +265,7 @@ impl Checker<'_> {
                     // dates and ids are values the list has no entry for.
                     let listed = matches!(value.ty.kind, ValueKind::Picklist | ValueKind::Text)
                         && source.field.field_type != tandem_ground::schema::FieldType::Id;
-                    let source_domain = if listed {
-                        self.domain_of(source)
-                    } else {
-                        None
-                    };
+                    let source_domain = if listed { self.domain_of(source) } else { None };
                     // Numbers, booleans and dates are the type rule's (they need `text(...)`).
                     let by_value = match written_ty.kind {
                         ValueKind::Text | ValueKind::Picklist | ValueKind::Id => true,

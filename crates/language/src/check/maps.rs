@@ -162,9 +162,11 @@ impl Checker<'_> {
             ValueKind::Number => (
                 "a number",
                 |key| {
-                    key.parse::<f64>().ok().and_then(tandem_ground::value::number_value).is_some_and(
-                        |number| number.to_string() == key,
-                    )
+                    key.parse::<f64>()
+                        .ok()
+                        .and_then(tandem_ground::value::number_value)
+                        .and_then(|number| tandem_ground::value::as_text(&number))
+                        .is_some_and(|text| text == key)
                 },
                 "a number matches a key written as the number itself (`12`, `2.5`, no `12.0`)",
             ),

@@ -102,7 +102,12 @@ impl Checker<'_> {
     /// Checks a stage id written into `target` against the pipelines in scope. Returns
     /// `true` when the value was judged here (valid, or reported as a stage of another
     /// pipeline); `false` leaves it to the ordinary picklist check.
-    pub(crate) fn check_stage_in_scope(&mut self, value: &str, span: Span, target: &FieldRef) -> bool {
+    pub(crate) fn check_stage_in_scope(
+        &mut self,
+        value: &str,
+        span: Span,
+        target: &FieldRef,
+    ) -> bool {
         if target.system != System::Hubspot || !is_stage_field(&target.field.name) {
             return false;
         }
@@ -138,7 +143,12 @@ impl Checker<'_> {
             .map(|stage| format!("\"{}\"", stage.id))
             .collect();
         const SHOWN: usize = 4;
-        let mut stages = all_stages.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
+        let mut stages = all_stages
+            .iter()
+            .take(SHOWN)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
         if all_stages.len() > SHOWN {
             stages.push_str(&format!(" and {} more", all_stages.len() - SHOWN));
         }

@@ -65,8 +65,7 @@ impl Checker<'_> {
             }
             return;
         }
-        if target.system != System::Salesforce || target.field.field_type != FieldType::Reference
-        {
+        if target.system != System::Salesforce || target.field.field_type != FieldType::Reference {
             return;
         }
         if let Some(source) = source {
@@ -107,7 +106,11 @@ impl Checker<'_> {
         if super::constants::written_values(value).all_fixed() {
             return;
         }
-        if value.fields().iter().any(|field| holds_salesforce_ids(field)) {
+        if value
+            .fields()
+            .iter()
+            .any(|field| holds_salesforce_ids(field))
+        {
             return;
         }
         let found = match source {
@@ -179,7 +182,9 @@ impl Checker<'_> {
                     .into_iter()
                     .find(|side| self.system_of(&side.connection.name) == Some(System::Hubspot));
                 let association = hubspot
-                    .map(|side| format!("{}.{}(associated)", side.connection.name, side.object.name))
+                    .map(|side| {
+                        format!("{}.{}(associated)", side.connection.name, side.object.name)
+                    })
                     .unwrap_or_else(|| "hs.<object>(associated)".to_string());
                 format!(
                     "a reference holds the id of a Salesforce record: link the records with a `through` mapping, `{association} -> {} through {}`",

@@ -127,11 +127,9 @@ impl Checker<'_> {
                         Side::Right => (&mapping.right, &mapping.left),
                     };
                     let here = here.as_ref()?;
-                    (here.field.name == field.name && here.hops.is_empty()).then(|| {
-                        match there {
-                            Some(there) => format!("{} -> {}", here.display(), there.display()),
-                            None => here.display(),
-                        }
+                    (here.field.name == field.name && here.hops.is_empty()).then(|| match there {
+                        Some(there) => format!("{} -> {}", here.display(), there.display()),
+                        None => here.display(),
                     })
                 });
                 let written_elsewhere = match other_way {

@@ -9,13 +9,13 @@ use super::checked::{
     TriggerEvent, TypedExprKind,
 };
 use super::constants::computed_max_length;
+use super::context::Checker;
+use super::errors::{CheckError, WrittenElsewhere};
 use super::fixed_values::{WriteCut, rendered_max_length};
 use super::maps::{flatten, inline_map_values, written_map_values};
 use super::pipelines::{
     PipelineScope, default_pipeline, is_pipeline_field, pipelines_written_by_create,
 };
-use super::context::Checker;
-use super::errors::{CheckError, WrittenElsewhere};
 use super::resolve::PathScope;
 use super::types::Ty;
 
@@ -108,7 +108,8 @@ impl Checker<'_> {
                         && !bound.schema.pipelines.is_empty())
                     .then(|| {
                         let pipelines = pipelines_written_by_create(fields).or_else(|| {
-                            default_pipeline(&bound.schema).map(|pipeline| vec![pipeline.id.clone()])
+                            default_pipeline(&bound.schema)
+                                .map(|pipeline| vec![pipeline.id.clone()])
                         })?;
                         Some(PipelineScope {
                             object: bound.schema.name.clone(),
@@ -301,7 +302,12 @@ impl Checker<'_> {
     }
 
     /// The values a `set ... via map` writes, held to the target like any fixed value.
-    fn check_set_map_values(&mut self, via: &ValueMapRef, map: &ResolvedValueMap, target: &FieldRef) {
+    fn check_set_map_values(
+        &mut self,
+        via: &ValueMapRef,
+        map: &ResolvedValueMap,
+        target: &FieldRef,
+    ) {
         let values = match via {
             ValueMapRef::Named(name) => written_map_values(map, name.span),
             ValueMapRef::Inline(body) => inline_map_values(&flatten(body), false),
