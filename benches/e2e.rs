@@ -26,7 +26,7 @@ use std::time::Instant;
 use tandem::compile::{compile, schema_digest};
 use tandem::plan::{ApiBudget, PlanInputs};
 use tandem::runtime::Crm;
-use tandem::runtime::connected::{HubSpotCrm, SalesforceCrm};
+use tandem::runtime::{HubSpotCrm, SalesforceCrm};
 use tandem::sandbox::{Sandbox, SandboxConfig};
 use tandem::schema::{Schemas, System};
 use tandem::state::StateStore;

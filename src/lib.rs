@@ -14,7 +14,11 @@
 //!
 //! At the edges: [`diagnostics`] and [`schema`] (`tandem-ground`), [`project`] (reads a spec's
 //! files), [`connectors`] (all outbound HTTP), [`state`] (the state store), [`sandbox`]
-//! (local HubSpot and Salesforce APIs) and [`cli`] (clap commands and views).
+//! (local HubSpot and Salesforce APIs).
+//!
+//! On top: [`session`], the library driver that strings the stages together (compile, read,
+//! plan, apply) for the binary, the tests and any other caller, and [`cli`] (clap commands and
+//! the views that render the driver's values and events; the only module that prints).
 
 pub use tandem_connectors as connectors;
 pub use tandem_ground::{diagnostics, schema};
@@ -26,3 +30,4 @@ pub use tandem_state as state;
 pub use tandem_syntax as syntax;
 
 pub mod cli;
+pub mod session;

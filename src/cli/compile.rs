@@ -4,9 +4,12 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 
-use super::engine_session::{SpecArgs, compile};
+use super::error::CliError;
+use super::spec_args::SpecArgs;
+use super::views::compiled_note;
 use crate::compile::Pushdown;
 use crate::compile::pushdown::soql_query;
+use crate::session::compile_spec;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Emit {
@@ -24,22 +27,21 @@ pub struct CompileArgs {
     pub emit: Emit,
 }
 
-pub fn run(args: CompileArgs) -> ExitCode {
-    let Some(compiled) = compile(&args.spec) else {
-        return ExitCode::from(1);
-    };
+pub fn run(args: CompileArgs) -> Result<ExitCode, CliError> {
+    let compiled = compile_spec(&args.spec.location())?;
+    eprint!("{}", compiled_note(compiled.warnings));
     match args.emit {
-        Emit::Program => match serde_json::to_string_pretty(&compiled.program) {
-            Ok(text) => {
-                use std::io::Write;
-                // A closed pipe (`| head`) is not an error worth a panic.
-                let _ = writeln!(std::io::stdout(), "{text}");
-            }
-            Err(error) => {
-                eprintln!("error: cannot serialize the Program: {error}");
-                return ExitCode::from(1);
-            }
-        },
+        Emit::Program => {
+            let text = serde_json::to_string_pretty(&compiled.program).map_err(|source| {
+                CliError::Unserializable {
+                    what: "the Program",
+                    source,
+                }
+            })?;
+            use std::io::Write;
+            // A closed pipe (`| head`) is not an error worth a panic.
+            let _ = writeln!(std::io::stdout(), "{text}");
+        }
         Emit::Soql => {
             for sync in &compiled.program.syncs {
                 println!("-- sync {}", sync.name);
@@ -57,5 +59,5 @@ pub fn run(args: CompileArgs) -> ExitCode {
             }
         }
     }
-    ExitCode::SUCCESS
+    Ok(ExitCode::SUCCESS)
 }

@@ -4,8 +4,11 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use super::engine_session::{SpecArgs, open_state};
-use crate::plan::association::display;
+use super::error::CliError;
+use super::spec_args::SpecArgs;
+use crate::schema::System;
+use crate::session::ReviewQueues;
+use tandem_ground::failure::display_value as display;
 
 #[derive(Debug, Args)]
 pub struct ConflictsArgs {
@@ -39,25 +42,16 @@ pub enum ConflictsAction {
     },
 }
 
-pub fn run(args: ConflictsArgs) -> ExitCode {
+pub fn run(args: ConflictsArgs) -> Result<ExitCode, CliError> {
     match args.action {
         ConflictsAction::List { spec, json } => {
-            let Some(store) = open_state(&spec) else {
-                return ExitCode::from(1);
-            };
-            let conflicts = match store.conflicts(false) {
-                Ok(conflicts) => conflicts,
-                Err(error) => {
-                    eprintln!("error: {error}");
-                    return ExitCode::from(1);
-                }
-            };
+            let conflicts = ReviewQueues::open(&spec.location())?.open_conflicts()?;
             if json {
                 println!(
                     "{}",
                     serde_json::to_string_pretty(&conflicts).unwrap_or_default()
                 );
-                return ExitCode::SUCCESS;
+                return Ok(ExitCode::SUCCESS);
             }
             if conflicts.is_empty() {
                 println!("No conflicts wait for review.");
@@ -78,28 +72,19 @@ pub fn run(args: ConflictsArgs) -> ExitCode {
                         .unwrap_or_else(|| "never".to_string())
                 );
             }
-            ExitCode::SUCCESS
+            Ok(ExitCode::SUCCESS)
         }
         ConflictsAction::Resolve { id, take, spec } => {
-            let Some(mut store) = open_state(&spec) else {
-                return ExitCode::from(1);
-            };
             let side = match take {
-                Side::Hs => "hs",
-                Side::Sf => "sf",
+                Side::Hs => System::Hubspot,
+                Side::Sf => System::Salesforce,
             };
-            match store.write(|w| w.resolve_conflict(id, side)) {
-                Ok(()) => {
-                    println!(
-                        "Conflict #{id} resolved for {side}; the next `tandem apply` writes it."
-                    );
-                    ExitCode::SUCCESS
-                }
-                Err(error) => {
-                    eprintln!("error: {error}");
-                    ExitCode::from(1)
-                }
-            }
+            ReviewQueues::open(&spec.location())?.resolve_conflict(id, side)?;
+            println!(
+                "Conflict #{id} resolved for {}; the next `tandem apply` writes it.",
+                side.short_name()
+            );
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

@@ -6,19 +6,22 @@
 //! user would and shows that the next plan carries exactly that edit across.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Args;
 use serde_json::{Map, Value};
 
-use super::apply::{apply_with_views, summary_line};
-use super::engine_session::{SpecArgs, compile, connect_with, runtime};
-use super::plan::make_plan;
+use super::error::CliError;
+use super::views::{apply_with_views, on_open_event, summary_line};
 use crate::plan::view::{HumanViewOptions, render_human, render_summary};
-use crate::sandbox::{Sandbox, SandboxConfig};
+use crate::runtime::Crm;
+use crate::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
 use crate::schema::System;
-use crate::state::StateStore;
+use crate::session::{
+    Connection, PlanOptions, Session, SessionError, SessionOptions, SpecLocation,
+};
 
 /// The example spec, embedded so the demo works from any directory.
 const DEMO_SPEC: &[(&str, &str)] = &[
@@ -73,41 +76,38 @@ fn step(text: &str) {
     println!("\n━━ {text}");
 }
 
-pub fn run(args: DemoArgs) -> ExitCode {
-    let Some(rt) = runtime() else {
-        return ExitCode::from(1);
-    };
-    match rt.block_on(demo(args)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::from(1)
-        }
-    }
+pub fn run(args: DemoArgs) -> Result<ExitCode, CliError> {
+    let rt = super::async_runtime::for_session()?;
+    rt.block_on(demo(args))?;
+    Ok(ExitCode::SUCCESS)
 }
 
-async fn demo(args: DemoArgs) -> Result<(), String> {
+fn write_file(path: &Path, text: &str) -> Result<(), CliError> {
+    let demo_files = |source| CliError::DemoFiles {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(demo_files)?;
+    }
+    std::fs::write(path, text).map_err(demo_files)
+}
+
+async fn demo(args: DemoArgs) -> Result<(), CliError> {
     let started = Instant::now();
-    let dir = tempfile_dir()?;
+    let dir = std::env::temp_dir().join(format!("tandem-demo-{}", uuid::Uuid::new_v4()));
     for (name, text) in DEMO_SPEC {
-        let path = dir.join("spec").join(name);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
-        }
-        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        write_file(&dir.join("spec").join(name), text)?;
     }
     let schemas_dir = dir.join("schemas");
-    std::fs::create_dir_all(&schemas_dir).map_err(|e| e.to_string())?;
-    std::fs::write(
-        schemas_dir.join("hubspot.yaml"),
+    write_file(
+        &schemas_dir.join("hubspot.yaml"),
         crate::schema::standard::HUBSPOT_YAML,
-    )
-    .map_err(|e| e.to_string())?;
-    std::fs::write(
-        schemas_dir.join("salesforce.yaml"),
+    )?;
+    write_file(
+        &schemas_dir.join("salesforce.yaml"),
         crate::schema::standard::SALESFORCE_YAML,
-    )
-    .map_err(|e| e.to_string())?;
+    )?;
 
     step(&format!(
         "Starting the sandbox: local HubSpot and Salesforce APIs with {} demo records per object",
@@ -120,8 +120,7 @@ async fn demo(args: DemoArgs) -> Result<(), String> {
         salesforce_schema: Some(crate::schema::standard::salesforce()),
         ..SandboxConfig::default()
     })
-    .await
-    .map_err(|e| e.to_string())?;
+    .await?;
     println!("   HubSpot    {}", sandbox.hubspot_url());
     println!("   Salesforce {}", sandbox.salesforce_url());
     let result = run_loop(&args, &dir, &sandbox).await;
@@ -136,36 +135,8 @@ async fn demo(args: DemoArgs) -> Result<(), String> {
     Ok(())
 }
 
-fn tempfile_dir() -> Result<std::path::PathBuf, String> {
-    let dir = std::env::temp_dir().join(format!("tandem-demo-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    Ok(dir)
-}
-
-async fn run_loop(
-    args: &DemoArgs,
-    dir: &std::path::Path,
-    sandbox: &crate::sandbox::SandboxHandle,
-) -> Result<(), String> {
-    let spec_args = SpecArgs {
-        spec: dir.join("spec"),
-        state: Some(dir.join("state.db")),
-        schemas: Some(dir.join("schemas")),
-        environment: None,
-    };
-    step("Validating the example spec (syntax, names, types against the schema snapshots)");
-    let compiled = compile(&spec_args).ok_or("the example spec did not validate")?;
-    println!(
-        "   {} syncs compile: {}",
-        compiled.program.syncs.len(),
-        compiled
-            .program
-            .syncs
-            .iter()
-            .map(|s| format!("{} (hs.{} ⇄ sf.{})", s.name, s.hs.object, s.sf.object))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+/// The demo's session: the example spec in `dir`, connected to the sandbox by its URLs.
+fn demo_session_options(dir: &Path, sandbox: &SandboxHandle) -> Result<SessionOptions, CliError> {
     let vars: BTreeMap<String, String> = [
         ("TANDEM_HUBSPOT_URL", sandbox.hubspot_url()),
         ("TANDEM_HUBSPOT_TOKEN", sandbox.hubspot_token()),
@@ -175,21 +146,45 @@ async fn run_loop(
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect();
-    let config = crate::connectors::config::from_variables(&vars).map_err(|e| e.to_string())?;
-    let (mut hs, mut sf) = connect_with(&config).ok_or("cannot connect to the sandbox")?;
-    let mut store = StateStore::open(&dir.join("state.db")).map_err(|e| e.to_string())?;
+    let config = crate::connectors::config::from_variables(&vars)?;
+    Ok(SessionOptions {
+        location: SpecLocation {
+            spec: dir.join("spec"),
+            state: Some(dir.join("state.db")),
+            schemas: Some(dir.join("schemas")),
+        },
+        connection: Connection::Explicit(Box::new(config)),
+        hold_apply_lock: false,
+    })
+}
+
+async fn run_loop(args: &DemoArgs, dir: &Path, sandbox: &SandboxHandle) -> Result<(), CliError> {
+    let options = demo_session_options(dir, sandbox)?;
+    step("Validating the example spec (syntax, names, types against the schema snapshots)");
+    let mut session = Session::open(options, &mut on_open_event)?;
+    let program = session.program();
+    println!(
+        "   {} syncs compile: {}",
+        program.syncs.len(),
+        program
+            .syncs
+            .iter()
+            .map(|s| format!("{} (hs.{} ⇄ sf.{})", s.name, s.hs.object, s.sf.object))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     let view = HumanViewOptions {
         max_records: args.max_records,
     };
 
     step("tandem plan: read both CRMs, match records, merge field by field");
-    let plan = make_plan(&compiled, &store, &mut hs, &mut sf, false).await?;
+    let plan = session.plan(PlanOptions::default()).await?.plan;
     print!("{}", render_human(&plan, view));
 
     step("tandem apply: write exactly that plan, in batches, journaled");
-    let summary = apply_with_views(&plan, &compiled, &mut store, &mut hs, &mut sf, false).await?;
-    println!("{}", summary_line(&summary));
-    let queued = store.queued_errors().map_err(|e| e.to_string())?;
+    let applied = apply_with_views(&mut session, &plan, false).await?;
+    println!("{}", summary_line(&applied.summary));
+    let queued = session.queued_errors()?;
     for error in queued.iter().rev().take(3) {
         println!(
             "   e.g. #{} sync {} → {} from {}: {}",
@@ -198,16 +193,17 @@ async fn run_loop(
     }
 
     step("tandem plan again: nothing to do, our own writes are not echoed back");
-    let again = make_plan(&compiled, &store, &mut hs, &mut sf, false).await?;
+    let again = session.plan(PlanOptions::default()).await?.plan;
     print!("{}", render_summary(&again));
     if again.has_changes() {
         print!("{}", render_human(&again, view));
     }
 
     // A sales rep renames an account in Salesforce.
-    let link = store
+    let link = session
+        .store()
         .snapshot()
-        .map_err(|e| e.to_string())?
+        .map_err(SessionError::from)?
         .links
         .get("accounts")
         .and_then(|links| links.first().cloned());
@@ -220,24 +216,22 @@ async fn run_loop(
         sandbox
             .control()
             .act_update(System::Salesforce, "Account", &link.sf_id, &fields)
-            .map_err(|e| e.to_string())?;
+            .map_err(|source| CliError::DemoEdit { source })?;
         step(&format!(
             "A user renames Salesforce Account {} → the next plan carries only that edit",
             link.sf_id
         ));
-        let edit = make_plan(&compiled, &store, &mut hs, &mut sf, false).await?;
+        let edit = session.plan(PlanOptions::default()).await?.plan;
         print!("{}", render_human(&edit, view));
-        let summary =
-            apply_with_views(&edit, &compiled, &mut store, &mut hs, &mut sf, false).await?;
-        println!("{}", summary_line(&summary));
-        let last = make_plan(&compiled, &store, &mut hs, &mut sf, false).await?;
+        let applied = apply_with_views(&mut session, &edit, false).await?;
+        println!("{}", summary_line(&applied.summary));
+        let last = session.plan(PlanOptions::default()).await?.plan;
         print!("{}", render_summary(&last));
     }
-    use crate::runtime::Crm;
     println!(
         "\nAPI calls spent in total: HubSpot {}, Salesforce {}.",
-        hs.calls(),
-        sf.calls()
+        session.hubspot().calls(),
+        session.salesforce().calls()
     );
     Ok(())
 }

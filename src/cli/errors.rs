@@ -4,7 +4,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
-use super::engine_session::{SpecArgs, open_state};
+use super::error::CliError;
+use super::spec_args::SpecArgs;
+use crate::session::ReviewQueues;
 
 #[derive(Debug, Args)]
 pub struct ErrorsArgs {
@@ -30,25 +32,16 @@ pub enum ErrorsAction {
     },
 }
 
-pub fn run(args: ErrorsArgs) -> ExitCode {
+pub fn run(args: ErrorsArgs) -> Result<ExitCode, CliError> {
     match args.action {
         ErrorsAction::List { spec, json } => {
-            let Some(store) = open_state(&spec) else {
-                return ExitCode::from(1);
-            };
-            let errors = match store.queued_errors() {
-                Ok(errors) => errors,
-                Err(error) => {
-                    eprintln!("error: {error}");
-                    return ExitCode::from(1);
-                }
-            };
+            let errors = ReviewQueues::open(&spec.location())?.queued_errors()?;
             if json {
                 println!(
                     "{}",
                     serde_json::to_string_pretty(&errors).unwrap_or_default()
                 );
-                return ExitCode::SUCCESS;
+                return Ok(ExitCode::SUCCESS);
             }
             if errors.is_empty() {
                 println!("The error queue is empty.");
@@ -69,46 +62,15 @@ pub fn run(args: ErrorsArgs) -> ExitCode {
                     error.reason
                 );
             }
-            ExitCode::SUCCESS
+            Ok(ExitCode::SUCCESS)
         }
         ErrorsAction::Retry { spec, ids } => {
-            let Some(mut store) = open_state(&spec) else {
-                return ExitCode::from(1);
-            };
-            // A number that is not in the queue is a typo or an already settled record: say
-            // so and change nothing, rather than report "0 will be retried" and exit 0.
-            let queued = match store.queued_errors() {
-                Ok(errors) => errors,
-                Err(error) => {
-                    eprintln!("error: {error}");
-                    return ExitCode::from(1);
-                }
-            };
-            let unknown: Vec<String> = ids
-                .iter()
-                .filter(|id| !queued.iter().any(|e| e.id == **id))
-                .map(|id| format!("#{id}"))
-                .collect();
-            if !unknown.is_empty() {
-                eprintln!(
-                    "error: the error queue has no record {}; nothing was changed\n  help: `tandem errors list` shows the queued numbers",
-                    unknown.join(", ")
-                );
-                return ExitCode::from(1);
-            }
-            match store.write(|w| w.request_retry(&ids)) {
-                Ok(count) => {
-                    let records = if count == 1 { "record" } else { "records" };
-                    println!(
-                        "{count} queued {records} will be retried by the next `tandem apply`."
-                    );
-                    ExitCode::SUCCESS
-                }
-                Err(error) => {
-                    eprintln!("error: {error}");
-                    ExitCode::from(1)
-                }
-            }
+            // A number that is not in the queue is a typo or an already settled record: the
+            // driver says so and changes nothing, rather than report "0 will be retried".
+            let count = ReviewQueues::open(&spec.location())?.request_retry(&ids)?;
+            let records = if count == 1 { "record" } else { "records" };
+            println!("{count} queued {records} will be retried by the next `tandem apply`.");
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

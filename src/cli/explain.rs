@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
+use super::error::CliError;
 use crate::diagnostics::{REGISTRY, lookup_code};
 
 #[derive(Debug, Args)]
@@ -12,25 +13,20 @@ pub struct ExplainArgs {
     pub code: Option<String>,
 }
 
-pub fn run(args: ExplainArgs) -> ExitCode {
+pub fn run(args: ExplainArgs) -> Result<ExitCode, CliError> {
     match args.code {
         None => {
             for registered in REGISTRY {
                 println!("{:<48} {}", registered.code, registered.summary);
             }
-            ExitCode::SUCCESS
+            Ok(ExitCode::SUCCESS)
         }
         Some(code) => match lookup_code(&code) {
             Some(registered) => {
                 println!("{}\n\n{}", registered.code, registered.summary);
-                ExitCode::SUCCESS
+                Ok(ExitCode::SUCCESS)
             }
-            None => {
-                eprintln!(
-                    "error: `{code}` is not a tandem diagnostic code (`tandem explain` lists them)"
-                );
-                ExitCode::from(1)
-            }
+            None => Err(CliError::UnknownCode { code }),
         },
     }
 }

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
+use super::error::CliError;
 use crate::diagnostics::{Diag, render_human, sort_for_output};
 use crate::project::{discover_specs, load_spec};
 use crate::syntax::format_source;
@@ -20,16 +21,10 @@ pub struct FmtArgs {
     pub check: bool,
 }
 
-pub fn run(args: FmtArgs) -> ExitCode {
+pub fn run(args: FmtArgs) -> Result<ExitCode, CliError> {
     let loaded: Result<Vec<_>, _> = discover_specs(&args.path)
         .and_then(|specs| specs.iter().map(|spec| load_spec(spec)).collect());
-    let loaded = match loaded {
-        Ok(loaded) => loaded,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return ExitCode::from(1);
-        }
-    };
+    let loaded = loaded?;
     // Format everything first: if any file does not parse, nothing is written.
     let mut formatted = Vec::new();
     let mut broken = false;
@@ -51,11 +46,7 @@ pub fn run(args: FmtArgs) -> ExitCode {
         }
     }
     if broken {
-        eprintln!(
-            "error: not formatting {}: fix the syntax errors first",
-            args.path.display()
-        );
-        return ExitCode::from(1);
+        return Err(CliError::FmtSyntaxErrors { path: args.path });
     }
     let changed: Vec<_> = formatted
         .iter()
@@ -67,26 +58,26 @@ pub fn run(args: FmtArgs) -> ExitCode {
         }
         if changed.is_empty() {
             println!("{} file(s) already formatted", formatted.len());
-            return ExitCode::SUCCESS;
+            return Ok(ExitCode::SUCCESS);
         }
         eprintln!(
             "{} file(s) would be reformatted (run `tandem fmt {}`)",
             changed.len(),
             args.path.display()
         );
-        return ExitCode::from(1);
+        return Ok(ExitCode::from(1));
     }
     for (path, name, _, text) in &changed {
-        if let Err(error) = write_atomically(path, text) {
-            eprintln!("error: cannot write {name}: {error}");
-            return ExitCode::from(1);
-        }
+        write_atomically(path, text).map_err(|source| CliError::FmtWriteFailed {
+            name: name.clone(),
+            source,
+        })?;
         println!("formatted {name}");
     }
     if changed.is_empty() {
         println!("{} file(s) already formatted", formatted.len());
     }
-    ExitCode::SUCCESS
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Writes through a temporary file in the same folder and renames it over the original, so

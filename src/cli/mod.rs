@@ -1,20 +1,29 @@
 //! cli: clap commands and their views. The only module that prints.
 //!
-//! Each command lives in its own file and exposes `run(args) -> ExitCode`; this file only
-//! declares the command set and dispatches.
+//! Each command lives in its own file and exposes `run(args) -> Result<ExitCode, CliError>`:
+//! it turns its arguments into the driver's options ([`crate::session`]), calls it, renders
+//! the values and events it returns (a human view and, where asked, a JSON view) and maps
+//! the outcome to an exit code. This file declares the command set, dispatches, and hands
+//! every error to [`report`], the one place errors are rendered.
 
 mod apply;
+mod async_runtime;
 mod compile;
 mod conflicts;
 mod demo;
-mod engine_session;
+mod error;
 mod errors;
 mod explain;
 mod fmt;
 mod plan;
+pub mod report;
 mod sandbox;
 mod schema;
+mod spec_args;
 mod validate;
+mod views;
+
+pub use error::CliError;
 
 use std::process::ExitCode;
 
@@ -60,7 +69,7 @@ pub enum Command {
 /// Parses the command line, runs the command and returns the process exit code.
 pub fn run() -> ExitCode {
     let cli = Cli::parse_from(terraform_spellings(std::env::args_os()));
-    match cli.command {
+    let result = match cli.command {
         Command::Explain(args) => explain::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Schema(args) => schema::run(args),
@@ -72,6 +81,10 @@ pub fn run() -> ExitCode {
         Command::Demo(args) => demo::run(args),
         Command::Sandbox(args) => sandbox::run(args),
         Command::Validate(args) => validate::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => report::report(&error),
     }
 }
 

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
+use super::error::CliError;
 use crate::sandbox::{CustomCatalog, Sandbox, SandboxConfig};
 
 #[derive(Debug, Args)]
@@ -36,37 +37,16 @@ pub struct SandboxArgs {
     pub webhook_url: Option<String>,
 }
 
-pub fn run(args: SandboxArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return ExitCode::from(1);
-        }
-    };
-    runtime.block_on(serve(args))
+pub fn run(args: SandboxArgs) -> Result<ExitCode, CliError> {
+    super::async_runtime::start(None)?.block_on(serve(args))
 }
 
-fn report(error: crate::sandbox::SandboxError) -> ExitCode {
-    let code = miette::Diagnostic::code(&error)
-        .map(|c| c.to_string())
-        .unwrap_or_default();
-    eprintln!("error[{code}]: {error}");
-    if let Some(help) = miette::Diagnostic::help(&error) {
-        eprintln!("  help: {help}");
-    }
-    ExitCode::from(1)
-}
-
-async fn serve(args: SandboxArgs) -> ExitCode {
+async fn serve(args: SandboxArgs) -> Result<ExitCode, CliError> {
+    // Listen for SIGTERM and Ctrl-C before the lines that tell a script the sandbox is up:
+    // a signal sent right after them must stop the sandbox, not kill the process mid-way.
+    let stop = StopSignals::listen();
     let custom = match &args.config {
-        Some(path) => match CustomCatalog::from_yaml_file(path) {
-            Ok(custom) => custom,
-            Err(error) => return report(error),
-        },
+        Some(path) => CustomCatalog::from_yaml_file(path)?,
         None => CustomCatalog::default(),
     };
     let config = SandboxConfig {
@@ -79,44 +59,67 @@ async fn serve(args: SandboxArgs) -> ExitCode {
         webhook_target_url: args.webhook_url.clone(),
         ..SandboxConfig::default()
     };
-    let handle = match Sandbox::start(config).await {
-        Ok(handle) => handle,
-        Err(error) => return report(error),
-    };
+    let handle = Sandbox::start(config).await?;
     // Local sandbox tokens are meant to be eval'ed into the shell; they grant nothing real.
     println!("TANDEM_HUBSPOT_URL={}", handle.hubspot_url());
     println!("TANDEM_HUBSPOT_TOKEN={}", handle.hubspot_token());
     println!("TANDEM_SALESFORCE_URL={}", handle.salesforce_url());
     println!("TANDEM_SALESFORCE_TOKEN={}", handle.salesforce_token());
     let _ = std::io::stdout().flush();
-    wait_for_stop().await;
-    match handle.shutdown().await {
-        Ok(()) => {
-            eprintln!("sandbox stopped");
-            ExitCode::SUCCESS
-        }
-        Err(error) => report(error),
-    }
+    stop.wait().await;
+    handle.shutdown().await?;
+    eprintln!("sandbox stopped");
+    Ok(ExitCode::SUCCESS)
 }
 
-async fn wait_for_stop() {
+/// SIGTERM and Ctrl-C, registered when made.
+struct StopSignals {
     #[cfg(unix)]
-    {
-        let mut terminate =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(signal) => signal,
-                Err(_) => {
-                    let _ = tokio::signal::ctrl_c().await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = terminate.recv() => {}
+    terminate: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    interrupt: Option<tokio::signal::unix::Signal>,
+}
+
+impl StopSignals {
+    fn listen() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            StopSignals {
+                terminate: signal(SignalKind::terminate()).ok(),
+                interrupt: signal(SignalKind::interrupt()).ok(),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            StopSignals {}
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+
+    async fn wait(mut self) {
+        #[cfg(unix)]
+        {
+            match (self.terminate.as_mut(), self.interrupt.as_mut()) {
+                (Some(terminate), Some(interrupt)) => {
+                    tokio::select! {
+                        _ = terminate.recv() => {}
+                        _ = interrupt.recv() => {}
+                    }
+                }
+                (Some(terminate), None) => {
+                    terminate.recv().await;
+                }
+                (None, Some(interrupt)) => {
+                    interrupt.recv().await;
+                }
+                (None, None) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

@@ -9,8 +9,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
+use super::error::CliError;
 use crate::connectors::config::{self, ProcessEnv};
-use crate::connectors::schema_sync::{self, SpecUsage};
+use crate::connectors::schema_sync::{self, PullError, SpecUsage};
 use crate::connectors::{HubSpotClient, SalesforceClient};
 use crate::schema::{SchemaSnapshot, Schemas, System, snapshot};
 
@@ -59,116 +60,86 @@ pub struct DiffArgs {
     pub json: bool,
 }
 
-pub fn run(args: SchemaArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return ExitCode::from(1);
-        }
-    };
-    let result = match args.command {
+pub fn run(args: SchemaArgs) -> Result<ExitCode, CliError> {
+    let runtime = super::async_runtime::start(None)?;
+    match args.command {
         SchemaCommand::Pull(pull) => runtime.block_on(pull_command(pull)),
         SchemaCommand::Diff(diff) => runtime.block_on(diff_command(diff)),
-    };
-    match result {
-        Ok(code) => code,
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::from(1)
-        }
     }
 }
 
 /// The `*.tandem` files of `path` (a file, or a folder read in sorted order), parsed.
-fn load_usage(spec: Option<&Path>) -> Result<Option<SpecUsage>, String> {
+fn load_usage(spec: Option<&Path>) -> Result<Option<SpecUsage>, CliError> {
     let Some(path) = spec else {
         return Ok(None);
     };
-    let loaded = crate::project::load_spec(path).map_err(|error| error.to_string())?;
+    let loaded = crate::project::load_spec(path)?;
     let sources = loaded.sources;
     let (spec, diags) = crate::syntax::parse_spec(&sources);
     if crate::diagnostics::has_errors(&diags) {
-        return Err(format!(
-            "{} has syntax errors; run `tandem validate` to see them",
-            path.display()
-        ));
+        return Err(CliError::SpecSyntaxErrors {
+            path: path.to_path_buf(),
+        });
     }
     Ok(Some(tandem_language::usage::spec_usage(&spec)))
 }
 
-fn parse_object_flag(flag: &str) -> Result<(System, String), String> {
+fn parse_object_flag(flag: &str) -> Result<(System, String), CliError> {
     match flag.split_once('.') {
         Some(("hs", object)) if !object.is_empty() => Ok((System::Hubspot, object.to_string())),
         Some(("sf", object)) if !object.is_empty() => Ok((System::Salesforce, object.to_string())),
-        _ => Err(format!(
-            "--object `{flag}` must look like hs.contacts or sf.Lead"
-        )),
+        _ => Err(CliError::InvalidObjectFlag {
+            flag: flag.to_string(),
+        }),
     }
 }
 
-fn clients(
-    env: Option<&str>,
-) -> Result<
-    (
-        config::ConnectionConfig,
-        Option<HubSpotClient>,
-        Option<SalesforceClient>,
-    ),
-    String,
-> {
-    let dir = std::env::current_dir().map_err(|error| error.to_string())?;
-    let connection = config::load(&dir, env, &ProcessEnv).map_err(|error| error.to_string())?;
-    let hubspot = match &connection.hubspot {
-        Some(hubspot) => Some(HubSpotClient::new(hubspot).map_err(|e| e.to_string())?),
-        None => None,
+/// Both systems' clients, built before anything is fetched; a system that is not
+/// configured holds the error that says so, reported when it is wanted.
+struct Clients {
+    hubspot: Result<HubSpotClient, config::ConfigError>,
+    salesforce: Result<SalesforceClient, config::ConfigError>,
+}
+
+fn clients(env: Option<&str>) -> Result<Clients, CliError> {
+    let dir = std::env::current_dir().map_err(|source| CliError::CurrentDir { source })?;
+    let connection = config::load(&dir, env, &ProcessEnv)?;
+    let hubspot = match connection.hubspot() {
+        Ok(hubspot) => Ok(HubSpotClient::new(hubspot)?),
+        Err(error) => Err(error),
     };
-    let salesforce = match &connection.salesforce {
-        Some(salesforce) => Some(SalesforceClient::new(salesforce).map_err(|e| e.to_string())?),
-        None => None,
+    let salesforce = match connection.salesforce() {
+        Ok(salesforce) => Ok(SalesforceClient::new(salesforce)?),
+        Err(error) => Err(error),
     };
-    Ok((connection, hubspot, salesforce))
+    Ok(Clients {
+        hubspot,
+        salesforce,
+    })
 }
 
 async fn fetch(
     system: System,
     objects: &[String],
-    connection: &config::ConnectionConfig,
-    hubspot: Option<&HubSpotClient>,
-    salesforce: Option<&SalesforceClient>,
-) -> Result<SchemaSnapshot, String> {
-    match system {
+    clients: &Clients,
+) -> Result<SchemaSnapshot, CliError> {
+    let pulled = match system {
         System::Hubspot => {
-            let client = hubspot.ok_or_else(|| {
-                connection
-                    .hubspot()
-                    .err()
-                    .map(|e| e.to_string())
-                    .unwrap_or_default()
-            })?;
-            schema_sync::pull_hubspot(client, objects)
-                .await
-                .map_err(|e| e.to_string())
+            let client = clients.hubspot.as_ref().map_err(|e| e.clone())?;
+            schema_sync::pull_hubspot(client, objects).await
         }
         System::Salesforce => {
-            let client = salesforce.ok_or_else(|| {
-                connection
-                    .salesforce()
-                    .err()
-                    .map(|e| e.to_string())
-                    .unwrap_or_default()
-            })?;
-            schema_sync::pull_salesforce(client, objects)
-                .await
-                .map_err(|e| e.to_string())
+            let client = clients.salesforce.as_ref().map_err(|e| e.clone())?;
+            schema_sync::pull_salesforce(client, objects).await
         }
-    }
+    };
+    pulled.map_err(|error| match error {
+        PullError::Connector(error) => CliError::Connector(error),
+        PullError::Convert(source) => CliError::SchemaConvert { source },
+    })
 }
 
-async fn pull_command(args: PullArgs) -> Result<ExitCode, String> {
+async fn pull_command(args: PullArgs) -> Result<ExitCode, CliError> {
     let usage = load_usage(args.common.spec.as_deref())?;
     let mut wanted: Vec<(System, String)> = usage
         .as_ref()
@@ -181,12 +152,9 @@ async fn pull_command(args: PullArgs) -> Result<ExitCode, String> {
         }
     }
     if wanted.is_empty() {
-        return Err(
-            "nothing to pull: pass --spec PATH or --object hs.contacts / --object sf.Lead"
-                .to_string(),
-        );
+        return Err(CliError::NothingToPull);
     }
-    let (connection, hubspot, salesforce) = clients(args.common.env.as_deref())?;
+    let clients = clients(args.common.env.as_deref())?;
     let mut schemas = Schemas::new();
     for system in [System::Hubspot, System::Salesforce] {
         let objects: Vec<String> = wanted
@@ -197,19 +165,11 @@ async fn pull_command(args: PullArgs) -> Result<ExitCode, String> {
         if objects.is_empty() {
             continue;
         }
-        schemas.insert(
-            fetch(
-                system,
-                &objects,
-                &connection,
-                hubspot.as_ref(),
-                salesforce.as_ref(),
-            )
-            .await?,
-        );
+        schemas.insert(fetch(system, &objects, &clients).await?);
     }
     // Everything was fetched and converted before anything is written.
-    let written = snapshot::write_dir(&args.common.schemas, &schemas).map_err(|e| e.to_string())?;
+    let written = snapshot::write_dir(&args.common.schemas, &schemas)
+        .map_err(|source| CliError::SchemaSnapshots { source })?;
     for path in written {
         let system = if path.ends_with(snapshot::file_name(System::Hubspot)) {
             System::Hubspot
@@ -225,10 +185,11 @@ async fn pull_command(args: PullArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn diff_command(args: DiffArgs) -> Result<ExitCode, String> {
+async fn diff_command(args: DiffArgs) -> Result<ExitCode, CliError> {
     let usage = load_usage(args.common.spec.as_deref())?;
-    let committed = snapshot::load_dir(&args.common.schemas).map_err(|e| e.to_string())?;
-    let (connection, hubspot, salesforce) = clients(args.common.env.as_deref())?;
+    let committed = snapshot::load_dir(&args.common.schemas)
+        .map_err(|source| CliError::SchemaSnapshots { source })?;
+    let clients = clients(args.common.env.as_deref())?;
     let mut drifts = Vec::new();
     for (system, old) in &committed.by_system {
         let objects: Vec<String> = match &usage {
@@ -244,29 +205,20 @@ async fn diff_command(args: DiffArgs) -> Result<ExitCode, String> {
         }
         let mut scoped = old.clone();
         scoped.objects.retain(|name, _| objects.contains(name));
-        let live = match fetch(
-            *system,
-            &objects,
-            &connection,
-            hubspot.as_ref(),
-            salesforce.as_ref(),
-        )
-        .await
-        {
-            Ok(live) => live,
-            // An object the CRM no longer describes shows up as a request error: treat the
-            // whole system's fetch failure as an error, not as drift.
-            Err(message) => return Err(message),
-        };
+        // An object the CRM no longer describes shows up as a request error: the whole
+        // system's fetch failure is an error, not drift.
+        let live = fetch(*system, &objects, &clients).await?;
         drifts.extend(schema_sync::diff_snapshots(&scoped, &live, usage.as_ref()));
     }
     let breaking = drifts.iter().filter(|d| d.breaking).count();
     if args.json {
         let json = serde_json::json!({"breaking": breaking, "drift": drifts});
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?
-        );
+        let text =
+            serde_json::to_string_pretty(&json).map_err(|source| CliError::Unserializable {
+                what: "the drift report",
+                source,
+            })?;
+        println!("{text}");
     } else {
         if usage.is_none() {
             println!("no --spec given: every removal counts as breaking");

@@ -7,11 +7,11 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 
-use crate::diagnostics::{
-    DiagnosticRecord, deny_warnings, has_errors, render_github, render_human, sort_for_output,
-    to_records,
-};
-use crate::project::{ValidateOptions, Validation, discover_specs, validate};
+use super::error::CliError;
+use super::report::render_session;
+use crate::diagnostics::{DiagnosticRecord, render_github, render_human, to_records};
+use crate::project::Validation;
+use crate::session::{ValidationOptions, validate_specs};
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
@@ -46,34 +46,24 @@ pub enum Denied {
 /// Width of human reports.
 const REPORT_WIDTH: usize = 100;
 
-pub fn run(args: ValidateArgs) -> ExitCode {
-    let specs = match discover_specs(&args.path) {
-        Ok(specs) => specs,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return ExitCode::from(1);
-        }
-    };
-    let options = ValidateOptions {
-        schemas_dir: args.schemas.clone(),
+pub fn run(args: ValidateArgs) -> Result<ExitCode, CliError> {
+    let options = ValidationOptions {
+        schemas: args.schemas.clone(),
+        deny_warnings: args.deny.contains(&Denied::Warnings),
     };
     let mut failed = false;
     let mut records: Vec<DiagnosticRecord> = Vec::new();
-    for spec_path in &specs {
-        let mut validation = match validate(spec_path, &options) {
+    for spec in validate_specs(&args.path, &options)? {
+        failed |= spec.failed();
+        let validation = match &spec.result {
             Ok(validation) => validation,
+            // One unreadable spec does not hide the others' reports.
             Err(error) => {
-                eprintln!("error: {error}");
-                failed = true;
+                eprint!("{}", render_session(error));
                 continue;
             }
         };
-        if args.deny.contains(&Denied::Warnings) {
-            deny_warnings(&mut validation.diags);
-        }
-        sort_for_output(&mut validation.diags);
-        let spec_failed = has_errors(&validation.diags);
-        failed |= spec_failed;
+        let spec_failed = spec.failed();
         let sources = validation.sources();
         match args.format {
             OutputFormat::Human => {
@@ -83,9 +73,9 @@ pub fn run(args: ValidateArgs) -> ExitCode {
                     render_human(&validation.diags, sources, colour, REPORT_WIDTH)
                 );
                 if spec_failed {
-                    eprintln!("{}", summary(spec_path, &validation));
+                    eprintln!("{}", summary(&spec.path, validation));
                 } else {
-                    println!("{}", summary(spec_path, &validation));
+                    println!("{}", summary(&spec.path, validation));
                 }
             }
             OutputFormat::Json => records.extend(to_records(&validation.diags, sources)),
@@ -95,11 +85,11 @@ pub fn run(args: ValidateArgs) -> ExitCode {
     if args.format == OutputFormat::Json {
         print!("{}", json_document(&records));
     }
-    if failed {
+    Ok(if failed {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    }
+    })
 }
 
 /// The `--format json` document over every spec validated (same shape as one spec's).

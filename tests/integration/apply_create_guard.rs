@@ -3,14 +3,14 @@
 
 use crate::e2e_support;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use e2e_support::*;
-use serde_json::{Value, json};
-use tandem::runtime::connected::SalesforceCrm;
-use tandem::runtime::{Crm, CrmError, ReadRequest, ReadResult, WriteBatch};
+use serde_json::json;
+use tandem::runtime::SalesforceCrm;
+use tandem::runtime::{Crm, CrmError, ReadRequest, ReadResult, RecordWrite, WriteBatch};
 use tandem::schema::System;
+use tandem::session::SessionEvent;
 use tokio::sync::Notify;
 
 fn render(plan: &tandem::plan::Plan) -> String {
@@ -38,7 +38,7 @@ fn record_created_on_the_target_between_plan_and_apply_is_linked_not_duplicated(
         "Account",
         json!({"Name": "Acme Inc", "Website": "https://www.acme.example/"}),
     );
-    let calls_before = world.sf.calls();
+    let calls_before = world.session.salesforce().calls();
     let summary = world.apply(&plan);
     assert!(summary.complete(), "{summary:?}");
     assert_eq!(summary.stale, 1, "Acme's create is stale: {summary:?}");
@@ -47,7 +47,7 @@ fn record_created_on_the_target_between_plan_and_apply_is_linked_not_duplicated(
     // The guard costs one query of what changed since the plan (the read update
     // preconditions share when there are updates), not a call per record: one query, one
     // create call for Globex.
-    let spent = world.sf.calls() - calls_before;
+    let spent = world.session.salesforce().calls() - calls_before;
     assert_eq!(spent, 2, "Salesforce calls apply spent");
     // The next plan links the pair by its shared domain instead of creating Acme again.
     let next = world.plan();
@@ -208,9 +208,6 @@ impl Crm for DiesAfterCreate<'_> {
     fn system(&self) -> System {
         self.inner.system()
     }
-    fn batch_size(&self) -> usize {
-        self.inner.batch_size()
-    }
     fn remaining_budget(&self) -> Option<u64> {
         self.inner.remaining_budget()
     }
@@ -220,16 +217,20 @@ impl Crm for DiesAfterCreate<'_> {
     async fn read(&mut self, request: &ReadRequest<'_>) -> Result<ReadResult, CrmError> {
         self.inner.read(request).await
     }
-    async fn create(&mut self, object: &str, records: &[BTreeMap<String, Value>]) -> WriteBatch {
+    async fn read_ids(
+        &mut self,
+        object: &str,
+        fields: &[String],
+        ids: &[String],
+    ) -> Result<Vec<tandem::connectors::RemoteRecord>, CrmError> {
+        self.inner.read_ids(object, fields, ids).await
+    }
+    async fn create(&mut self, object: &str, records: &[RecordWrite]) -> WriteBatch {
         let _ = self.inner.create(object, records).await;
         self.died.notify_one();
         std::future::pending::<WriteBatch>().await
     }
-    async fn update(
-        &mut self,
-        object: &str,
-        records: &[(String, BTreeMap<String, Value>)],
-    ) -> WriteBatch {
+    async fn update(&mut self, object: &str, records: &[(String, RecordWrite)]) -> WriteBatch {
         self.inner.update(object, records).await
     }
     async fn delete(&mut self, object: &str, ids: &[String]) -> WriteBatch {
@@ -254,24 +255,18 @@ fn run_dying_between_create_and_link_does_not_create_the_opportunity_twice() {
     assert_eq!(plan.totals().sf.creates, 1, "{}", render(&plan));
     let died = Arc::new(Notify::new());
     {
-        let World {
-            rt,
-            program,
-            schema_digest,
-            store,
-            hs,
-            sf,
-            ..
-        } = &mut world;
+        let World { rt, session, .. } = &mut world;
+        let parts = session.parts_mut();
         let mut dying = DiesAfterCreate {
-            inner: sf,
+            inner: parts.sf,
             died: died.clone(),
         };
-        let mut on_event = |_: &tandem::runtime::Event| {};
+        let mut on_event = |_: SessionEvent<'_>| {};
         rt.block_on(async {
             tokio::select! {
-                _ = tandem::runtime::apply(
-                    &plan, program, schema_digest, store, hs, &mut dying, &mut on_event,
+                _ = tandem::session::steps::apply(
+                    parts.compiled, parts.store, parts.lock, parts.hs, &mut dying, &plan,
+                    &mut on_event,
                 ) => panic!("the apply should have died after the create"),
                 _ = died.notified() => {}
             }
@@ -280,7 +275,7 @@ fn run_dying_between_create_and_link_does_not_create_the_opportunity_twice() {
     // The Opportunity exists, tandem holds no link, and the write is pending in the journal.
     assert_eq!(world.count(System::Salesforce, "Opportunity"), 1);
     assert_eq!(world.link_of_hs("deals", &deal), None);
-    assert_eq!(world.store.pending_journal().expect("journal").len(), 1);
+    assert_eq!(world.store().pending_journal().expect("journal").len(), 1);
     assert_eq!(
         world.field(
             System::Hubspot,

@@ -81,6 +81,7 @@ fn partial_batch_failure_queues_the_rejected_records_and_writes_the_rest() {
     assert!(
         errors[0]
             .reason
+            .to_string()
             .contains("FIELD_CUSTOM_VALIDATION_EXCEPTION")
     );
     // Unchanged, it waits in the queue instead of being re-sent every run.
@@ -129,7 +130,8 @@ fn daily_limit_stops_the_run_and_a_later_run_resumes_without_duplicates() {
     assert!(
         summary
             .stopped
-            .as_deref()
+            .as_ref()
+            .map(ToString::to_string)
             .unwrap_or_default()
             .contains("daily API limit")
     );

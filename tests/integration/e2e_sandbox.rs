@@ -6,6 +6,7 @@ use crate::e2e_support;
 use e2e_support::*;
 use serde_json::json;
 use tandem::schema::System;
+use tandem::session::{PlanOptions, ReadMode, SessionError};
 
 fn company(world: &World, name: &str, domain: &str) -> String {
     world.create(
@@ -185,31 +186,20 @@ fn same_field_conflict_review_waits_then_resolves() {
         (Some("From HubSpot"), Some("From Salesforce")),
         "nothing written"
     );
-    let open = world.store.conflicts(false).expect("conflicts");
+    let open = world.store().conflicts(false).expect("conflicts");
     assert_eq!(open.len(), 1);
     world
-        .store
+        .session
+        .store_mut()
         .write(|w| w.resolve_conflict(open[0].id, "hs"))
         .expect("resolve");
-    // A resolution needs a full look at the pair.
-    let state = world.store.snapshot().expect("snapshot");
-    let reads = world
+    // A resolution needs a full look at the pair: the driver reads everything.
+    let planned = world
         .rt
-        .block_on(tandem::runtime::read::read_all(
-            &world.program,
-            &state,
-            &mut world.hs,
-            &mut world.sf,
-            false,
-        ))
-        .expect("read");
-    let plan = tandem::plan::plan(tandem::plan::PlanInputs {
-        program: &world.program,
-        schema_digest: &world.schema_digest,
-        state: &state,
-        reads,
-        budget: Default::default(),
-    });
+        .block_on(world.session.plan(PlanOptions::default()))
+        .expect("plan");
+    assert_eq!(planned.read_mode, ReadMode::Full);
+    let plan = planned.plan;
     world.apply(&plan);
     let sf_id = open[0].sf_id.clone();
     assert_eq!(
@@ -218,7 +208,7 @@ fn same_field_conflict_review_waits_then_resolves() {
             .as_deref(),
         Some("From HubSpot")
     );
-    assert!(world.store.conflicts(true).expect("conflicts").is_empty());
+    assert!(world.store().conflicts(true).expect("conflicts").is_empty());
 }
 
 #[test]
@@ -304,18 +294,12 @@ fn blast_radius_limit_fails_the_plan_and_nothing_is_written() {
     }
     let plan = world.plan();
     assert_eq!(plan.limit_violations.len(), 1);
-    let result = world.rt.block_on(tandem::runtime::apply(
-        &plan,
-        &world.program,
-        &world.schema_digest,
-        &mut world.store,
-        &mut world.hs,
-        &mut world.sf,
-        &mut |_| {},
-    ));
+    let result = world.try_apply(&plan);
     assert!(matches!(
         result,
-        Err(tandem::runtime::ApplyError::LimitExceeded { .. })
+        Err(SessionError::Apply(
+            tandem::runtime::ApplyError::LimitExceeded { .. }
+        ))
     ));
     assert_eq!(world.count(System::Salesforce, "Account"), 0);
 }
@@ -378,10 +362,10 @@ sync leads: hs.contacts <-> sf.Lead {
     let (_, summary) = world.cycle();
     assert_eq!(summary.created, 2);
     assert_eq!(summary.rejected, 1);
-    let errors = world.store.queued_errors().expect("errors");
+    let errors = world.store().queued_errors().expect("errors");
     assert_eq!(errors.len(), 1);
     assert!(
-        errors[0].reason.contains("DUPLICATES_DETECTED"),
+        errors[0].reason.to_string().contains("DUPLICATES_DETECTED"),
         "{}",
         errors[0].reason
     );

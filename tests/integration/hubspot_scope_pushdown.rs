@@ -6,7 +6,7 @@ use crate::e2e_support;
 
 use e2e_support::*;
 use serde_json::json;
-use tandem::runtime::connected::HubSpotCrm;
+use tandem::runtime::HubSpotCrm;
 use tandem::runtime::{Crm, ReadRequest};
 use tandem::schema::System;
 
@@ -39,7 +39,7 @@ fn unpaced_world() -> World {
     let mut hubspot = config.hubspot().expect("hs").clone();
     hubspot.limits.search_per_second = 0;
     hubspot.limits.burst_per_window = 0;
-    world.hs = HubSpotCrm {
+    *world.session.hubspot_mut() = HubSpotCrm {
         client: tandem::connectors::HubSpotClient::new(&hubspot).expect("client"),
     };
     world
@@ -64,11 +64,11 @@ struct Read {
 }
 
 fn read_hubspot(world: &mut World, scoped: bool, since: Option<&serde_json::Value>) -> Read {
-    let side = world.program.syncs[0].hs.clone();
-    let before = world.hs.calls();
+    let side = world.session.program().syncs[0].hs.clone();
+    let before = world.session.hubspot().calls();
     let result = world
         .rt
-        .block_on(world.hs.read(&ReadRequest {
+        .block_on(world.session.hubspot_mut().read(&ReadRequest {
             object: &side.object,
             fields: &side.read_fields,
             pushdown: if scoped { side.pushdown.as_ref() } else { None },
@@ -80,7 +80,7 @@ fn read_hubspot(world: &mut World, scoped: bool, since: Option<&serde_json::Valu
     ids.sort();
     Read {
         ids,
-        calls: world.hs.calls() - before,
+        calls: world.session.hubspot().calls() - before,
     }
 }
 
@@ -88,7 +88,7 @@ fn read_hubspot(world: &mut World, scoped: bool, since: Option<&serde_json::Valu
 fn scoped_full_read_returns_only_matching_records_past_the_search_cap() {
     let mut world = unpaced_world();
     assert!(
-        world.program.syncs[0].hs.pushdown.is_some(),
+        world.session.program().syncs[0].hs.pushdown.is_some(),
         "the scope compiles to search filters"
     );
     let mut in_scope = Vec::new();

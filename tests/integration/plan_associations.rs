@@ -97,16 +97,18 @@ fn associate(world: &World, deal: &str, company: &str, primary: bool) {
     if primary {
         types.push(AssociationType::hubspot_defined(DEAL_TO_PRIMARY_COMPANY));
     }
-    let report = world.rt.block_on(world.hs.client.batch_associate(
-        "deals",
-        "companies",
-        &[AssociationInput {
-            key: "user".into(),
-            from_id: deal.into(),
-            to_id: company.into(),
-            types,
-        }],
-    ));
+    let report = world
+        .rt
+        .block_on(world.session.hubspot().client.batch_associate(
+            "deals",
+            "companies",
+            &[AssociationInput {
+                key: "user".into(),
+                from_id: deal.into(),
+                to_id: company.into(),
+                types,
+            }],
+        ));
     assert!(
         report.outcomes.iter().all(|o| o.result.is_ok()),
         "{report:?}"
@@ -117,12 +119,11 @@ fn associate(world: &World, deal: &str, company: &str, primary: bool) {
 fn companies_of(world: &World, deal: &str) -> Vec<(String, bool)> {
     let read = world
         .rt
-        .block_on(
-            world
-                .hs
-                .client
-                .read_associations("deals", "companies", &[deal.to_string()]),
-        )
+        .block_on(world.session.hubspot().client.read_associations(
+            "deals",
+            "companies",
+            &[deal.to_string()],
+        ))
         .expect("association read");
     let mut out: Vec<(String, bool)> = read
         .get(deal)
@@ -139,7 +140,7 @@ fn companies_of(world: &World, deal: &str) -> Vec<(String, bool)> {
 
 fn deal_of_opportunity(world: &World, opportunity: &str) -> String {
     world
-        .store
+        .store()
         .partner("deals", "sf", opportunity)
         .expect("state")
         .expect("the opportunity is linked to a deal")
@@ -170,7 +171,7 @@ fn backfill_both_ways_sets_account_id_and_creates_the_association() {
     // Salesforce → HubSpot: the new deal is created already associated with Acme's company,
     // which the `accounts` sync created in the same apply.
     let acme_hs = world
-        .store
+        .store()
         .partner("accounts", "sf", &acme_sf)
         .expect("state")
         .expect("Acme linked");
@@ -214,7 +215,7 @@ fn linked_pair_gets_its_association_from_salesforce_account_id() {
     let (plan, summary) = world.cycle();
     assert!(summary.complete(), "{summary:?}");
     let initech_hs = world
-        .store
+        .store()
         .partner("accounts", "sf", &initech_sf)
         .expect("state")
         .expect("Initech linked");
@@ -238,12 +239,12 @@ fn moving_the_opportunity_to_another_account_in_salesforce_moves_the_deal_in_hub
     world.cycle();
     let deal_hs = deal_of_opportunity(&world, &opportunity_sf);
     let first_hs = world
-        .store
+        .store()
         .partner("accounts", "sf", &first_sf)
         .expect("state")
         .expect("linked");
     let second_hs = world
-        .store
+        .store()
         .partner("accounts", "sf", &second_sf)
         .expect("state")
         .expect("linked");
@@ -331,7 +332,7 @@ fn deal_whose_company_is_not_synced_is_reported_as_will_fail() {
         .find(|s| s.name == "deals")
         .expect("deals");
     assert_eq!(deals.will_fail.len(), 1, "{}", render(&plan));
-    let reason = deals.will_fail[0].reasons.join("; ");
+    let reason = deals.will_fail[0].reason_text();
     assert!(
         reason.contains("sf.AccountId")
             && reason.contains(&lonely_hs)
@@ -361,7 +362,7 @@ fn deal_with_several_companies_and_no_primary_is_never_guessed() {
         .find(|s| s.name == "deals")
         .expect("deals");
     assert_eq!(deals.will_fail.len(), 1, "{}", render(&plan));
-    let reason = deals.will_fail[0].reasons.join("; ");
+    let reason = deals.will_fail[0].reason_text();
     assert!(
         reason.contains("2 associated companies") && reason.contains("none is primary"),
         "{reason}"
@@ -378,7 +379,7 @@ fn rerun_after_a_crash_between_association_create_and_removal_finishes_the_move(
     let deal_hs = deal_of_opportunity(&world, &opportunity_sf);
     let linked = |world: &World, sf: &str| {
         world
-            .store
+            .store()
             .partner("accounts", "sf", sf)
             .expect("state")
             .expect("linked")
@@ -395,13 +396,15 @@ fn rerun_after_a_crash_between_association_create_and_removal_finishes_the_move(
     // The state a kill -9 leaves mid-move: the journaled intent is pending, the new primary
     // association was created, the removal of the old one was never sent.
     let intent = tandem::runtime::crm::AssociationWrite {
+        field: "companies(associated)".into(),
         to_object: "companies".into(),
         id: Some(second_hs.clone()),
         remove: vec![first_hs.clone()],
         type_ids: vec![DEAL_TO_COMPANY, DEAL_TO_PRIMARY_COMPANY],
     };
     world
-        .store
+        .session
+        .store_mut()
         .write(|w| {
             w.journal_intent(
                 "crashed-run",
@@ -409,7 +412,11 @@ fn rerun_after_a_crash_between_association_create_and_removal_finishes_the_move(
                 "update",
                 "hs",
                 &deal_hs,
-                &json!({ "companies(associated)": intent.to_wire() }),
+                &serde_json::to_value(tandem::runtime::RecordWrite {
+                    fields: Default::default(),
+                    associations: vec![intent],
+                })
+                .expect("a write serializes"),
             )
         })
         .expect("journal");
@@ -540,7 +547,7 @@ fn hubspot_move_between_plan_and_apply_makes_the_planned_move_stale() {
         .iter()
         .map(|sf| {
             world
-                .store
+                .store()
                 .partner("accounts", "sf", sf)
                 .expect("state")
                 .expect("linked")
@@ -598,7 +605,7 @@ fn rename_and_move_in_one_salesforce_edit_reach_hubspot_in_one_apply() {
         Some("Latex and more".to_string())
     );
     let second_hs = world
-        .store
+        .store()
         .partner("accounts", "sf", &second_sf)
         .expect("state")
         .expect("linked");
@@ -616,12 +623,12 @@ fn association_to_a_company_deleted_since_the_plan_is_rejected_into_the_error_qu
     let deal_hs = deal_of_opportunity(&world, &opportunity_sf);
     let (first_hs, second_hs) = (
         world
-            .store
+            .store()
             .partner("accounts", "sf", &first_sf)
             .expect("state")
             .expect("linked"),
         world
-            .store
+            .store()
             .partner("accounts", "sf", &second_sf)
             .expect("state")
             .expect("linked"),
@@ -641,7 +648,7 @@ fn association_to_a_company_deleted_since_the_plan_is_rejected_into_the_error_qu
     let summary = world.apply(&plan);
     assert_eq!(summary.rejected, 1, "{summary:?}");
     assert_eq!(summary.updated, 0, "{summary:?}");
-    let queued = world.store.queued_errors().expect("errors");
+    let queued = world.store().queued_errors().expect("errors");
     assert_eq!(queued.len(), 1, "{queued:?}");
     assert_eq!(queued[0].source_id, deal_hs);
     // The deal keeps its old company: nothing was removed for a move that did not happen.
@@ -706,15 +713,17 @@ fn removing_the_company_in_hubspot_clears_account_id_though_the_deal_did_not_cha
             )
             .is_some()
     );
-    let report = world.rt.block_on(world.hs.client.batch_dissociate(
-        "deals",
-        "companies",
-        &[tandem::connectors::hubspot::DissociationInput {
-            key: "user".into(),
-            from_id: deal_hs.clone(),
-            to_ids: vec![company_hs.clone()],
-        }],
-    ));
+    let report = world
+        .rt
+        .block_on(world.session.hubspot().client.batch_dissociate(
+            "deals",
+            "companies",
+            &[tandem::connectors::hubspot::DissociationInput {
+                key: "user".into(),
+                from_id: deal_hs.clone(),
+                to_ids: vec![company_hs.clone()],
+            }],
+        ));
     assert!(
         report.outcomes.iter().all(|o| o.result.is_ok()),
         "{report:?}"

@@ -135,15 +135,15 @@ fn kill_9_while_creating_associated_deals_then_rerun_leaves_each_deal_on_its_com
                 .expect("every opportunity is linked")
         })
         .collect();
-    let associations = world
-        .rt
-        .block_on(
-            world
-                .hs
-                .client
-                .read_associations("deals", "companies", &deal_ids),
-        )
-        .expect("association read");
+    let associations =
+        world
+            .rt
+            .block_on(world.session.hubspot().client.read_associations(
+                "deals",
+                "companies",
+                &deal_ids,
+            ))
+            .expect("association read");
     for ((opportunity, account), deal) in account_of_opportunity.iter().zip(&deal_ids) {
         let company = store
             .partner("accounts", "sf", account)

@@ -49,7 +49,7 @@ fn computed_one_way_field_is_not_recomputed_from_a_stand_in() {
     assert!(!next.has_changes(), "{}", render(&next));
     world.apply(&next);
     let hs_task = world
-        .store
+        .store()
         .partner("tasks", "sf", &task)
         .expect("state")
         .expect("linked");

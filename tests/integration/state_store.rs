@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 use tandem::state::{FieldBase, STATE_SCHEMA_VERSION, StateError, StateStore};
+use tandem_ground::failure::RecordFailure;
 
 fn base(pairs: &[(&str, serde_json::Value, serde_json::Value)]) -> BTreeMap<String, FieldBase> {
     pairs
@@ -167,7 +168,12 @@ fn error_queue_counts_attempts_and_clears_on_success() {
                 "leads",
                 "sf",
                 "501",
-                "REQUIRED_FIELD_MISSING: LastName",
+                &RecordFailure::Rejected {
+                    code: "REQUIRED_FIELD_MISSING".into(),
+                    message: "LastName".into(),
+                    fields: Vec::new(),
+                    retryable: false,
+                },
                 "f1",
             )
         })
@@ -178,7 +184,12 @@ fn error_queue_counts_attempts_and_clears_on_success() {
                 "leads",
                 "sf",
                 "501",
-                "REQUIRED_FIELD_MISSING: LastName",
+                &RecordFailure::Rejected {
+                    code: "REQUIRED_FIELD_MISSING".into(),
+                    message: "LastName".into(),
+                    fields: Vec::new(),
+                    retryable: false,
+                },
                 "f2",
             )
         })

@@ -18,7 +18,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use super::auth::TokenSource;
-use super::budget::{
+use super::call_budget::{
     CallBudget, CallKind, QuotaReading, parse_hubspot_rate_headers, parse_sforce_limit_info,
 };
 use super::config::Limits;
@@ -236,7 +236,7 @@ impl HttpCore {
         let Ok(body) = response.json::<serde_json::Value>().await else {
             return true;
         };
-        match super::budget::parse_salesforce_limits(&body) {
+        match super::call_budget::parse_salesforce_limits(&body) {
             Some(reading) => {
                 let spent = reading.daily_remaining == Some(0);
                 self.budget.observe(reading);

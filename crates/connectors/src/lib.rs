@@ -53,7 +53,7 @@
 //! 5xx on a create) is reported as `OUTCOME_UNKNOWN`, never resent.
 
 pub mod auth;
-pub mod budget;
+pub mod call_budget;
 pub mod config;
 pub mod error;
 pub mod http;
@@ -66,7 +66,7 @@ pub mod secret;
 pub mod watermark;
 pub mod write;
 
-pub use budget::CallStats;
+pub use call_budget::CallStats;
 pub use config::{ConnectionConfig, ProcessEnv};
 pub use error::{ConnectorError, RecordError};
 pub use hubspot::{AssociationInput, AssociationType, HubSpotClient, HubSpotInput, HubSpotReader};

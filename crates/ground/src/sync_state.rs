@@ -51,13 +51,25 @@ pub struct QueuedError {
     pub target: String,
     /// The id of the record the write came from (the source side's id).
     pub source_id: String,
-    pub reason: String,
+    pub reason: crate::failure::RecordFailure,
     /// A digest of the Program and the source values when it failed: the record is retried
     /// automatically once this changes (the spec or the data changed).
     pub fingerprint: String,
     pub attempts: i64,
     /// Set by `tandem errors retry`: try again on the next run even if nothing changed.
     pub retry_requested: bool,
+}
+
+/// The state store's own secret for sealing the Plans made against it: a saved plan whose
+/// seal does not match its content was changed after `tandem plan` made it, and is refused.
+/// It never leaves the store but in this value, and is never shown.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct SealKey(pub String);
+
+impl std::fmt::Debug for SealKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SealKey(redacted)")
+    }
 }
 
 /// Everything the planner needs from the state store, as plain values.
@@ -67,6 +79,9 @@ pub struct StateSnapshot {
     pub serial: i64,
     /// A random id fixed when the store is created, so a plan for one store is refused by another.
     pub lineage: String,
+    /// The key Plans made against this store are sealed with.
+    #[serde(skip)]
+    pub seal_key: SealKey,
     /// Links per sync name.
     pub links: BTreeMap<String, Vec<Link>>,
     /// Open and resolved-but-unapplied conflicts per sync name.

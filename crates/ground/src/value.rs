@@ -40,6 +40,11 @@ pub fn canonical(value: &Value, field_type: FieldType) -> Value {
         },
         FieldType::Date => canonical_date(value),
         FieldType::Datetime => canonical_datetime(value),
+        // E-mail addresses compare without case: HubSpot stores a contact's lower-cased.
+        FieldType::Email => match value {
+            Value::String(text) => Value::String(text.trim().to_lowercase()),
+            _ => value.clone(),
+        },
         FieldType::Multipicklist => match value {
             Value::String(text) => {
                 let mut parts: Vec<&str> = text
@@ -55,8 +60,9 @@ pub fn canonical(value: &Value, field_type: FieldType) -> Value {
         },
         _ => match value {
             Value::String(_) => value.clone(),
-            // Structured markers (an ambiguous association, a `$pending` id) stay structured.
-            Value::Object(_) => value.clone(),
+            // The candidates of an ambiguous association stay a list (no scalar field of either
+            // CRM holds one).
+            Value::Array(_) | Value::Object(_) => value.clone(),
             Value::Number(number) => Value::String(number.to_string()),
             Value::Bool(flag) => Value::String(flag.to_string()),
             other => Value::String(other.to_string()),
@@ -134,6 +140,9 @@ fn canonical_datetime(value: &Value) -> Value {
             .and_then(chrono::DateTime::from_timestamp_millis),
         _ => None,
     };
+    // Whole seconds: Salesforce stores datetimes to the second, so a HubSpot value with
+    // milliseconds written there reads back without them and must compare equal.
+    let parsed = parsed.and_then(|dt| chrono::DateTime::from_timestamp(dt.timestamp(), 0));
     match parsed {
         Some(dt) => Value::String(dt.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
         // A date alone means midnight UTC of that day.

@@ -13,6 +13,11 @@
 //! default written explicitly too, with a merge base recording the blank source beside the
 //! target's default: the target keeps its default until the source sets a value (see
 //! [`super::merge::merge_pair`]), instead of the next plan clearing what the create made.
+//!
+//! The same holds for every one-way mapping back into the source (`hs.type <- sf.Type via
+//! {… else => "OTHER"}`): its value is computed from the record as the create will make it,
+//! and when it differs from the source's, the source update carries it (rule `computed from
+//! the record created in X`), so the next plan has nothing left to write.
 
 use std::collections::BTreeMap;
 
@@ -26,6 +31,7 @@ use tandem_language::compile::{FieldProgram, SyncProgram};
 use super::eval::EvalContext;
 use super::merge::{CreatePayload, ThroughIndex, value_for};
 use super::model::{FieldChange, Rule, other};
+use super::planned_value::PlannedValue;
 use tandem_ground::value::{canonical, is_blank};
 
 /// The update of the source record that a create's defaults call for.
@@ -51,7 +57,16 @@ pub fn fill_create_defaults(
 ) -> Option<SourceUpdate> {
     let source = other(target);
     let defaulted = defaulted_fields(sync, target, payload);
-    if defaulted.is_empty() {
+    let flows_back: Vec<&FieldProgram> = sync
+        .fields
+        .iter()
+        .filter(|field| field.direction.flows_to(source) && !field.direction.flows_to(target))
+        .filter(|field| !defaulted.iter().any(|(d, _)| d.key == field.key))
+        // The new record's id is unknown until it exists: those fields are written back by
+        // apply after the create (`merge::write_back_fields`).
+        .filter(|field| !reads_id_of(field, target))
+        .collect();
+    if defaulted.is_empty() && flows_back.is_empty() {
         return None;
     }
     let rule = Rule::DefaultOnCreate { on: target };
@@ -70,7 +85,7 @@ pub fn fill_create_defaults(
                 key: field.key.as_str().into(),
                 field: target_field.into(),
                 old: Value::Null,
-                new: default.clone(),
+                new: PlannedValue::Value(default.clone()),
                 rule: rule.clone(),
             });
         }
@@ -79,11 +94,24 @@ pub fn fill_create_defaults(
     let mut created_fields: FieldMap<FieldName, Value> = payload
         .fields
         .iter()
-        .filter(|f| !f.new.is_object())
-        .map(|f| (f.field.clone(), f.new.clone()))
+        .filter_map(|f| Some((f.field.clone(), f.new.known()?.clone())))
         .collect();
     for (field, default) in &defaulted {
         created_fields.insert(field.field_on(target).into(), default.clone());
+    }
+    // Fields the create does not write but the CRM fills in (a Lead's `Status`) are read by
+    // expressions that map back (`hs.hs_lead_status <- if sf.Status = …`): the created record
+    // holds their defaults too.
+    for (name, facts) in &sync.side(target).fields {
+        if created_fields.contains_key(name.as_str()) {
+            continue;
+        }
+        if let Some(raw) = &facts.default_on_create {
+            let default = canonical(raw, facts.field_type);
+            if !is_blank(&default) {
+                created_fields.insert(name.as_str().into(), default);
+            }
+        }
     }
     let created = RemoteRecord {
         id: String::new(),
@@ -127,7 +155,7 @@ pub fn fill_create_defaults(
         let Ok(Some((value, _))) = value_for(field, source, &ctx, through) else {
             continue;
         };
-        if !updateable || is_blank(&value) || value == source_current || value.is_object() {
+        if !updateable || value.is_blank() || value == source_current || value.known().is_none() {
             continue;
         }
         update
@@ -135,7 +163,7 @@ pub fn fill_create_defaults(
             .insert(source_field.to_string(), source_current.clone());
         update
             .base
-            .insert(field.key.clone(), base_with(value.clone()));
+            .insert(field.key.clone(), base_with(value.known_or_null()));
         update.fields.push(FieldChange {
             key: field.key.as_str().into(),
             field: source_field.into(),
@@ -144,7 +172,67 @@ pub fn fill_create_defaults(
             rule: rule.clone(),
         });
     }
+    // One-way mappings back into the source, computed from the record as created.
+    for field in flows_back {
+        let source_field = field.field_on(source);
+        let updateable = sync
+            .side(source)
+            .fields
+            .get(source_field)
+            .is_none_or(|facts| facts.updateable);
+        if !updateable || update.fields.iter().any(|f| &*f.field == source_field) {
+            continue;
+        }
+        let Ok(Some((value, _))) = value_for(field, source, &ctx, through) else {
+            continue;
+        };
+        let source_current = ctx.field(source, source_field);
+        let Some(known) = value.known() else {
+            continue;
+        };
+        if *known == source_current {
+            continue;
+        }
+        let target_value = ctx.field(target, field.field_on(target));
+        let base = match target {
+            System::Hubspot => FieldBase {
+                hs: target_value,
+                sf: known.clone(),
+            },
+            System::Salesforce => FieldBase {
+                hs: known.clone(),
+                sf: target_value,
+            },
+        };
+        update
+            .precondition
+            .insert(source_field.to_string(), source_current.clone());
+        update.base.insert(field.key.clone(), base);
+        update.fields.push(FieldChange {
+            key: field.key.as_str().into(),
+            field: source_field.into(),
+            old: source_current,
+            new: value,
+            rule: Rule::ComputedOnCreate { on: target },
+        });
+    }
     (!update.fields.is_empty()).then_some(update)
+}
+
+/// Whether `field`'s value toward the other side reads `side`'s own record id.
+fn reads_id_of(field: &FieldProgram, side: System) -> bool {
+    let Some(expr) = field.expr_to(side.other()) else {
+        return false;
+    };
+    let mut inputs = Vec::new();
+    expr.fields(&mut inputs);
+    let id_field = match side {
+        System::Hubspot => "hs_object_id",
+        System::Salesforce => "Id",
+    };
+    inputs
+        .iter()
+        .any(|(input_side, name)| *input_side == side && name == id_field)
 }
 
 /// Mapped fields that the create leaves blank and that the target fills with a known
@@ -172,7 +260,7 @@ fn defaulted_fields<'s>(
         let written = payload
             .fields
             .iter()
-            .any(|f| f.field == target_field && !is_blank(&f.new));
+            .any(|f| f.field == target_field && !f.new.is_blank());
         let seen = out.iter().any(|(f, _)| f.field_on(target) == target_field);
         if written || seen {
             continue;

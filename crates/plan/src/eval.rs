@@ -11,9 +11,7 @@ use tandem_language::compile::{Expr, SideProgram};
 
 use tandem_ground::value::{as_text, canonical, canonical_number, is_blank, number_value};
 
-/// Why a value could not be computed: shown as a "will fail" reason.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EvalError(pub String);
+pub use tandem_ground::failure::EvalError;
 
 /// The records an expression may read, with the facts to canonicalise their fields.
 #[derive(Clone, Copy)]
@@ -130,9 +128,7 @@ pub fn eval(expr: &Expr, ctx: &EvalContext<'_>) -> Result<Value, EvalError> {
             if *passthrough {
                 return Ok(value);
             }
-            Err(EvalError(format!(
-                "the value {key:?} has no entry in the value map, and the map's `else error` rejects it"
-            )))
+            Err(EvalError::NoMapEntry { value: key })
         }
     }
 }
@@ -153,15 +149,17 @@ fn as_number(value: &Value, what: &str) -> Result<Option<f64>, EvalError> {
     }
     match canonical_number(value) {
         Value::Number(number) => Ok(number.as_f64()),
-        _ => Err(EvalError(format!(
-            "{what}: {} is not a number",
-            crate::association::display(value)
-        ))),
+        _ => Err(EvalError::NotANumber {
+            what: what.to_string(),
+            value: value.clone(),
+        }),
     }
 }
 
 fn number(float: f64, what: &str) -> Result<Value, EvalError> {
-    number_value(float).ok_or_else(|| EvalError(format!("{what} is not a finite number")))
+    number_value(float).ok_or_else(|| EvalError::NotFinite {
+        what: what.to_string(),
+    })
 }
 
 fn binary(operator: &str, left: &Value, right: &Value) -> Result<Value, EvalError> {
@@ -183,7 +181,7 @@ fn binary(operator: &str, left: &Value, right: &Value) -> Result<Value, EvalErro
                 "*" => a * b,
                 _ => {
                     if b == 0.0 {
-                        return Err(EvalError("division by zero".to_string()));
+                        return Err(EvalError::DivisionByZero);
                     }
                     a / b
                 }
@@ -202,7 +200,9 @@ fn binary(operator: &str, left: &Value, right: &Value) -> Result<Value, EvalErro
                 (_, Some(o)) => o.is_ge(),
             }))
         }
-        other => Err(EvalError(format!("unknown operator `{other}`"))),
+        other => Err(EvalError::UnknownOperator {
+            operator: other.to_string(),
+        }),
     }
 }
 
@@ -229,7 +229,9 @@ fn compare(left: &Value, right: &Value) -> Option<std::cmp::Ordering> {
 
 fn text_arg<'a>(values: &'a [Value], function: &str) -> Result<Option<&'a str>, EvalError> {
     match values.first() {
-        None => Err(EvalError(format!("{function}() needs an argument"))),
+        None => Err(EvalError::MissingArgument {
+            function: function.to_string(),
+        }),
         Some(Value::Null) => Ok(None),
         Some(Value::String(text)) => Ok(Some(text)),
         Some(_) => Ok(None),
@@ -239,7 +241,9 @@ fn text_arg<'a>(values: &'a [Value], function: &str) -> Result<Option<&'a str>, 
 fn call(function: &str, values: &[Value]) -> Result<Value, EvalError> {
     let text_result = |f: &dyn Fn(&str) -> String| -> Result<Value, EvalError> {
         match values.first() {
-            None => Err(EvalError(format!("{function}() needs an argument"))),
+            None => Err(EvalError::MissingArgument {
+                function: function.to_string(),
+            }),
             Some(Value::Null) => Ok(Value::Null),
             Some(value) => Ok(Value::String(f(&as_text(value).unwrap_or_default()))),
         }
@@ -268,7 +272,7 @@ fn call(function: &str, values: &[Value]) -> Result<Value, EvalError> {
         "truncate" => {
             let limit = match values.get(1) {
                 Some(value) => as_number(value, "truncate length")?.unwrap_or(0.0),
-                None => return Err(EvalError("truncate() needs a length".to_string())),
+                None => return Err(EvalError::MissingLength),
             };
             match values.first() {
                 Some(Value::Null) | None => Ok(Value::Null),
@@ -290,10 +294,10 @@ fn call(function: &str, values: &[Value]) -> Result<Value, EvalError> {
             None | Some(Value::Null) => Ok(Value::Null),
             Some(value) => match canonical_number(value) {
                 Value::Number(n) => Ok(Value::Number(n)),
-                _ => Err(EvalError(format!(
-                    "number(): {} is not a number",
-                    crate::association::display(value)
-                ))),
+                _ => Err(EvalError::NotANumber {
+                    what: "number()".to_string(),
+                    value: value.clone(),
+                }),
             },
         },
         "replace" => {
@@ -347,16 +351,15 @@ fn call(function: &str, values: &[Value]) -> Result<Value, EvalError> {
                     looks_temporal(&canonical_value, want).then_some(canonical_value)
                 }
             };
-            parsed.ok_or_else(|| {
-                EvalError(format!(
-                    "{function}(): {} is not a {}",
-                    crate::association::display(value),
-                    if function == "date" {
-                        "date"
-                    } else {
-                        "datetime"
-                    }
-                ))
+            parsed.ok_or_else(|| EvalError::NotADate {
+                function: function.to_string(),
+                kind: if function == "date" {
+                    "date"
+                } else {
+                    "datetime"
+                }
+                .to_string(),
+                value: value.clone(),
             })
         }
         "format_date" | "format_datetime" => {
@@ -369,10 +372,11 @@ fn call(function: &str, values: &[Value]) -> Result<Value, EvalError> {
             let text = as_text(&canonical(value, FieldType::Datetime)).unwrap_or_default();
             match chrono::DateTime::parse_from_rfc3339(&text) {
                 Ok(dt) => Ok(Value::String(dt.format(&format).to_string())),
-                Err(_) => Err(EvalError(format!(
-                    "{function}(): {} is not a date",
-                    crate::association::display(value)
-                ))),
+                Err(_) => Err(EvalError::NotADate {
+                    function: function.to_string(),
+                    kind: "date".to_string(),
+                    value: value.clone(),
+                }),
             }
         }
         "concat" => Ok(Value::String(
@@ -388,7 +392,9 @@ fn call(function: &str, values: &[Value]) -> Result<Value, EvalError> {
             .cloned()
             .unwrap_or(Value::Null)),
         "not_blank" => Ok(Value::Bool(values.first().is_some_and(|v| !is_blank(v)))),
-        other => Err(EvalError(format!("unknown function `{other}`"))),
+        other => Err(EvalError::UnknownFunction {
+            function: other.to_string(),
+        }),
     }
 }
 

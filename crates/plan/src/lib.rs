@@ -9,19 +9,24 @@
 //! violations.
 //! Never: IO, clocks, randomness, printing, or panicking on what a user or a CRM sent.
 
-pub mod association;
-pub mod budget;
-pub mod checks;
+pub mod apply_rules;
+pub mod association_value;
+pub mod contract;
 pub mod create_defaults;
 pub mod eval;
 pub mod matching;
 pub mod merge;
 pub mod model;
+pub mod planned_value;
 pub mod planner;
 pub mod recovery;
+pub mod schedule;
+pub mod seal;
 pub mod stand_in;
 pub mod view;
+pub mod will_fail;
 
-pub use budget::ApiBudget;
 pub use model::*;
+pub use planned_value::PlannedValue;
 pub use planner::{PlanInputs, SideRead, SyncRead, error_key, plan};
+pub use schedule::{ApiBudget, ApplyStep, WriteCalls};

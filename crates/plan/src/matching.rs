@@ -178,7 +178,59 @@ pub fn match_unlinked(
                 hs_by_key.entry(key).or_default().push(index);
             }
         }
+        // Keys that several records hold on one side with no record on the other: creating
+        // them all would duplicate, so they are reported and none is created.
+        for (side, own, other_side_keys, records) in [
+            (
+                System::Hubspot,
+                hs_by_key.iter().collect::<Vec<_>>(),
+                sf_by_key.keys().collect::<HashSet<_>>(),
+                hs_records,
+            ),
+            (
+                System::Salesforce,
+                sf_by_key.iter().collect::<Vec<_>>(),
+                hs_by_key.keys().collect::<HashSet<_>>(),
+                sf_records,
+            ),
+        ] {
+            if !sync.may_create_in(side.other()) {
+                continue;
+            }
+            for (key, indices) in own {
+                if indices.len() < 2 || other_side_keys.contains(key) {
+                    continue;
+                }
+                let mut ids: Vec<String> = indices.iter().map(|&i| records[i].id.clone()).collect();
+                ids.sort();
+                for &index in indices {
+                    let id = records[index].id.clone();
+                    match side {
+                        System::Hubspot => outcome.ambiguous_hs.insert(index),
+                        System::Salesforce => outcome.ambiguous_sf.insert(index),
+                    };
+                    outcome.ambiguous.push(AmbiguousMatch {
+                        side,
+                        shares_key_with: ids
+                            .iter()
+                            .filter(|other| **other != id)
+                            .cloned()
+                            .collect(),
+                        id,
+                        key: key.clone(),
+                        match_rule: rule_number,
+                        candidates: Vec::new(),
+                    });
+                }
+            }
+        }
         for (key, hs_indices) in hs_by_key {
+            if outcome
+                .ambiguous_hs
+                .contains(hs_indices.first().unwrap_or(&usize::MAX))
+            {
+                continue;
+            }
             let Some(sf_indices) = sf_by_key.get(&key) else {
                 continue;
             };
@@ -209,6 +261,7 @@ pub fn match_unlinked(
                             key: key.clone(),
                             match_rule: rule_number,
                             candidates: sf_ids.clone(),
+                            shares_key_with: Vec::new(),
                         });
                     }
                     if hs_indices.len() > 1 {
@@ -220,6 +273,7 @@ pub fn match_unlinked(
                                 key: key.clone(),
                                 match_rule: rule_number,
                                 candidates: hs_ids.clone(),
+                                shares_key_with: Vec::new(),
                             });
                         }
                     } else {

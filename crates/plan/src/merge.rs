@@ -7,14 +7,17 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
+use tandem_ground::crm_facts::salesforce_id;
+use tandem_ground::failure::WillFailReason;
 use tandem_ground::schema::System;
 use tandem_ground::sync_state::{FieldBase, OpenConflict};
 use tandem_language::compile::{ConflictRule, Direction, FieldProgram, SyncProgram};
 
 use super::eval::{EvalContext, eval};
 use super::model::{ConflictItem, FieldChange, Rule, other};
+use super::planned_value::PlannedValue;
 use tandem_ground::value::{canonical, is_blank};
 
 /// Record-id translation through another sync's links (`through accounts`).
@@ -26,11 +29,6 @@ pub struct ThroughIndex {
     /// only known during apply, so the value is a placeholder resolved then.
     pub hs_pending_create: HashSet<String>,
     pub sf_pending_create: HashSet<String>,
-}
-
-/// A placeholder for an id that apply learns when an earlier sync's create succeeds.
-pub fn pending_reference(sync: &str, from: System, id: &str) -> Value {
-    json!({ "$pending": { "sync": sync, "from": from.short_name(), "id": id } })
 }
 
 /// The writes, bases and conflicts one pair produces.
@@ -51,8 +49,8 @@ pub struct PairOutcome {
     pub sf_settles: Vec<String>,
     pub refresh_settles: Vec<String>,
     /// Values that could not be computed, per target side.
-    pub hs_errors: Vec<String>,
-    pub sf_errors: Vec<String>,
+    pub hs_errors: Vec<WillFailReason>,
+    pub sf_errors: Vec<WillFailReason>,
 }
 
 pub struct PairInput<'a> {
@@ -66,29 +64,30 @@ pub struct PairInput<'a> {
     pub through: &'a BTreeMap<String, ThroughIndex>,
 }
 
-/// The value `field` should have on `target`, computed from the other side.
+/// The value `field` should have on `target`, computed from the other side, and whether
+/// the mapping's `default` gave it.
 pub fn value_for(
     field: &FieldProgram,
     target: System,
     ctx: &EvalContext<'_>,
     through: &BTreeMap<String, ThroughIndex>,
-) -> Result<Option<(Value, bool)>, String> {
+) -> Result<Option<(PlannedValue, bool)>, WillFailReason> {
     let Some(expr) = field.expr_to(target) else {
         return Ok(None);
     };
-    let mut value = eval(expr, ctx).map_err(|e| {
-        format!(
-            "cannot compute {}.{}: {}",
-            target.short_name(),
-            field.field_on(target),
-            e.0
-        )
+    let value = eval(expr, ctx).map_err(|error| WillFailReason::Uncomputable {
+        target,
+        field: field.field_on(target).to_string(),
+        error: Box::new(error),
     })?;
-    super::association::check_carried(field, target, &value)?;
-    if let Some(sync_name) = &field.through {
-        value = translate_through(sync_name, target, &value, through)
-            .map_err(|reason| super::association::explain_unlinked(field, target, reason))?;
-    }
+    super::association_value::check_carried(field, target, &value)?;
+    let value = match &field.through {
+        Some(sync_name) => translate_through(field, sync_name, target, &value, through)?,
+        None => PlannedValue::Value(value),
+    };
+    let PlannedValue::Value(mut value) = value else {
+        return Ok(Some((value, false)));
+    };
     // Bring the value to the target field's type, so a Salesforce date compares equal to the
     // HubSpot datetime it was written as, and `"100"` to `100`.
     let target_side = match target {
@@ -96,30 +95,34 @@ pub fn value_for(
         System::Salesforce => ctx.sf_side,
     };
     let target_type = super::eval::field_type_of(target_side, field.field_on(target));
-    if !value.is_object() {
-        value = canonical(&value, target_type);
-    }
+    value = canonical(&value, target_type);
     if is_blank(&value)
         && let Some(default) = &field.default
     {
-        return Ok(Some((canonical(default, target_type), true)));
+        return Ok(Some((
+            PlannedValue::Value(canonical(default, target_type)),
+            true,
+        )));
     }
-    Ok(Some((value, false)))
+    Ok(Some((PlannedValue::Value(value), false)))
 }
 
+/// A record id of the source side as the id of its partner through `sync_name`: linked
+/// already, or created by that sync in this same plan (then only apply learns the id).
 fn translate_through(
+    field: &FieldProgram,
     sync_name: &str,
     target: System,
     value: &Value,
     through: &BTreeMap<String, ThroughIndex>,
-) -> Result<Value, String> {
+) -> Result<PlannedValue, WillFailReason> {
     let Some(id) = tandem_ground::value::as_text(value) else {
-        return Ok(Value::Null);
+        return Ok(PlannedValue::Value(Value::Null));
     };
     let Some(index) = through.get(sync_name) else {
-        return Err(format!(
-            "the sync `{sync_name}` used by `through` was not planned"
-        ));
+        return Err(WillFailReason::ThroughNotPlanned {
+            sync: sync_name.to_string(),
+        });
     };
     let source = other(target);
     let (map, pending) = match source {
@@ -127,14 +130,17 @@ fn translate_through(
         System::Salesforce => (&index.sf_to_hs, &index.sf_pending_create),
     };
     if let Some(mapped) = map.get(&id) {
-        return Ok(Value::String(mapped.clone()));
+        return Ok(PlannedValue::Value(Value::String(mapped.clone())));
     }
     if pending.contains(&id) {
-        return Ok(pending_reference(sync_name, source, &id));
+        return Ok(PlannedValue::PendingId {
+            sync: sync_name.to_string(),
+            from: source,
+            id,
+        });
     }
-    Err(format!(
-        "{} record {id} is not linked through `{sync_name}` yet",
-        source.short_name()
+    Err(super::association_value::not_linked(
+        field, target, sync_name, &id,
     ))
 }
 
@@ -235,8 +241,8 @@ pub fn merge_pair(input: &PairInput<'_>) -> PairOutcome {
         // keeps it until the source sets a value; clearing it would undo the create's own
         // default, and a checkbox (never blank in Salesforce) would flip on every run.
         let source_blank = match field.direction {
-            Direction::HsToSf => matches!(&want_sf, Ok(Some((v, _))) if is_blank(v)),
-            Direction::SfToHs => matches!(&want_hs, Ok(Some((v, _))) if is_blank(v)),
+            Direction::HsToSf => matches!(&want_sf, Ok(Some((v, _))) if v.is_blank()),
+            Direction::SfToHs => matches!(&want_hs, Ok(Some((v, _))) if v.is_blank()),
             Direction::Both => false,
         };
         if source_blank && base.is_some() && !hs_changed && !sf_changed {
@@ -341,21 +347,22 @@ pub fn merge_pair(input: &PairInput<'_>) -> PairOutcome {
         if value == *target_current {
             continue;
         }
-        if field.keep_when_blank && is_blank(&value) && !is_blank(target_current) {
+        if field.keep_when_blank && value.is_blank() && !is_blank(target_current) {
             // `keep when blank`: the blank is recorded as seen so it is not re-decided on every
             // run, and the value on the other side stays.
             out.refresh.insert(field.key.clone(), current_base);
             continue;
         }
         let rule = if used_default { Rule::Default } else { rule };
+        // A pending id's base is completed by apply with the id it writes.
         let new_base = match target {
             System::Hubspot => FieldBase {
-                hs: value.clone(),
+                hs: value.known_or_null(),
                 sf: sf_current.clone(),
             },
             System::Salesforce => FieldBase {
                 hs: hs_current.clone(),
-                sf: value.clone(),
+                sf: value.known_or_null(),
             },
         };
         let change = FieldChange {
@@ -399,11 +406,7 @@ fn side_value<'v>(side: System, hs: &'v Value, sf: &'v Value) -> &'v Value {
 }
 
 fn parse_side(text: &str) -> Option<System> {
-    match text {
-        "hs" | "hubspot" => Some(System::Hubspot),
-        "sf" | "salesforce" => Some(System::Salesforce),
-        _ => None,
-    }
+    System::from_short_name(text)
 }
 
 /// The fields of `source` apply writes a record's new partner id into right after the
@@ -467,11 +470,6 @@ pub fn id_link_keys(sync: &SyncProgram) -> Vec<(System, String)> {
     out
 }
 
-fn same_record_id(a: &str, b: &str) -> bool {
-    // Salesforce's 15- and 18-character ids name the same record.
-    a == b || (a.len() >= 15 && b.len() >= 15 && a[..15] == b[..15])
-}
-
 /// Writes the partner's id into id-link key fields that do not hold it yet.
 fn link_id_writes(input: &PairInput<'_>, out: &mut PairOutcome) {
     for (key_side, field) in id_link_keys(input.sync) {
@@ -480,8 +478,8 @@ fn link_id_writes(input: &PairInput<'_>, out: &mut PairOutcome) {
             System::Salesforce => input.hs_id,
         };
         let current = input.ctx.field(key_side, &field);
-        let holds =
-            tandem_ground::value::as_text(&current).is_some_and(|t| same_record_id(&t, partner_id));
+        let holds = tandem_ground::value::as_text(&current)
+            .is_some_and(|t| salesforce_id::same_record(&t, partner_id));
         let already = match key_side {
             System::Hubspot => out.hs_fields.iter().any(|f| f.field == field),
             System::Salesforce => out.sf_fields.iter().any(|f| f.field == field),
@@ -493,7 +491,7 @@ fn link_id_writes(input: &PairInput<'_>, out: &mut PairOutcome) {
             key: format!("match:{field}").into(),
             field: field.as_str().into(),
             old: current.clone(),
-            new: Value::String(partner_id.to_string()),
+            new: PlannedValue::Value(Value::String(partner_id.to_string())),
             rule: Rule::LinkId,
         };
         match key_side {
@@ -515,7 +513,7 @@ fn link_id_writes(input: &PairInput<'_>, out: &mut PairOutcome) {
 pub struct CreatePayload {
     pub fields: Vec<FieldChange>,
     pub base: BTreeMap<String, FieldBase>,
-    pub errors: Vec<String>,
+    pub errors: Vec<WillFailReason>,
 }
 
 pub fn create_payload(
@@ -537,14 +535,14 @@ pub fn create_payload(
         let mut target_value = Value::Null;
         if field.direction.flows_to(target) {
             match value_for(field, target, ctx, through) {
-                Ok(Some((value, used_default))) if !is_blank(&value) => {
+                Ok(Some((value, used_default))) if !value.is_blank() => {
                     let creatable = sync
                         .side(target)
                         .fields
                         .get(target_field)
                         .is_none_or(|facts| facts.createable);
                     if creatable && written.insert(target_field.to_string()) {
-                        target_value = value.clone();
+                        target_value = value.known_or_null();
                         out.fields.push(FieldChange {
                             key: field.key.as_str().into(),
                             field: target_field.into(),
@@ -598,7 +596,7 @@ pub fn create_payload(
                 key: format!("match:{target_field}").into(),
                 field: target_field.into(),
                 old: Value::Null,
-                new: value,
+                new: PlannedValue::Value(value),
                 rule: Rule::Create,
             });
         }

@@ -9,16 +9,23 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use tandem_ground::failure::WillFailReason;
 use tandem_ground::schema::System;
 use tandem_ground::sync_state::FieldBase;
 use tandem_ground::{FieldMap, FieldName};
+
+use crate::planned_value::PlannedValue;
+use crate::schedule::ApplyStep;
+use tandem_language::compile::DeletePolicy;
 
 /// Merge bases by mapping key. One per record written or linked, so it is a compact
 /// [`FieldMap`] with shared key names; it serializes like `BTreeMap<String, FieldBase>`.
 pub type FieldBases = FieldMap<FieldName, FieldBase>;
 
 /// Bumped whenever the Plan's serialized layout changes incompatibly.
-pub const PLAN_FORMAT_VERSION: u32 = 1;
+/// Version 2: planned values are typed ([`PlannedValue`]), will-fail reasons are data
+/// ([`WillFailReason`]), and each sync carries its apply schedule.
+pub const PLAN_FORMAT_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
@@ -36,6 +43,10 @@ pub struct Plan {
     /// them and, once complete, saves them as the next run's starting point.
     #[serde(default)]
     pub read_cursors: BTreeMap<String, ReadCursors>,
+    /// The HMAC of everything above, keyed with the state store's secret
+    /// ([`crate::seal`]): apply refuses a plan whose content no longer matches it.
+    #[serde(default, skip_serializing_if = "crate::seal::skip_seal")]
+    pub seal: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -132,8 +143,11 @@ pub enum Rule {
     /// A create left the field blank and the CRM `on` fills in its default: the create writes
     /// that default explicitly, and the source record gets the value it maps back to.
     DefaultOnCreate { on: System },
-    /// `on delete propagate`: the linked record was deleted on the other side.
-    DeletePropagated { from: System },
+    /// A one-way mapping back into the source of a create, computed from the record as the
+    /// create in `on` makes it: written with the create, so the next plan has nothing to do.
+    ComputedOnCreate { on: System },
+    /// `on delete propagate` (or `archive`): the linked record was deleted on the other side.
+    DeletePropagated { from: System, policy: DeletePolicy },
     /// A `match X.field = Y.Id` key: the linked record's id is written into the field, so
     /// the link survives in the CRM itself.
     LinkId,
@@ -170,8 +184,15 @@ impl Rule {
             Rule::Create => "create".to_string(),
             Rule::Default => "default".to_string(),
             Rule::DefaultOnCreate { on } => format!("default on create in {}", on.short_name()),
-            Rule::DeletePropagated { from } => {
-                format!("deleted in {}, on delete propagate", from.short_name())
+            Rule::ComputedOnCreate { on } => {
+                format!("computed from the record created in {}", on.short_name())
+            }
+            Rule::DeletePropagated { from, policy } => {
+                format!(
+                    "deleted in {}, on delete {}",
+                    from.short_name(),
+                    policy.word()
+                )
             }
             Rule::LinkId => "link: the partner's record id".to_string(),
         }
@@ -180,10 +201,7 @@ impl Rule {
 
 /// The other system.
 pub fn other(system: System) -> System {
-    match system {
-        System::Hubspot => System::Salesforce,
-        System::Salesforce => System::Hubspot,
-    }
+    system.other()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -217,6 +235,11 @@ pub struct SyncPlan {
     pub open_conflicts: u64,
     /// Records compared and found in sync.
     pub unchanged: u64,
+    /// Every call apply makes for this sync, in order ([`crate::schedule`]).
+    #[serde(default)]
+    pub schedule: Vec<ApplyStep>,
+    /// The sync's delete policy, as the spec wrote it (deletes show it).
+    pub on_delete: DeletePolicy,
 }
 
 impl SyncPlan {
@@ -339,8 +362,10 @@ pub struct FieldChange {
     pub key: FieldName,
     /// The target field's API name.
     pub field: FieldName,
+    /// The target's value at plan time (for an association pseudo-field, the list of
+    /// candidates when it is ambiguous: see [`crate::association_value`]).
     pub old: serde_json::Value,
-    pub new: serde_json::Value,
+    pub new: PlannedValue,
     pub rule: Rule,
 }
 
@@ -395,11 +420,20 @@ pub struct WillFail {
     pub target: System,
     pub hs_id: Option<String>,
     pub sf_id: Option<String>,
-    pub reasons: Vec<String>,
+    pub reasons: Vec<WillFailReason>,
     pub fingerprint: String,
 }
 
 impl WillFail {
+    /// Every reason, as the plan shows them on one line.
+    pub fn reason_text(&self) -> String {
+        self.reasons
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     pub fn source_id(&self) -> Option<&str> {
         match self.target {
             System::Hubspot => self.sf_id.as_deref().or(self.hs_id.as_deref()),
@@ -417,6 +451,11 @@ pub struct AmbiguousMatch {
     pub match_rule: usize,
     /// The candidates on the other side, sorted.
     pub candidates: Vec<String>,
+    /// Records on the same side that hold the same key and have no partner either: creating
+    /// them all would make duplicates (HubSpot refuses the whole batch; Salesforce without a
+    /// duplicate rule makes two), so none is created until only one holds the key. Sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shares_key_with: Vec<String>,
 }
 
 /// The API calls apply will spend, against what remains of each side's daily budget.
@@ -431,8 +470,40 @@ pub struct ApiEstimate {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LimitViolation {
     pub sync: String,
-    /// `creates`, `updates` or `deletes`.
-    pub kind: String,
+    pub kind: LimitKind,
     pub limit: u64,
     pub planned: u64,
+}
+
+/// What a blast-radius limit (`limit creates 500, updates 5000`) counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LimitKind {
+    Creates,
+    Updates,
+    Deletes,
+}
+
+impl LimitKind {
+    /// The word the spec writes (`creates`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LimitKind::Creates => "creates",
+            LimitKind::Updates => "updates",
+            LimitKind::Deletes => "deletes",
+        }
+    }
+}
+
+impl std::fmt::Display for LimitViolation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "sync {} plans {} {} (limit {})",
+            self.sync,
+            self.planned,
+            self.kind.as_str(),
+            self.limit
+        )
+    }
 }

@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use tandem_ground::failure::WillFailReason;
 use tandem_ground::schema::System;
 use tandem_ground::sync_state::{
     FieldBase, Link, OpenConflict, PendingCreate, QueuedError, StateSnapshot,
@@ -9,12 +10,13 @@ use tandem_ground::sync_state::{
 use tandem_ground::{FieldMap, FieldNames, RemoteRecord};
 use tandem_language::compile::{DeletePolicy, Program, SyncProgram, hex_digest};
 
-use super::budget::{ApiBudget, estimate};
-use super::checks::rejection_reasons;
 use super::eval::{EvalContext, eval, truthy};
 use super::matching::match_unlinked;
 use super::merge::{PairInput, PairOutcome, ThroughIndex, create_payload, merge_pair};
 use super::model::*;
+use super::planned_value::PlannedValue;
+use super::schedule::{ApiBudget, estimate, schedule_all};
+use super::will_fail::rejection_reasons;
 
 /// What one side of a sync read.
 #[derive(Debug, Clone, Default)]
@@ -80,8 +82,9 @@ pub fn plan(inputs: PlanInputs<'_>) -> Plan {
         syncs.push(sync_plan);
     }
     let limit_violations = limit_violations(program, &syncs);
-    let api = estimate(program, &syncs, &read_cursors, budget);
-    Plan {
+    schedule_all(program, &mut syncs, &read_cursors);
+    let api = estimate(&syncs, budget);
+    let mut plan = Plan {
         format_version: PLAN_FORMAT_VERSION,
         program_digest,
         schema_digest: schema_digest.to_string(),
@@ -91,7 +94,10 @@ pub fn plan(inputs: PlanInputs<'_>) -> Plan {
         api,
         limit_violations,
         read_cursors,
-    }
+        seal: String::new(),
+    };
+    plan.seal = super::seal::seal(&plan, &state.seal_key);
+    plan
 }
 
 /// What the state store knows about one sync.
@@ -155,16 +161,16 @@ fn limit_violations(program: &Program, syncs: &[SyncPlan]) -> Vec<LimitViolation
     for (sync, plan) in program.syncs.iter().zip(syncs) {
         let totals = plan.totals();
         for (kind, limit, planned) in [
-            ("creates", sync.limits.creates, totals.creates()),
-            ("updates", sync.limits.updates, totals.updates()),
-            ("deletes", sync.limits.deletes, totals.deletes()),
+            (LimitKind::Creates, sync.limits.creates, totals.creates()),
+            (LimitKind::Updates, sync.limits.updates, totals.updates()),
+            (LimitKind::Deletes, sync.limits.deletes, totals.deletes()),
         ] {
             if let Some(limit) = limit
                 && planned > limit
             {
                 out.push(LimitViolation {
                     sync: sync.name.clone(),
-                    kind: kind.to_string(),
+                    kind,
                     limit,
                     planned,
                 });
@@ -242,14 +248,14 @@ impl Collector<'_> {
     /// when this changes, that is when the spec or the record's data changed.
     ///
     /// A `through` value is hashed as the source side's id, not as the target id it writes:
-    /// the target id is a `$pending` placeholder while the referenced record is created by the
+    /// the target id is a pending id while the referenced record is created by the
     /// same plan and a real id once it exists, and that alone is no reason to retry.
     fn fingerprint(
         &self,
         target: System,
         source: &str,
         fields: &[FieldChange],
-        eval_errors: &[String],
+        eval_errors: &[WillFailReason],
     ) -> String {
         let values: Vec<(&str, std::borrow::Cow<'_, serde_json::Value>)> = fields
             .iter()
@@ -260,7 +266,9 @@ impl Collector<'_> {
         if !eval_errors.is_empty()
             && let Some(parts) = text.as_array_mut()
         {
-            parts.push(serde_json::json!(eval_errors));
+            // Hashed as their text, which is what identified them before reasons were typed.
+            let texts: Vec<String> = eval_errors.iter().map(ToString::to_string).collect();
+            parts.push(serde_json::json!(texts));
         }
         hex_digest(text.to_string().as_bytes())[..16].to_string()
     }
@@ -279,13 +287,16 @@ impl Collector<'_> {
             .iter()
             .find(|p| p.through.is_some() && p.key == field.key.as_str())
             .and_then(|p| p.through.as_deref());
-        let Some(sync_name) = through_sync else {
-            return Cow::Borrowed(&field.new);
+        let new = match &field.new {
+            PlannedValue::Value(value) => value,
+            PlannedValue::PendingId { id, .. } => {
+                return Cow::Owned(serde_json::json!({ "through": id }));
+            }
         };
-        if let Some(id) = field.new.get("$pending").and_then(|p| p.get("id")) {
-            return Cow::Owned(serde_json::json!({ "through": id }));
-        }
-        let back = field.new.as_str().and_then(|id| {
+        let Some(sync_name) = through_sync else {
+            return Cow::Borrowed(new);
+        };
+        let back = new.as_str().and_then(|id| {
             let index = self.through.get(sync_name)?;
             match target {
                 System::Hubspot => index.hs_to_sf.get(id),
@@ -294,13 +305,20 @@ impl Collector<'_> {
         });
         match back {
             Some(source_id) => Cow::Owned(serde_json::json!({ "through": source_id })),
-            None => Cow::Borrowed(&field.new),
+            None => Cow::Borrowed(new),
         }
     }
 
     /// Adds a write unless it would fail (then it is listed as will-fail) or it waits
     /// unchanged in the error queue.
-    fn push(&mut self, mut change: RecordChange, eval_errors: Vec<String>) {
+    fn push(&mut self, change: RecordChange, eval_errors: Vec<WillFailReason>) {
+        let verdict = self.assess(change, eval_errors);
+        self.commit(verdict);
+    }
+
+    /// What becomes of a write: sent, listed as will-fail, or left waiting unchanged in the
+    /// error queue.
+    fn assess(&mut self, mut change: RecordChange, eval_errors: Vec<WillFailReason>) -> Verdict {
         for field in &mut change.fields {
             self.names.share(&mut field.key);
             self.names.share(&mut field.field);
@@ -315,19 +333,17 @@ impl Collector<'_> {
             && queued.fingerprint == change.fingerprint
             && !queued.retry_requested
         {
-            self.plan.waiting_in_error_queue += 1;
-            return;
+            return Verdict::Waiting(change.target);
         }
-        let target_name = change.target.short_name();
         let mut reasons = eval_errors;
         reasons.extend(rejection_reasons(
             self.sync.side(change.target),
-            target_name,
+            change.target,
             change.action,
             &change.fields,
         ));
         if !reasons.is_empty() {
-            self.plan.will_fail.push(WillFail {
+            return Verdict::WillFail(WillFail {
                 action: change.action,
                 target: change.target,
                 hs_id: change.hs_id.clone(),
@@ -335,9 +351,38 @@ impl Collector<'_> {
                 reasons,
                 fingerprint: change.fingerprint.clone(),
             });
-            return;
         }
-        self.plan.changes.push(change);
+        Verdict::Send(change)
+    }
+
+    fn commit(&mut self, verdict: Verdict) {
+        match verdict {
+            Verdict::Send(change) => self.plan.changes.push(change),
+            Verdict::WillFail(failure) => self.plan.will_fail.push(failure),
+            Verdict::Waiting(_) => self.plan.waiting_in_error_queue += 1,
+        }
+    }
+
+    /// A stand-in for a record whose last write failed (it waits in the error queue) does
+    /// not assume its id-link keys were written: they were not, and the write that finally
+    /// goes through must carry them.
+    fn unless_write_failed(
+        &self,
+        side: System,
+        id: &str,
+        mut stand_in: RemoteRecord,
+    ) -> RemoteRecord {
+        if self
+            .errors
+            .contains_key(&(side.short_name().to_string(), id.to_string()))
+        {
+            for (key_side, field) in super::merge::id_link_keys(self.sync) {
+                if key_side == side {
+                    stand_in.fields.remove(field.as_str());
+                }
+            }
+        }
+        stand_in
     }
 
     /// Merge bases as the Plan keeps them: compact, with shared key names.
@@ -364,6 +409,7 @@ impl Collector<'_> {
             hs_errors,
             sf_errors,
         } = outcome;
+        let mut verdicts: Vec<Verdict> = Vec::with_capacity(2);
         for (target, fields, precondition, base, settles, errors) in [
             (
                 System::Hubspot,
@@ -386,7 +432,7 @@ impl Collector<'_> {
                 continue;
             }
             let base = self.bases(base);
-            self.push(
+            let verdict = self.assess(
                 RecordChange {
                     action: Action::Update,
                     target,
@@ -400,6 +446,42 @@ impl Collector<'_> {
                 },
                 errors,
             );
+            verdicts.push(verdict);
+        }
+        // Both halves of a link or neither: a side whose own write is blocked (will fail, or
+        // waits in the error queue) must not leave its id in the other side's record.
+        let blocked: Vec<System> = verdicts
+            .iter()
+            .filter_map(|v| match v {
+                Verdict::WillFail(failure) => Some(failure.target),
+                Verdict::Waiting(target) => Some(*target),
+                Verdict::Send(_) => None,
+            })
+            .collect();
+        for verdict in verdicts {
+            let verdict = match verdict {
+                Verdict::Send(mut change) if blocked.contains(&change.target.other()) => {
+                    // The fields that hold the blocked partner's id: id-link keys and
+                    // mappings that copy its id (`hs.hs_object_id -> sf.HubSpot_Deal_Id__c`).
+                    let id_fields = super::merge::write_back_fields(self.sync, change.target);
+                    change.fields.retain(|f| {
+                        f.rule != Rule::LinkId && !id_fields.iter().any(|n| *n == *f.field)
+                    });
+                    let kept: FieldMap<String, serde_json::Value> = change
+                        .precondition
+                        .iter()
+                        .filter(|(name, _)| change.fields.iter().any(|f| &f.field == *name))
+                        .map(|(name, value)| (name.clone(), value.clone()))
+                        .collect();
+                    change.precondition = kept;
+                    if change.fields.is_empty() {
+                        continue;
+                    }
+                    Verdict::Send(change)
+                }
+                other => other,
+            };
+            self.commit(verdict);
         }
         if !refresh.is_empty() || !refresh_settles.is_empty() {
             let refresh = self.bases(refresh);
@@ -412,6 +494,14 @@ impl Collector<'_> {
         }
         self.plan.conflicts.extend(conflicts);
     }
+}
+
+/// What becomes of one planned write.
+enum Verdict {
+    Send(RecordChange),
+    WillFail(WillFail),
+    /// Unchanged since it failed: it waits in the error queue (the write's target side).
+    Waiting(System),
 }
 
 /// The key a record's failures are queued under: the source record for a create, the
@@ -457,6 +547,8 @@ fn plan_sync(
             queued_errors: errors.len() as u64,
             open_conflicts: conflicts.iter().filter(|c| c.resolution.is_none()).count() as u64,
             unchanged: 0,
+            schedule: Vec::new(),
+            on_delete: sync.on_delete,
         },
         errors: errors
             .iter()
@@ -761,12 +853,14 @@ fn plan_linked(
                 sf_id: link.sf_id.clone(),
                 deleted_in: side,
             }),
-            DeletePolicy::Propagate if survivor_gone => collector.plan.unlinks.push(Unlink {
-                hs_id: link.hs_id.clone(),
-                sf_id: link.sf_id.clone(),
-                deleted_in: side,
-            }),
-            DeletePolicy::Propagate => collector.push(
+            DeletePolicy::Propagate | DeletePolicy::Archive if survivor_gone => {
+                collector.plan.unlinks.push(Unlink {
+                    hs_id: link.hs_id.clone(),
+                    sf_id: link.sf_id.clone(),
+                    deleted_in: side,
+                })
+            }
+            DeletePolicy::Propagate | DeletePolicy::Archive => collector.push(
                 RecordChange {
                     action: Action::Delete,
                     target: survivor,
@@ -790,7 +884,8 @@ fn plan_linked(
     let hs_record = match hs_record {
         Some(record) => record,
         None if !read.hs.complete && sf_record.is_some() => {
-            hs_stand_in = from_base(&link.hs_id, &link.sf_id, System::Hubspot, sync, &link.base);
+            let from = from_base(&link.hs_id, &link.sf_id, System::Hubspot, sync, &link.base);
+            hs_stand_in = collector.unless_write_failed(System::Hubspot, &link.hs_id, from);
             &hs_stand_in
         }
         None => return,
@@ -799,13 +894,14 @@ fn plan_linked(
     let sf_record = match sf_record {
         Some(record) => record,
         None if !read.sf.complete => {
-            sf_stand_in = from_base(
+            let from = from_base(
                 &link.sf_id,
                 &link.hs_id,
                 System::Salesforce,
                 sync,
                 &link.base,
             );
+            sf_stand_in = collector.unless_write_failed(System::Salesforce, &link.sf_id, from);
             &sf_stand_in
         }
         None => return,

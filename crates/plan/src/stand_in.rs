@@ -67,11 +67,10 @@ pub fn drop_unknowable(
         !target_fields.contains(name.as_str()) || fields.iter().any(|f| &f.field == name)
     });
     base.retain(|key, _| !keys.contains(key.as_str()));
-    // Errors name the field they could not compute (`cannot compute hs.x: …`).
     errors.retain(|error| {
-        !target_fields.iter().any(|name| {
-            error.starts_with(&format!("cannot compute {}.{name}:", target.short_name()))
-        })
+        error
+            .uncomputed_field()
+            .is_none_or(|name| !target_fields.contains(name))
     });
     outcome
         .refresh

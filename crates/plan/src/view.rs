@@ -6,7 +6,7 @@ use std::fmt::Write;
 use tandem_ground::schema::System;
 
 use super::model::*;
-use crate::association::display;
+use tandem_ground::failure::display_value as display;
 
 /// Options for the human view.
 #[derive(Debug, Clone, Copy)]
@@ -140,6 +140,23 @@ pub fn render_human(plan: &Plan, options: HumanViewOptions) -> String {
             }
         }
         for ambiguous in sync.ambiguous.iter().take(max) {
+            if !ambiguous.shares_key_with.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "  ? {} {} shares key {:?} (match rule {}) with {}, and none has a partner: not created, or each would be a duplicate",
+                    ambiguous.side.short_name(),
+                    ambiguous.id,
+                    ambiguous.key,
+                    ambiguous.match_rule,
+                    ambiguous
+                        .shares_key_with
+                        .iter()
+                        .map(|c| format!("{} {c}", ambiguous.side.short_name()))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                );
+                continue;
+            }
             let _ = writeln!(
                 out,
                 "  ? {} {} matches {} by key {:?} (match rule {}): not linked, not created",
@@ -217,7 +234,8 @@ fn render_change(out: &mut String, sync: &SyncPlan, change: &RecordChange) {
             "  {symbol} {object} {}  [{}]",
             change.target_id().unwrap_or("?"),
             Rule::DeletePropagated {
-                from: super::model::other(change.target)
+                from: super::model::other(change.target),
+                policy: sync.on_delete,
             }
             .describe()
         ),
@@ -231,12 +249,12 @@ fn render_change(out: &mut String, sync: &SyncPlan, change: &RecordChange) {
                     out,
                     "      {}: {}  [{}]",
                     field.field,
-                    display(&field.new),
+                    field.new.display(),
                     field.rule.describe()
                 );
             }
             Action::Create => {
-                let _ = writeln!(out, "      {}: {}", field.field, display(&field.new));
+                let _ = writeln!(out, "      {}: {}", field.field, field.new.display());
             }
             _ => {
                 let _ = writeln!(
@@ -244,7 +262,7 @@ fn render_change(out: &mut String, sync: &SyncPlan, change: &RecordChange) {
                     "      {}: {} → {}  [{}]",
                     field.field,
                     display(&field.old),
-                    display(&field.new),
+                    field.new.display(),
                     field.rule.describe()
                 );
             }
@@ -327,7 +345,7 @@ pub fn render_summary(plan: &Plan) -> String {
             "Blast-radius limit exceeded: sync {} plans {} {} (limit {}).",
             violation.sync,
             thousands(violation.planned),
-            violation.kind,
+            violation.kind.as_str(),
             thousands(violation.limit)
         );
     }

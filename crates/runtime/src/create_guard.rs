@@ -15,37 +15,34 @@ use serde_json::Value;
 use tandem_connectors::RemoteRecord;
 use tandem_ground::schema::System;
 use tandem_language::compile::SyncProgram;
-use tandem_plan::matching::{create_collisions, guard_fields};
+use tandem_plan::apply_rules::{create_collisions, guard_fields};
 use tandem_plan::{Action, RecordChange, SyncPlan};
 use tandem_state::{StateError, StateStore};
 
 use super::crm::{Crm, CrmError, ReadRequest};
 
 /// What changed on `crm`'s side since the plan's read `cursor` (nothing without one): the
-/// fields the side's update preconditions and create guard compare, deletions included when
-/// updates need them. One paged read, shared by the side's creates and updates.
+/// fields the side's update preconditions and create guard compare, with deletions when the
+/// schedule says updates need them. One paged read, shared by the side's creates and updates.
 pub(super) async fn read_since_plan<C: Crm>(
     crm: &mut C,
     sync: &SyncProgram,
     sync_plan: &SyncPlan,
     cursor: Option<&Value>,
+    deletions: bool,
 ) -> Result<BTreeMap<String, RemoteRecord>, CrmError> {
     let target = crm.system();
     let Some(cursor) = cursor else {
         return Ok(BTreeMap::new());
     };
     let fields = fields_to_read(sync, target, &sync_plan.changes);
-    let updates = sync_plan
-        .changes
-        .iter()
-        .any(|c| c.target == target && c.action == Action::Update);
     let read = crm
         .read(&ReadRequest {
             object: &sync.side(target).object,
             fields: &fields,
             pushdown: None,
             since: Some(cursor),
-            include_deleted: updates,
+            include_deleted: deletions,
         })
         .await?;
     Ok(read
@@ -130,7 +127,6 @@ fn written(change: &RecordChange) -> BTreeMap<String, Value> {
     change
         .fields
         .iter()
-        .filter(|f| !f.new.is_object())
-        .map(|f| (f.field.to_string(), f.new.clone()))
+        .filter_map(|f| Some((f.field.to_string(), f.new.known()?.clone())))
         .collect()
 }

@@ -1,12 +1,18 @@
 //! What the runtime reports while it works. Progress bars, the human summary and the JSON
 //! view all consume these; the runtime never prints.
 
-use serde::Serialize;
+use std::sync::Arc;
 
+use serde::{Serialize, Serializer};
+
+use tandem_ground::failure::RecordFailure;
 use tandem_ground::schema::System;
 use tandem_plan::Action;
+use tandem_state::StateError;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+use super::crm::CrmError;
+
+#[derive(Debug, Clone, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     /// Pending writes from a run that died were found and will be settled by this run.
@@ -37,16 +43,41 @@ pub enum Event {
         sync: String,
         target: System,
         record: String,
-        reason: String,
+        reason: RecordFailure,
     },
     /// The run stopped early (daily limit, transport failure); a re-run resumes.
     Stopped {
-        reason: String,
+        reason: StopReason,
     },
 }
 
+/// Why an apply stopped before the end. A re-run resumes where it stopped.
+#[derive(Debug, Clone, thiserror::Error, miette::Diagnostic)]
+pub enum StopReason {
+    /// A CRM call could not go on: the daily limit, a transport failure, refused credentials.
+    #[error("{0}; run `tandem apply` again later to resume")]
+    #[diagnostic(transparent)]
+    Crm(CrmError),
+    /// The state store refused a write; nothing after it was sent.
+    #[error("{0}; run `tandem apply` again to resume")]
+    #[diagnostic(transparent)]
+    State(Arc<StateError>),
+}
+
+/// The JSON views show a stop as its code and message.
+impl Serialize for StopReason {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use miette::Diagnostic;
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry("code", &self.code().map(|c| c.to_string()))?;
+        map.serialize_entry("message", &self.to_string())?;
+        map.end()
+    }
+}
+
 /// What an apply did, for the summary line and the exit code.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct ApplySummary {
     pub run_id: String,
     pub created: u64,
@@ -59,7 +90,7 @@ pub struct ApplySummary {
     pub conflicts_queued: u64,
     pub recovered: u64,
     /// Why the run stopped before the end, if it did.
-    pub stopped: Option<String>,
+    pub stopped: Option<StopReason>,
 }
 
 impl ApplySummary {

@@ -11,7 +11,7 @@ use serde_json::Value;
 use tandem_connectors::RemoteRecord;
 use tandem_ground::schema::System;
 
-use super::crm::{Crm, CrmError, ReadRequest, ReadResult, WriteBatch, WriteOutcome};
+use super::crm::{Crm, CrmError, ReadRequest, ReadResult, RecordWrite, WriteBatch, WriteOutcome};
 
 /// Rejects a written record when `field` equals `value`, with `reason`.
 #[derive(Debug, Clone)]
@@ -144,10 +144,15 @@ impl MemoryCrm {
                         reason: reason.clone(),
                     })
                     .collect(),
-                stopped: Some(CrmError::Transport {
-                    system: self.system,
-                    message: reason,
-                }),
+                stopped: Some(CrmError::from_connector(
+                    self.system,
+                    tandem_connectors::ConnectorError::Transport {
+                        system: self.system,
+                        method: "POST".to_string(),
+                        path: "(memory)".to_string(),
+                        message: reason,
+                    },
+                )),
             };
         }
         WriteBatch {
@@ -155,6 +160,12 @@ impl MemoryCrm {
             stopped: None,
         }
     }
+}
+
+/// A rule's rejection, written `CODE: message` as the CRMs report one.
+fn rejected(reason: &str) -> WriteOutcome {
+    let (code, message) = reason.split_once(": ").unwrap_or(("REJECTED", reason));
+    WriteOutcome::rejected(code, message, Vec::new(), false)
 }
 
 fn stopped(error: CrmError) -> WriteBatch {
@@ -167,13 +178,6 @@ fn stopped(error: CrmError) -> WriteBatch {
 impl Crm for MemoryCrm {
     fn system(&self) -> System {
         self.system
-    }
-
-    fn batch_size(&self) -> usize {
-        match self.system {
-            System::Hubspot => 100,
-            System::Salesforce => 200,
-        }
     }
 
     fn remaining_budget(&self) -> Option<u64> {
@@ -221,6 +225,23 @@ impl Crm for MemoryCrm {
         })
     }
 
+    async fn read_ids(
+        &mut self,
+        object: &str,
+        fields: &[String],
+        ids: &[String],
+    ) -> Result<Vec<RemoteRecord>, CrmError> {
+        let _ = fields;
+        // One call per 100 ids, like HubSpot's batch read.
+        for _ in 0..ids.len().div_ceil(100) {
+            self.spend()?;
+        }
+        Ok(ids
+            .iter()
+            .filter_map(|id| self.get(object, id).filter(|r| !r.deleted).cloned())
+            .collect())
+    }
+
     async fn read_associated(
         &mut self,
         object: &str,
@@ -266,19 +287,16 @@ impl Crm for MemoryCrm {
             .collect())
     }
 
-    async fn create(&mut self, object: &str, records: &[BTreeMap<String, Value>]) -> WriteBatch {
+    async fn create(&mut self, object: &str, records: &[RecordWrite]) -> WriteBatch {
         if let Err(stop) = self.spend() {
             return stopped(stop);
         }
         let mut out = Vec::new();
-        for fields in records {
+        for write in records {
             // Association writes are kept as the plain value of their pseudo-field.
-            let fields = &super::association::stored_values(fields);
+            let fields = &write.written_values();
             if let Some(reason) = self.rejection(fields) {
-                out.push(WriteOutcome::Rejected {
-                    reason,
-                    retryable: false,
-                });
+                out.push(rejected(&reason));
                 continue;
             }
             let id = self.new_id();
@@ -292,29 +310,24 @@ impl Crm for MemoryCrm {
         self.finish_write(out)
     }
 
-    async fn update(
-        &mut self,
-        object: &str,
-        records: &[(String, BTreeMap<String, Value>)],
-    ) -> WriteBatch {
+    async fn update(&mut self, object: &str, records: &[(String, RecordWrite)]) -> WriteBatch {
         if let Err(stop) = self.spend() {
             return stopped(stop);
         }
         let mut out = Vec::new();
-        for (id, fields) in records {
-            let fields = &super::association::stored_values(fields);
+        for (id, write) in records {
+            let fields = &write.written_values();
             if let Some(reason) = self.rejection(fields) {
-                out.push(WriteOutcome::Rejected {
-                    reason,
-                    retryable: false,
-                });
+                out.push(rejected(&reason));
                 continue;
             }
             if self.get(object, id).is_none_or(|r| r.deleted) {
-                out.push(WriteOutcome::Rejected {
-                    reason: "ENTITY_IS_DELETED: entity is deleted".to_string(),
-                    retryable: false,
-                });
+                out.push(WriteOutcome::rejected(
+                    "ENTITY_IS_DELETED",
+                    "entity is deleted",
+                    Vec::new(),
+                    false,
+                ));
                 continue;
             }
             let pairs: Vec<(&str, Value)> = fields
@@ -322,7 +335,7 @@ impl Crm for MemoryCrm {
                 .map(|(k, v)| (k.as_str(), v.clone()))
                 .collect();
             self.put(object, id, &pairs);
-            out.push(WriteOutcome::Written { id: id.clone() });
+            out.push(WriteOutcome::Written { id: id.to_string() });
         }
         self.finish_write(out)
     }

@@ -1,14 +1,15 @@
 //! Reading both sides of every sync for the planner: full on the first run (or whenever the
 //! spec changed), incremental from the saved cursors after that.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
+use tandem_ground::RemoteRecord;
 use tandem_ground::schema::System;
 use tandem_language::compile::Program;
 use tandem_language::compile::{Pushdown, SyncProgram};
-use tandem_plan::recovery::created_fields;
+use tandem_plan::apply_rules::created_fields;
 use tandem_plan::{SideRead, SyncRead};
 use tandem_state::StateSnapshot;
 
@@ -66,7 +67,7 @@ pub async fn read_all<H: Crm, S: Crm>(
             })
             .await?;
         if hs_since.is_some() {
-            super::association::refresh_unread_associations(
+            super::association_moves::refresh_unread_associations(
                 sync,
                 state,
                 hs,
@@ -85,6 +86,32 @@ pub async fn read_all<H: Crm, S: Crm>(
                 include_deleted: true,
             })
             .await?;
+        let mut sf_result = sf_result;
+        // Records that wait for another record (an ambiguous match, a value waiting for a
+        // link) are read again by id: a change elsewhere resolves them, though they did not
+        // change themselves and an incremental read would not return them.
+        if hs_since.is_some() {
+            add_waiting(
+                sync,
+                state,
+                System::Hubspot,
+                &hs_fields,
+                hs,
+                &mut hs_result.records,
+            )
+            .await?;
+        }
+        if sf_since.is_some() {
+            add_waiting(
+                sync,
+                state,
+                System::Salesforce,
+                &sf_fields,
+                sf,
+                &mut sf_result.records,
+            )
+            .await?;
+        }
         reads.insert(
             sync.name.clone(),
             SyncRead {
@@ -102,6 +129,39 @@ pub async fn read_all<H: Crm, S: Crm>(
         );
     }
     Ok(reads)
+}
+
+/// Adds to `records` (an incremental read of `side`) the records of `side` that the error
+/// queue says wait for another record, and that the read did not return.
+async fn add_waiting<C: Crm>(
+    sync: &SyncProgram,
+    state: &StateSnapshot,
+    side: System,
+    fields: &[String],
+    crm: &mut C,
+    records: &mut Vec<RemoteRecord>,
+) -> Result<(), CrmError> {
+    let read: BTreeSet<&str> = records.iter().map(|r| r.id.as_str()).collect();
+    let waiting: BTreeSet<String> = state
+        .errors
+        .get(&sync.name)
+        .into_iter()
+        .flatten()
+        .filter(|queued| queued.reason.passes_on_its_own())
+        .flat_map(|queued| {
+            queued
+                .reason
+                .waiting_records(side, &queued.target, &queued.source_id)
+        })
+        .filter(|id| !read.contains(id.as_str()))
+        .collect();
+    if waiting.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<String> = waiting.into_iter().collect();
+    let found = crm.read_ids(&sync.side(side).object, fields, &ids).await?;
+    records.extend(found);
+    Ok(())
 }
 
 /// The fields and pushdown to read `side` of `sync` with. While creates an interrupted run

@@ -13,6 +13,7 @@ use super::associations::Associations;
 use super::clock;
 use super::ids;
 use super::salesforce::bulk::BulkJob;
+use super::salesforce::bulk_query::{QueryJob, QueryJobBehaviour};
 use super::salesforce::query_cursor::QueryCursor;
 use super::store::{Record, Store, Table, WriteOrigin};
 
@@ -24,7 +25,7 @@ pub struct WriteLogEntry {
     pub object: String,
     pub id: String,
     pub operation: &'static str,
-    /// `api`, `user` or `seed`.
+    /// `api`, `user`, `system` or `seed`.
     pub origin: &'static str,
     /// Salesforce `Sforce-Call-Options: client=...` of the call, when given.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -35,7 +36,10 @@ pub struct WriteLogEntry {
 /// The write log keeps the most recent entries only, so long benchmarks stay bounded.
 const WRITE_LOG_CAP: usize = 100_000;
 
-pub struct Crm {
+/// One CRM's data: the records of every object, HubSpot associations, the write log, query
+/// cursors, Bulk API jobs and pending webhook events, with the write operations every path
+/// shares. (Named apart from the runtime's `Crm` trait, which is a CRM *client*.)
+pub struct CrmData {
     pub system: System,
     pub schema: SchemaSnapshot,
     pub store: Store,
@@ -48,6 +52,10 @@ pub struct Crm {
     pub next_cursor: u64,
     pub bulk_jobs: BTreeMap<String, BulkJob>,
     pub next_bulk_job: u64,
+    /// Bulk API 2.0 query jobs, how the next ones behave, and how many were created.
+    pub query_jobs: BTreeMap<String, QueryJob>,
+    pub query_job_behaviour: QueryJobBehaviour,
+    pub query_jobs_created: u64,
     /// HubSpot webhook events waiting to be delivered (only filled when webhooks are on).
     pub webhook_events: Vec<serde_json::Value>,
     pub webhooks_enabled: bool,
@@ -78,11 +86,17 @@ impl Actor {
             origin: WriteOrigin::Seed,
         }
     }
+    pub fn system() -> Self {
+        Actor {
+            origin: WriteOrigin::System,
+        }
+    }
     fn origin_name(&self) -> &'static str {
         match self.origin {
             WriteOrigin::Api { .. } => "api",
             WriteOrigin::User => "user",
             WriteOrigin::Seed => "seed",
+            WriteOrigin::System => "system",
         }
     }
     fn client(&self) -> Option<&str> {
@@ -93,9 +107,9 @@ impl Actor {
     }
 }
 
-impl Crm {
+impl CrmData {
     pub fn new(system: System, schema: SchemaSnapshot) -> Self {
-        let mut crm = Crm {
+        let mut crm = CrmData {
             system,
             schema,
             store: Store::default(),
@@ -107,6 +121,9 @@ impl Crm {
             next_cursor: 0,
             bulk_jobs: BTreeMap::new(),
             next_bulk_job: 0,
+            query_jobs: BTreeMap::new(),
+            query_job_behaviour: QueryJobBehaviour::default(),
+            query_jobs_created: 0,
             webhook_events: Vec::new(),
             webhooks_enabled: false,
             next_event_id: 0,
@@ -121,9 +138,16 @@ impl Crm {
             tables: BTreeMap::new(),
             next_serial: 100,
         };
-        for (custom_index, object) in self.schema.objects.values().enumerate() {
+        let mut custom_index = 0;
+        for object in self.schema.objects.values() {
             let prefix = match self.system {
-                System::Salesforce => ids::salesforce_key_prefix(&object.name, custom_index),
+                System::Salesforce => {
+                    let prefix = ids::salesforce_key_prefix(&object.name, custom_index);
+                    if ids::standard_key_prefix(&object.name).is_none() {
+                        custom_index += 1;
+                    }
+                    prefix
+                }
                 System::Hubspot => String::new(),
             };
             let mut table = Table::new(&object.name, object.fields.keys().cloned(), prefix);
@@ -135,6 +159,9 @@ impl Crm {
                 }
             }
             self.store.tables.insert(object.name.clone(), table);
+        }
+        if self.system == System::Salesforce {
+            super::salesforce::derived::add_indexes(&mut self.store);
         }
         self.associations.clear();
     }
@@ -211,13 +238,20 @@ impl Crm {
             },
             System::Hubspot => match field {
                 "hs_object_id" => return Some(Cow::Borrowed(&record.id)),
-                "createdate" => {
+                // Engagements and custom objects name their create date `hs_createdate`.
+                "createdate" | "hs_createdate" => {
                     return Some(Cow::Owned(clock::hubspot_datetime(record.created_ms)));
                 }
                 "lastmodifieddate" | "hs_lastmodifieddate" => {
                     return Some(Cow::Owned(clock::hubspot_datetime(record.modified_ms)));
                 }
-                _ => {}
+                _ => {
+                    if let Some(derived) =
+                        super::hubspot::calculated::derived_value(self, table, record, field)
+                    {
+                        return derived;
+                    }
+                }
             },
         }
         let index = table.field(field)?;
@@ -263,7 +297,7 @@ impl Crm {
         }
     }
 
-    fn log(
+    pub(crate) fn log(
         &mut self,
         now_ms: i64,
         object: &str,
@@ -299,6 +333,9 @@ impl Crm {
         actor: &Actor,
         now_ms: i64,
     ) -> Option<String> {
+        let stamped =
+            super::hubspot::calculated::with_lifecycle_dates(self, object, None, values, now_ms);
+        let values: &[(String, Option<String>)] = &stamped;
         let id = self.new_id(object);
         let table = self.store.tables.get_mut(object)?;
         let mut record = Record::new(id.clone(), now_ms);
@@ -314,13 +351,16 @@ impl Crm {
             .collect();
         record.apply(&changes);
         record.last_client = actor.client().map(Box::from);
-        table.insert(record);
+        let slot = table.insert(record);
         let fields: Vec<String> = values
             .iter()
             .filter(|(_, v)| v.is_some())
             .map(|(n, _)| n.clone())
             .collect();
         self.log(now_ms, object, &id, "create", actor, fields);
+        if self.system == System::Salesforce {
+            super::salesforce::derived::after_create(self, object, slot, actor, now_ms);
+        }
         if self.webhooks_enabled {
             self.push_event(
                 object,
@@ -344,6 +384,14 @@ impl Crm {
         actor: &Actor,
         now_ms: i64,
     ) -> Vec<String> {
+        let stamped = super::hubspot::calculated::with_lifecycle_dates(
+            self,
+            object,
+            Some(slot),
+            values,
+            now_ms,
+        );
+        let values: &[(String, Option<String>)] = &stamped;
         let Some(table) = self.store.tables.get_mut(object) else {
             return Vec::new();
         };
@@ -356,6 +404,8 @@ impl Crm {
                 )
             })
             .collect();
+        // Salesforce derives fields from the values before and after the save.
+        let before = (self.system == System::Salesforce).then(|| table.record(slot).clone());
         let changed = table.update(slot, &changes);
         let record = table.record_mut(slot);
         record.modified_ms = now_ms;
@@ -377,6 +427,9 @@ impl Crm {
             })
             .collect();
         self.log(now_ms, object, &id, "update", actor, names.clone());
+        if let Some(before) = before {
+            super::salesforce::derived::after_update(self, object, slot, &before, actor, now_ms);
+        }
         if self.webhooks_enabled {
             for (name, value) in new_values {
                 let mut extra = serde_json::Map::new();
@@ -497,7 +550,7 @@ impl Crm {
         Some(winner)
     }
 
-    fn move_associations(&mut self, object: &str, from: &str, to: &str, now_ms: i64) {
+    pub(crate) fn move_associations(&mut self, object: &str, from: &str, to: &str, now_ms: i64) {
         let (Ok(from), Ok(to)) = (from.parse::<u64>(), to.parse::<u64>()) else {
             return;
         };
@@ -511,7 +564,7 @@ impl Crm {
         }
     }
 
-    fn push_event(
+    pub(crate) fn push_event(
         &mut self,
         object: &str,
         id: &str,
@@ -545,13 +598,10 @@ impl Crm {
                 .map(serde_json::Value::from)
                 .unwrap_or_else(|_| id.into()),
         );
+        // Delivery adds the `sourceId` that goes with it (the app id, or the acting user).
         event.insert(
             "changeSource".into(),
-            match actor.origin {
-                WriteOrigin::User => "CRM_UI",
-                _ => "API",
-            }
-            .into(),
+            super::webhooks::change_source(&actor.origin).into(),
         );
         if singular == "object" {
             if let Some(type_id) = self
@@ -577,7 +627,7 @@ impl Crm {
         type_id: u32,
         now_ms: i64,
     ) {
-        let defined = super::associations::defined(&self.schema, from, to, type_id);
+        let defined = self.associations.defined(&self.schema, from, to, type_id);
         let inverse = defined.as_ref().map(|t| t.inverse_id).unwrap_or(type_id);
         self.associations
             .add(from, from_id, to, to_id, type_id, inverse);
@@ -639,6 +689,8 @@ impl Crm {
         self.writes.clear();
         self.cursors.clear();
         self.bulk_jobs.clear();
+        self.query_jobs.clear();
+        self.query_jobs_created = 0;
         self.webhook_events.clear();
     }
 }

@@ -164,6 +164,16 @@ fn with_headers(system: System, mut response: Response, usage: Usage, is_search:
                 );
                 header(
                     &mut response,
+                    "x-hubspot-ratelimit-secondly",
+                    usage.secondly_max.to_string(),
+                );
+                header(
+                    &mut response,
+                    "x-hubspot-ratelimit-secondly-remaining",
+                    usage.secondly_remaining.to_string(),
+                );
+                header(
+                    &mut response,
                     "x-hubspot-ratelimit-daily",
                     usage.daily_max.to_string(),
                 );

@@ -4,19 +4,32 @@
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const SUFFIX_ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
 
-/// The key prefixes of the standard objects; custom objects get `a00`, `a01`, ...
+/// The real key prefix of a standard object the sandbox knows (Object Reference, "Standard
+/// Field Records"; the prefixes of ids returned by any org).
+pub fn standard_key_prefix(object: &str) -> Option<&'static str> {
+    Some(match object {
+        "Account" => "001",
+        "Contact" => "003",
+        "User" => "005",
+        "Opportunity" => "006",
+        "OpportunityHistory" => "008",
+        "OpportunityContactRole" => "00K",
+        "Lead" => "00Q",
+        "Task" => "00T",
+        "Event" => "00U",
+        "AccountContactRelation" => "07k",
+        "Case" => "500",
+        "Campaign" => "701",
+        _ => return None,
+    })
+}
+
+/// The key prefixes of the standard objects; other objects get `a00`, `a01`, ... by their
+/// position among the objects without a standard prefix.
 pub fn salesforce_key_prefix(object: &str, custom_index: usize) -> String {
-    match object {
-        "Account" => "001".into(),
-        "Contact" => "003".into(),
-        "User" => "005".into(),
-        "Opportunity" => "006".into(),
-        "Lead" => "00Q".into(),
-        "Task" => "00T".into(),
-        "Event" => "00U".into(),
-        "Case" => "500".into(),
-        "Campaign" => "701".into(),
-        _ => {
+    match standard_key_prefix(object) {
+        Some(prefix) => prefix.to_string(),
+        None => {
             let index = custom_index % (62 * 62);
             let mut prefix = String::from("a");
             prefix.push(BASE62[index / 62] as char);

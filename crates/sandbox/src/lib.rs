@@ -24,7 +24,9 @@
 //! records), `crm` (shared write operations), `validate` (schema-driven validation),
 //! `soql/` (hand-written SOQL subset), `generator` (seeded data), `faults`, `limits`, `auth`,
 //! `gate` (per-request auth, faults, limits, counters), `control` (the `/_sandbox/` API and
-//! its in-process twin), `webhooks`, `persist`, `catalog` (standard + custom objects).
+//! its in-process twin), `webhooks` (the v3 settings and subscriptions API, deliveries),
+//! `persist`, `catalog` (standard + custom objects). HubSpot portal state beside the records
+//! (owners, tiers, merge behaviour, exports) is `hubspot::portal`.
 
 pub mod associations;
 pub mod auth;
@@ -58,6 +60,8 @@ use tandem_ground::schema::{SchemaSnapshot, System};
 pub use catalog::CustomCatalog;
 pub use control::SandboxControl;
 pub use faults::{FaultKind, FaultSettings};
+pub use hubspot::merge::MergeBehavior;
+pub use hubspot::tier::{HubspotAccount, HubspotTier};
 pub use limits::LimitSettings;
 
 /// Everything a sandbox needs to start. `Default` gives free ports, seed 42 and 100
@@ -69,10 +73,17 @@ pub struct SandboxConfig {
     pub hubspot_port: u16,
     pub salesforce_port: u16,
     /// Records generated for each standard object (contacts, companies, deals, Lead,
-    /// Contact, Account, Opportunity, Task).
+    /// Contact, Account, Opportunity, Task, Event, Case). Salesforce's
+    /// AccountContactRelation and OpportunityContactRole rows follow from the contacts and
+    /// opportunities instead (a direct relation per contact with an account, a primary role
+    /// on most opportunities).
     pub records_per_object: usize,
     /// Per-object overrides of `records_per_object`, by object name (`contacts`, `Lead`).
     pub record_counts: BTreeMap<String, usize>,
+    /// Seeded Salesforce records of each object are stamped in runs of this many sharing
+    /// one `CreatedDate` / `SystemModstamp` second, as a bulk load leaves them; 1 (the
+    /// default) gives each record its own second.
+    pub salesforce_seed_stamp_batch: usize,
     /// Custom objects and fields (from `--config FILE`).
     pub custom: CustomCatalog,
     /// Replace the standard catalogs entirely (tests with their own schema).
@@ -82,9 +93,21 @@ pub struct SandboxConfig {
     pub data_dir: Option<PathBuf>,
     pub hubspot_limits: LimitSettings,
     pub salesforce_limits: LimitSettings,
+    /// HubSpot account tier and API limit increase packs; when given, the HubSpot limits come
+    /// from it instead of `hubspot_limits`.
+    pub hubspot_account: Option<HubspotAccount>,
+    /// What a HubSpot merge does to record ids (see `hubspot::merge`).
+    pub hubspot_merge_behavior: MergeBehavior,
+    /// Rows per CSV file of a HubSpot export before it is split into several files of a zip
+    /// (HubSpot: 1,000,000; smaller values let tests see the split without a million records).
+    pub hubspot_export_rows_per_file: usize,
     /// Deliver HubSpot webhook events to this URL, signed with `webhook_client_secret`.
     pub webhook_target_url: Option<String>,
     pub webhook_client_secret: String,
+    /// The HubSpot app whose webhooks the sandbox runs (`/webhooks/v3/{appId}/...`), and its
+    /// developer API key (`?hapikey=`).
+    pub hubspot_app_id: u64,
+    pub hubspot_developer_api_key: String,
     /// OAuth client id / secret the token endpoints accept.
     pub client_id: String,
     pub client_secret: String,
@@ -98,6 +121,7 @@ impl Default for SandboxConfig {
             salesforce_port: 0,
             records_per_object: 100,
             record_counts: BTreeMap::new(),
+            salesforce_seed_stamp_batch: 1,
             custom: CustomCatalog::default(),
             hubspot_schema: None,
             salesforce_schema: None,
@@ -112,8 +136,13 @@ impl Default for SandboxConfig {
                 search_per_second: u32::MAX,
                 daily_max: 100_000,
             },
+            hubspot_account: None,
+            hubspot_merge_behavior: MergeBehavior::default(),
+            hubspot_export_rows_per_file: hubspot::exports::ROWS_PER_FILE,
             webhook_target_url: None,
             webhook_client_secret: "sandbox-webhook-secret".to_string(),
+            hubspot_app_id: 3_100_042,
+            hubspot_developer_api_key: "sandbox-developer-api-key".to_string(),
             client_id: "sandbox-client-id".to_string(),
             client_secret: "sandbox-client-secret".to_string(),
         }
@@ -164,17 +193,17 @@ pub struct Gate {
 
 pub struct SystemState {
     pub system: System,
-    crm: RwLock<crm::Crm>,
+    crm: RwLock<crm::CrmData>,
     gate: Mutex<Gate>,
 }
 
 impl SystemState {
-    pub fn read(&self) -> RwLockReadGuard<'_, crm::Crm> {
+    pub fn read(&self) -> RwLockReadGuard<'_, crm::CrmData> {
         self.crm
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
-    pub fn write(&self) -> RwLockWriteGuard<'_, crm::Crm> {
+    pub fn write(&self) -> RwLockWriteGuard<'_, crm::CrmData> {
         self.crm
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -197,6 +226,8 @@ pub struct Shared {
     pub hubspot_url: Mutex<String>,
     pub salesforce_url: Mutex<String>,
     pub webhook: Mutex<webhooks::WebhookSettings>,
+    /// HubSpot portal state beside the records: owners, merge behaviour, tier, exports.
+    pub hubspot_portal: Mutex<hubspot::portal::Portal>,
 }
 
 impl Shared {
@@ -205,6 +236,12 @@ impl Shared {
             System::Hubspot => &self.hubspot,
             System::Salesforce => &self.salesforce,
         }
+    }
+
+    pub fn hubspot_portal(&self) -> MutexGuard<'_, hubspot::portal::Portal> {
+        self.hubspot_portal
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn base_url(&self, system: System) -> String {
@@ -272,6 +309,21 @@ fn build_shared(config: SandboxConfig) -> Result<Shared, SandboxError> {
         .unwrap_or_else(catalog::standard_salesforce);
     catalog::apply_custom(&mut hubspot_schema, config.custom.hubspot.as_ref());
     catalog::apply_custom(&mut salesforce_schema, config.custom.salesforce.as_ref());
+    let hubspot_limits = match &config.hubspot_account {
+        Some(account) => account
+            .limits()
+            .map_err(|error| SandboxError::ConfigInvalid {
+                path: "SandboxConfig::hubspot_account".into(),
+                reason: error.to_string(),
+            })?,
+        None => config.hubspot_limits.clone(),
+    };
+    let portal = hubspot::portal::Portal {
+        owners: hubspot::owners::Owners::from_catalog(&hubspot_schema.owners),
+        merge: config.hubspot_merge_behavior,
+        account: config.hubspot_account,
+        exports: Default::default(),
+    };
     let seed = config.seed;
     let gate = |prefix: &'static str, salt: u64, limits: &LimitSettings| Gate {
         auth: auth::Auth::new(prefix, seed, &config.client_id, &config.client_secret),
@@ -283,23 +335,25 @@ fn build_shared(config: SandboxConfig) -> Result<Shared, SandboxError> {
         clock: clock::Clock::default(),
         hubspot: SystemState {
             system: System::Hubspot,
-            crm: RwLock::new(crm::Crm::new(System::Hubspot, hubspot_schema)),
-            gate: Mutex::new(gate("pat-na1-", 0x4853, &config.hubspot_limits)),
+            crm: RwLock::new(crm::CrmData::new(System::Hubspot, hubspot_schema)),
+            gate: Mutex::new(gate("pat-na1-", 0x4853, &hubspot_limits)),
         },
         salesforce: SystemState {
             system: System::Salesforce,
-            crm: RwLock::new(crm::Crm::new(System::Salesforce, salesforce_schema)),
+            crm: RwLock::new(crm::CrmData::new(System::Salesforce, salesforce_schema)),
             gate: Mutex::new(gate("00D5g000004SBX1!", 0x5346, &config.salesforce_limits)),
         },
         portal_id: 20_000_000 + seed % 1_000_000,
         hubspot_url: Mutex::new(String::new()),
         salesforce_url: Mutex::new(String::new()),
-        webhook: Mutex::new(webhooks::WebhookSettings {
-            target_url: config.webhook_target_url.clone(),
-            client_secret: config.webhook_client_secret.clone(),
-            delivered: 0,
-            failed: 0,
-        }),
+        webhook: Mutex::new(webhooks::WebhookSettings::new(
+            config.webhook_target_url.clone(),
+            config.webhook_client_secret.clone(),
+            config.hubspot_app_id,
+            config.hubspot_developer_api_key.clone(),
+            seed,
+        )),
+        hubspot_portal: Mutex::new(portal),
         config,
     };
     let loaded = match &shared.config.data_dir {
@@ -365,6 +419,16 @@ impl SandboxHandle {
 
     pub fn salesforce_token(&self) -> String {
         self.shared.salesforce.gate().auth.current.clone()
+    }
+
+    /// The HubSpot app id of the webhooks API (`/webhooks/v3/{appId}/...`).
+    pub fn hubspot_app_id(&self) -> u64 {
+        self.shared.config.hubspot_app_id
+    }
+
+    /// The developer API key the webhooks API accepts as `?hapikey=`.
+    pub fn hubspot_developer_api_key(&self) -> String {
+        self.shared.config.hubspot_developer_api_key.clone()
     }
 
     /// The refresh token each token endpoint accepts.

@@ -52,6 +52,11 @@ pub struct Limits {
 pub struct Usage {
     pub burst_max: u32,
     pub burst_remaining: u32,
+    /// HubSpot's deprecated per-second pair (`X-HubSpot-RateLimit-Secondly`): a tenth of the
+    /// ten-second allowance, and what is left of it over the last second. Reported, not
+    /// enforced: HubSpot enforces the rolling ten-second window.
+    pub secondly_max: u32,
+    pub secondly_remaining: u32,
     pub daily_max: u64,
     pub daily_used: u64,
 }
@@ -102,12 +107,22 @@ impl Limits {
     }
 
     pub fn usage(&self) -> Usage {
+        let now = Instant::now();
+        let last_second = self
+            .burst_window
+            .iter()
+            .rev()
+            .take_while(|at| now.duration_since(**at) < Duration::from_secs(1))
+            .count() as u32;
+        let secondly_max = self.settings.burst_max / 10;
         Usage {
             burst_max: self.settings.burst_max,
             burst_remaining: self
                 .settings
                 .burst_max
                 .saturating_sub(self.burst_window.len() as u32),
+            secondly_max,
+            secondly_remaining: secondly_max.saturating_sub(last_second),
             daily_max: self.settings.daily_max,
             daily_used: self.daily_used,
         }

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::crm::Crm;
+use super::crm::CrmData;
 use super::store::Record;
 use super::{SandboxError, Shared};
 
@@ -57,7 +57,7 @@ fn dir_error(path: &Path, error: impl std::fmt::Display) -> SandboxError {
     }
 }
 
-fn save_crm(crm: &Crm) -> SavedCrm {
+fn save_crm(crm: &CrmData) -> SavedCrm {
     let tables = crm
         .store
         .tables
@@ -96,7 +96,7 @@ fn save_crm(crm: &Crm) -> SavedCrm {
     }
 }
 
-fn load_crm(crm: &mut Crm, saved: SavedCrm) -> i64 {
+fn load_crm(crm: &mut CrmData, saved: SavedCrm) -> i64 {
     crm.build_tables();
     crm.store.next_serial = saved.next_serial;
     let mut latest = 0;

@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 use miette::Diagnostic;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use tandem_ground::failure::RecordFailure;
 use thiserror::Error;
 
 use cached::{CachedStatements, STATEMENT_CACHE_CAPACITY};
@@ -141,6 +142,16 @@ impl StateStore {
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(to_err)?;
         migrate(&mut conn, &path)?;
+        // The key saved plans are sealed with: made once, kept with the store.
+        conn.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('plan_seal_key', ?1)",
+            params![format!(
+                "{}{}",
+                uuid::Uuid::new_v4().simple(),
+                uuid::Uuid::new_v4().simple()
+            )],
+        )
+        .map_err(to_err)?;
         Ok(StateStore { conn, path })
     }
 
@@ -176,6 +187,11 @@ impl StateStore {
         Ok(self.meta("lineage")?.unwrap_or_default())
     }
 
+    /// The key Plans made against this store are sealed with.
+    pub fn seal_key(&self) -> Result<SealKey, StateError> {
+        Ok(SealKey(self.meta("plan_seal_key")?.unwrap_or_default()))
+    }
+
     fn meta(&self, key: &str) -> Result<Option<String>, StateError> {
         self.conn
             .query_row_cached("SELECT value FROM meta WHERE key = ?1", [key], |row| {
@@ -202,6 +218,7 @@ impl StateStore {
         let mut snapshot = StateSnapshot {
             serial: self.serial()?,
             lineage: self.lineage()?,
+            seal_key: self.seal_key()?,
             ..StateSnapshot::default()
         };
         let rows = self.select_rows(
@@ -320,7 +337,7 @@ impl StateStore {
                     sync: row.get(1)?,
                     target: row.get(2)?,
                     source_id: row.get(3)?,
-                    reason: row.get(4)?,
+                    reason: RecordFailure::from_stored(&row.get::<_, String>(4)?),
                     fingerprint: row.get(5)?,
                     attempts: row.get(6)?,
                     retry_requested: row.get::<_, i64>(7)? != 0,
@@ -353,7 +370,10 @@ impl StateStore {
         Ok(rows
             .into_iter()
             .map(|(journal_id, sync, target, source_id, payload, sent_at)| {
-                let payload = serde_json::from_str(&payload).unwrap_or_default();
+                // The plain fields sent: what recovery compares with the records it finds.
+                let payload =
+                    tandem_ground::record_write::RecordWrite::from_journal(&parse_json(&payload))
+                        .fields;
                 let pending = PendingCreate {
                     journal_id,
                     target,

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use tandem_ground::failure::RecordFailure;
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
@@ -207,10 +208,11 @@ impl<'a> StateWriter<'a> {
         sync: &str,
         target: &str,
         source_id: &str,
-        reason: &str,
+        reason: &RecordFailure,
         fingerprint: &str,
     ) -> Result<(), StateError> {
         let now = now_rfc3339();
+        let reason = reason.to_stored();
         self.tx
             .execute_cached(
                 "INSERT INTO error_queue (sync, target, source_id, reason, fingerprint, first_seen, last_seen) \

@@ -1,14 +1,16 @@
 //! Fixtures shared by the planner, apply and end-to-end tests: Programs shaped like
-//! `revops.tandem`'s syncs, and a read → plan → apply cycle over any two CRMs.
+//! `revops.tandem`'s syncs, and a read → plan → apply cycle over any two CRMs through the
+//! driver's own steps (`tandem::session::steps`), so in-memory tests run the code users run.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 use tandem::compile::*;
-use tandem::plan::{self, ApiBudget, Plan, PlanInputs};
-use tandem::runtime::{self, ApplySummary, Crm, Event, MemoryCrm};
+use tandem::plan::Plan;
+use tandem::runtime::{ApplySummary, Crm, Event, MemoryCrm};
 use tandem::schema::{FieldType, System};
+use tandem::session::{PlanOptions, ProgramRef, SessionEvent, steps};
 use tandem::state::StateStore;
 
 pub const SCHEMA_DIGEST: &str = "schema-digest-for-tests";
@@ -307,28 +309,29 @@ pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
         .block_on(future)
 }
 
-/// Reads both sides and plans, as `tandem plan` does.
+/// The Program with the tests' schema digest, as a session step takes it.
+fn program_ref(program: &Program) -> ProgramRef<'_> {
+    ProgramRef {
+        program,
+        schema_digest: SCHEMA_DIGEST,
+    }
+}
+
+/// Reads both sides (everything, as `tandem plan --full`) and plans, through the driver's
+/// plan step.
 pub fn plan_now<H: Crm, S: Crm>(
     program: &Program,
     store: &StateStore,
     hs: &mut H,
     sf: &mut S,
 ) -> Plan {
-    let state = store.snapshot().expect("snapshot");
-    let reads = block_on(runtime::read::read_all(program, &state, hs, sf, false)).expect("read");
-    plan::plan(PlanInputs {
-        program,
-        schema_digest: SCHEMA_DIGEST,
-        state: &state,
-        reads,
-        budget: ApiBudget {
-            hs_remaining: hs.remaining_budget(),
-            sf_remaining: sf.remaining_budget(),
-        },
-    })
+    let options = PlanOptions { full: true };
+    block_on(steps::plan(program_ref(program), store, hs, sf, options))
+        .expect("plan")
+        .plan
 }
 
-/// Applies a plan, collecting events.
+/// Applies a plan through the driver's apply step, collecting the runtime's events.
 pub fn apply_now<H: Crm, S: Crm>(
     plan: &Plan,
     program: &Program,
@@ -337,17 +340,22 @@ pub fn apply_now<H: Crm, S: Crm>(
     sf: &mut S,
 ) -> (ApplySummary, Vec<Event>) {
     let mut events = Vec::new();
-    let summary = block_on(runtime::apply(
-        plan,
-        program,
-        SCHEMA_DIGEST,
+    let mut collect = |event: SessionEvent<'_>| {
+        if let SessionEvent::Apply(event) = event {
+            events.push(event.clone());
+        }
+    };
+    let outcome = block_on(steps::apply(
+        program_ref(program),
         store,
+        None,
         hs,
         sf,
-        &mut |event| events.push(event.clone()),
+        plan,
+        &mut collect,
     ))
     .expect("apply");
-    (summary, events)
+    (outcome.summary, events)
 }
 
 /// Plans and applies once; returns the plan and the summary.

@@ -1,49 +1,52 @@
 //! A sandbox world for end-to-end tests: the sandbox in-process on loopback (its catalog is
-//! the committed schema snapshots), a spec compiled through the real pipeline, the HTTP
-//! connectors, the runtime and a state store on disk.
+//! the committed schema snapshots) and a [`Session`] on a spec on disk, the driver the binary
+//! runs: the real pipeline, the HTTP connectors, the runtime and a state store on disk.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::{Map, Value};
-use tandem::compile::Program;
-use tandem::compile::{compile, schema_digest};
-use tandem::plan::{ApiBudget, Plan, PlanInputs};
-use tandem::runtime::connected::{HubSpotCrm, SalesforceCrm};
-use tandem::runtime::{ApplySummary, Crm};
+use tandem::plan::Plan;
+use tandem::runtime::ApplySummary;
 use tandem::sandbox::{Sandbox, SandboxConfig, SandboxControl, SandboxHandle};
-use tandem::schema::{Schemas, System};
+use tandem::schema::System;
+use tandem::session::{
+    Connection, PlanOptions, Session, SessionEvent, SessionOptions, SpecLocation,
+};
 use tandem::state::StateStore;
 
 pub struct World {
     pub rt: tokio::runtime::Runtime,
     pub sandbox: Option<SandboxHandle>,
     pub dir: tempfile::TempDir,
-    pub program: Program,
-    pub schema_digest: String,
-    pub store: StateStore,
-    pub hs: HubSpotCrm,
-    pub sf: SalesforceCrm,
+    /// The driver `tandem plan` / `tandem apply` run, opened on the world's spec as the
+    /// binary opens it (state beside the spec, snapshots above it), connected to the sandbox.
+    pub session: Session,
 }
 
-pub fn compile_dir(dir: &Path) -> (Program, String) {
-    let validation = tandem::project::validate(
-        dir,
-        &tandem::project::ValidateOptions {
-            schemas_dir: Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("schemas")),
-        },
-    )
-    .expect("spec loads");
-    assert!(
-        !tandem::diagnostics::has_errors(&validation.diags),
-        "spec has errors: {:?}",
-        validation.diags
-    );
-    // The validate pipeline above already ran the schema-aware checker.
-    let checked = validation.checked.as_ref().expect("the checker ran");
-    let program = compile(checked).expect("compiles");
-    (program, schema_digest(&Schemas::standard()))
+/// Compiles the spec in `dir` against the committed snapshots, as `tandem compile` does:
+/// the Program and the digest of the snapshots.
+pub fn compile_dir(dir: &std::path::Path) -> (tandem::compile::Program, String) {
+    let location = SpecLocation {
+        spec: dir.to_path_buf(),
+        state: None,
+        schemas: Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("schemas")),
+    };
+    let compiled = tandem::session::compile_spec(&location).expect("the spec compiles cleanly");
+    (compiled.program, compiled.schema_digest)
+}
+
+/// Opens the world's session as a fresh `tandem` process would: the spec compiled from
+/// disk, the state store beside it, new connector clients (no remembered quota).
+fn open_session(dir: &std::path::Path, sandbox: &SandboxHandle) -> Session {
+    let config = tandem::connectors::config::from_variables(&env_vars(sandbox)).expect("config");
+    let options = SessionOptions {
+        location: SpecLocation::new(dir.join("spec")),
+        connection: Connection::Explicit(Box::new(config)),
+        hold_apply_lock: false,
+    };
+    Session::open(options, &mut |_| {}).expect("the spec compiles and both CRMs connect")
 }
 
 impl World {
@@ -77,43 +80,18 @@ impl World {
         )
         .expect("salesforce.yaml");
         std::fs::write(dir.path().join("spec").join("spec.tandem"), text).expect("spec");
-        let (program, schema_digest) = compile_dir(&dir.path().join("spec"));
-        let vars = env_vars(&sandbox);
-        let config = tandem::connectors::config::from_variables(&vars).expect("config");
-        let hs = HubSpotCrm {
-            client: tandem::connectors::HubSpotClient::new(config.hubspot().expect("hs"))
-                .expect("hs client"),
-        };
-        let sf = SalesforceCrm {
-            client: tandem::connectors::SalesforceClient::new(config.salesforce().expect("sf"))
-                .expect("sf client"),
-        };
-        let store = StateStore::open(&dir.path().join("spec").join(".tandem").join("state.db"))
-            .expect("state");
+        let session = open_session(dir.path(), &sandbox);
         World {
             rt,
             sandbox: Some(sandbox),
             dir,
-            program,
-            schema_digest,
-            store,
-            hs,
-            sf,
+            session,
         }
     }
 
-    /// Fresh connector clients, as a new `tandem` process would have (no remembered quota).
+    /// A fresh session, as a new `tandem` process would open it (no remembered quota).
     pub fn reconnect(&mut self) {
-        let vars = self.env();
-        let config = tandem::connectors::config::from_variables(&vars).expect("config");
-        self.hs = HubSpotCrm {
-            client: tandem::connectors::HubSpotClient::new(config.hubspot().expect("hs"))
-                .expect("hs client"),
-        };
-        self.sf = SalesforceCrm {
-            client: tandem::connectors::SalesforceClient::new(config.salesforce().expect("sf"))
-                .expect("sf client"),
-        };
+        self.session = open_session(self.dir.path(), self.sandbox.as_ref().expect("sandbox"));
     }
 
     pub fn spec_dir(&self) -> PathBuf {
@@ -128,43 +106,42 @@ impl World {
         env_vars(self.sandbox.as_ref().expect("sandbox"))
     }
 
-    pub fn plan(&mut self) -> Plan {
-        let state = self.store.snapshot().expect("snapshot");
-        let incremental = self.store.pending_journal().expect("journal").is_empty();
-        let reads = self
-            .rt
-            .block_on(tandem::runtime::read::read_all(
-                &self.program,
-                &state,
-                &mut self.hs,
-                &mut self.sf,
-                incremental,
-            ))
-            .expect("reads");
-        tandem::plan::plan(PlanInputs {
-            program: &self.program,
-            schema_digest: &self.schema_digest,
-            state: &state,
-            reads,
-            budget: ApiBudget {
-                hs_remaining: self.hs.remaining_budget(),
-                sf_remaining: self.sf.remaining_budget(),
-            },
-        })
+    /// The session's state store.
+    pub fn store(&self) -> &StateStore {
+        self.session.store()
     }
 
-    pub fn apply(&mut self, plan: &Plan) -> ApplySummary {
+    /// Plans as `tandem plan` does (incrementally when the state allows).
+    pub fn plan(&mut self) -> Plan {
+        self.plan_with(PlanOptions::default())
+    }
+
+    /// Plans as `tandem plan --full` does.
+    pub fn plan_full(&mut self) -> Plan {
+        self.plan_with(PlanOptions { full: true })
+    }
+
+    fn plan_with(&mut self, options: PlanOptions) -> Plan {
         self.rt
-            .block_on(tandem::runtime::apply(
-                plan,
-                &self.program,
-                &self.schema_digest,
-                &mut self.store,
-                &mut self.hs,
-                &mut self.sf,
-                &mut |_| {},
-            ))
-            .expect("apply")
+            .block_on(self.session.plan(options))
+            .expect("plan")
+            .plan
+    }
+
+    /// Applies as `tandem apply` does; panics when apply refuses the plan.
+    pub fn apply(&mut self, plan: &Plan) -> ApplySummary {
+        self.try_apply(plan).expect("apply")
+    }
+
+    /// Applies as `tandem apply` does, returning apply's refusal as it is.
+    pub fn try_apply(
+        &mut self,
+        plan: &Plan,
+    ) -> Result<ApplySummary, tandem::session::SessionError> {
+        let mut ignore = |_: SessionEvent<'_>| {};
+        self.rt
+            .block_on(self.session.apply(plan, &mut ignore))
+            .map(|outcome| outcome.summary)
     }
 
     pub fn cycle(&mut self) -> (Plan, ApplySummary) {
@@ -198,7 +175,7 @@ impl World {
     }
 
     pub fn link_of_hs(&self, sync: &str, hs_id: &str) -> Option<String> {
-        self.store.partner(sync, "hs", hs_id).expect("partner")
+        self.store().partner(sync, "hs", hs_id).expect("partner")
     }
 }
 

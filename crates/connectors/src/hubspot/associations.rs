@@ -12,14 +12,15 @@ use reqwest::Method;
 use serde::Deserialize;
 
 use super::{HUBSPOT_BATCH_LIMIT, HubSpotClient};
-use crate::budget::CallKind;
+use crate::call_budget::CallKind;
 use crate::error::ConnectorError;
 use crate::http::{Call, RetrySafety};
 use crate::write::{WriteOutcome, WriteReport, Written};
 use tandem_ground::schema::System;
 
 /// HubSpot accepts at most 1,000 ids per associations `batch/read` (since February 2025).
-pub const HUBSPOT_ASSOCIATION_READ_LIMIT: usize = 1000;
+pub const HUBSPOT_ASSOCIATION_READ_LIMIT: usize =
+    tandem_ground::crm_facts::HUBSPOT_ASSOCIATION_READ_INPUTS;
 
 /// One associated record: its id and the association types that link it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,7 +56,7 @@ pub struct DissociationInput {
 
 #[derive(Debug, Deserialize)]
 struct ReadResponse {
-    #[serde(default)]
+    // Required: a 2xx without `results` is not HubSpot's answer.
     results: Vec<ReadResult>,
     #[serde(default)]
     errors: Vec<ReadError>,
@@ -199,7 +200,6 @@ impl HubSpotClient {
     ) -> Result<BTreeSet<String>, ConnectorError> {
         #[derive(Deserialize)]
         struct Live {
-            #[serde(default)]
             results: Vec<IdRef>,
         }
         let mut live = BTreeSet::new();

@@ -9,6 +9,7 @@
 
 mod associations;
 mod read;
+mod read_ids;
 mod schema;
 mod write;
 
@@ -21,14 +22,14 @@ pub use write::{AssociationInput, AssociationType, HubSpotInput};
 use url::Url;
 
 use super::auth::{Grant, TokenSource};
-use super::budget::{CallBudget, CallStats};
+use super::call_budget::{CallBudget, CallStats};
 use super::config::HubSpotConfig;
 use super::error::ConnectorError;
 use super::http::HttpCore;
 use tandem_ground::schema::System;
 
 /// HubSpot accepts at most 100 inputs per batch call.
-pub const HUBSPOT_BATCH_LIMIT: usize = 100;
+pub const HUBSPOT_BATCH_LIMIT: usize = tandem_ground::crm_facts::HUBSPOT_BATCH_INPUTS;
 /// Search returns at most 200 results per page.
 pub const HUBSPOT_SEARCH_PAGE: usize = 200;
 /// List endpoints return at most 100 results per page.

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use super::{
     HUBSPOT_LIST_PAGE, HUBSPOT_SEARCH_CAP, HUBSPOT_SEARCH_PAGE, HubSpotClient, modified_property,
 };
-use crate::budget::CallKind;
+use crate::call_budget::CallKind;
 use crate::error::ConnectorError;
 use crate::http::{Call, Pace};
 use crate::watermark::{ChangeTracker, Watermark, ms_to_rfc3339, parse_timestamp_ms};
@@ -43,7 +43,8 @@ struct PageResponse {
     /// Search only: how many records match the query (paging stops at 10,000 of them).
     #[serde(default)]
     total: Option<u64>,
-    #[serde(default)]
+    // No default: a 200 without `results` (a proxy's `{}`, a wrong URL) is not HubSpot's
+    // answer, and reading it as "no records" would plan a create for every record.
     results: Vec<SimplePublicObject>,
     #[serde(default)]
     paging: Option<Paging>,

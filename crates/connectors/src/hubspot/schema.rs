@@ -4,7 +4,7 @@
 use reqwest::Method;
 
 use super::HubSpotClient;
-use crate::budget::CallKind;
+use crate::call_budget::CallKind;
 use crate::error::ConnectorError;
 use crate::http::Call;
 
@@ -80,7 +80,7 @@ impl HubSpotClient {
             let limit = entry.get("usageLimit").and_then(|v| v.as_u64());
             let used = entry.get("currentUsage").and_then(|v| v.as_u64());
             if let (Some(limit), Some(used)) = (limit, used) {
-                self.core.budget.observe(crate::budget::QuotaReading {
+                self.core.budget.observe(crate::call_budget::QuotaReading {
                     daily_max: Some(limit),
                     daily_remaining: Some(limit.saturating_sub(used)),
                     ..Default::default()

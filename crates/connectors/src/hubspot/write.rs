@@ -12,7 +12,7 @@ use reqwest::Method;
 use serde::Deserialize;
 
 use super::{HUBSPOT_BATCH_LIMIT, HubSpotClient};
-use crate::budget::CallKind;
+use crate::call_budget::CallKind;
 use crate::error::{ConnectorError, RecordError};
 use crate::http::{Call, RetrySafety};
 use crate::write::{WriteOutcome, WriteReport, Written};
@@ -83,7 +83,7 @@ enum Operation {
 
 #[derive(Debug, Deserialize)]
 struct BatchResponse {
-    #[serde(default)]
+    // Required: a 2xx without `results` is not HubSpot's answer.
     results: Vec<BatchResult>,
     #[serde(default)]
     errors: Vec<StandardError>,

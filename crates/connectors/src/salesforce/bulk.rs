@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::SalesforceClient;
 use super::write::{Operation, SalesforceInput};
-use crate::budget::CallKind;
+use crate::call_budget::CallKind;
 use crate::error::{ConnectorError, RecordError};
 use crate::http::{Call, RetrySafety};
 use crate::write::{WriteOutcome, WriteReport, Written};

@@ -19,14 +19,15 @@ pub use write::SalesforceInput;
 use url::Url;
 
 use super::auth::{Grant, TokenSource};
-use super::budget::{CallBudget, CallStats};
+use super::call_budget::{CallBudget, CallStats};
 use super::config::SalesforceConfig;
 use super::error::ConnectorError;
 use super::http::HttpCore;
 use tandem_ground::schema::System;
 
 /// sObject collections accept at most 200 records per call.
-pub const SALESFORCE_COLLECTION_LIMIT: usize = 200;
+pub const SALESFORCE_COLLECTION_LIMIT: usize =
+    tandem_ground::crm_facts::SALESFORCE_COLLECTION_RECORDS;
 
 #[derive(Debug)]
 pub struct SalesforceClient {

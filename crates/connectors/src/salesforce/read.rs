@@ -7,9 +7,9 @@
 use reqwest::Method;
 use serde::Deserialize;
 
-use super::SalesforceClient;
 use super::soql;
-use crate::budget::CallKind;
+use super::{SALESFORCE_COLLECTION_LIMIT, SalesforceClient};
+use crate::call_budget::CallKind;
 use crate::error::ConnectorError;
 use crate::http::Call;
 use crate::watermark::{ChangeTracker, Watermark, ms_to_rfc3339, parse_timestamp_ms};
@@ -18,11 +18,13 @@ use tandem_ground::record::RemoteRecord;
 
 #[derive(Debug, Deserialize)]
 struct QueryResponse {
-    #[serde(default)]
+    // `totalSize`, `done` and `records` are in every answer to a query; a 200 without them
+    // (a proxy's `{}`, a wrong URL) is refused instead of read as an empty org.
+    #[serde(rename = "totalSize")]
+    _total_size: u64,
     done: bool,
     #[serde(default, rename = "nextRecordsUrl")]
     next_records_url: Option<String>,
-    #[serde(default)]
     records: Vec<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -78,6 +80,38 @@ impl SalesforceClient {
             .filter(|f| f != "Id")
             .collect();
         Ok(SalesforceReader::new(self, "query", soql, tracker, fields))
+    }
+
+    /// The records of `ids` (live ones; a deleted or unknown id is left out), 200 ids per
+    /// SOQL query. The runtime reads records that wait for another record this way on every
+    /// incremental run. An id that is not a Salesforce id is refused before any call, so
+    /// nothing but ids reaches the query text.
+    pub async fn query_ids(
+        &self,
+        sobject: &str,
+        fields: &[String],
+        ids: &[String],
+    ) -> Result<Vec<RemoteRecord>, ConnectorError> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(SALESFORCE_COLLECTION_LIMIT) {
+            let mut quoted = Vec::with_capacity(chunk.len());
+            for id in chunk {
+                let Some(id) = tandem_ground::crm_facts::salesforce_id::normalize(id) else {
+                    return Err(ConnectorError::UnexpectedResponse {
+                        system: tandem_ground::schema::System::Salesforce,
+                        path: format!("{sobject} ids"),
+                        message: format!("{id:?} is not a Salesforce record id"),
+                    });
+                };
+                quoted.push(format!("'{id}'"));
+            }
+            let condition = format!("Id IN ({})", quoted.join(", "));
+            let mut reader = self.query_scoped(sobject, fields, &condition)?;
+            while let Some(page) = reader.next_page().await? {
+                out.extend(page);
+            }
+        }
+        Ok(out)
     }
 
     /// Soft-deleted records (Recycle Bin, 15 days) via `queryAll`: `deleted: true`, and
@@ -155,7 +189,7 @@ impl SalesforceClient {
             .send(Call::new(Method::GET, url, CallKind::Metadata))
             .await?
             .json()?;
-        if let Some(reading) = crate::budget::parse_salesforce_limits(&body) {
+        if let Some(reading) = crate::call_budget::parse_salesforce_limits(&body) {
             self.core.budget.observe(reading);
         }
         Ok(body)

@@ -4,7 +4,7 @@
 use reqwest::Method;
 
 use super::{SalesforceClient, soql};
-use crate::budget::CallKind;
+use crate::call_budget::CallKind;
 use crate::error::ConnectorError;
 use crate::http::Call;
 

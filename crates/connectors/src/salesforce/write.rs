@@ -11,7 +11,7 @@ use reqwest::Method;
 use serde::Deserialize;
 
 use super::{SALESFORCE_COLLECTION_LIMIT, SalesforceClient, soql};
-use crate::budget::CallKind;
+use crate::call_budget::CallKind;
 use crate::error::RecordError;
 use crate::http::{Call, RetrySafety};
 use crate::write::{WriteOutcome, WriteReport, Written};

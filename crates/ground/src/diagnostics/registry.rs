@@ -17,6 +17,12 @@ pub enum Stage {
     State,
     Connectors,
     Sandbox,
+    /// Reading a spec's files from disk (`project`).
+    Project,
+    /// The library driver: compile -> read -> plan -> apply, saved plans, the review queues.
+    Session,
+    /// The command line itself: arguments, output, and the commands outside the driver.
+    Cli,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -630,6 +636,286 @@ pub const REGISTRY: &[RegisteredCode] = &[
         "tandem::sandbox::data_dir_failed",
         Stage::Sandbox,
         "the sandbox data directory could not be read or written",
+    ),
+    // apply: a Plan through the connectors (refusals before the first write)
+    code(
+        "tandem::apply::plan_format",
+        Stage::Apply,
+        "the Plan inside a saved plan has a format version this tandem does not apply",
+    ),
+    code(
+        "tandem::apply::spec_changed",
+        Stage::Apply,
+        "the spec compiles to another Program than the one the saved plan was made from",
+    ),
+    code(
+        "tandem::apply::schema_changed",
+        Stage::Apply,
+        "the schema snapshots changed since the saved plan was made",
+    ),
+    code(
+        "tandem::apply::foreign_state",
+        Stage::Apply,
+        "the saved plan was made against another state store",
+    ),
+    code(
+        "tandem::apply::stale_plan",
+        Stage::Apply,
+        "another apply changed the state since the saved plan was made",
+    ),
+    code(
+        "tandem::apply::limit_exceeded",
+        Stage::Apply,
+        "the plan exceeds a sync's blast-radius limit, so apply writes nothing",
+    ),
+    // project: reading a spec's files
+    code(
+        "tandem::project::not_found",
+        Stage::Project,
+        "the spec path given does not exist",
+    ),
+    code(
+        "tandem::project::not_a_spec",
+        Stage::Project,
+        "the spec path is neither a `.tandem` file nor a folder of them",
+    ),
+    code(
+        "tandem::project::empty_folder",
+        Stage::Project,
+        "the spec folder holds no `.tandem` files",
+    ),
+    code(
+        "tandem::project::unreadable",
+        Stage::Project,
+        "a spec file or folder could not be read",
+    ),
+    // session: the library driver (compile -> read -> plan -> apply)
+    code(
+        "tandem::session::invalid_spec",
+        Stage::Session,
+        "the spec has errors, so nothing is read from or written to a CRM",
+    ),
+    code(
+        "tandem::session::checker_skipped",
+        Stage::Session,
+        "a spec without errors reached compile without being checked: a bug in tandem",
+    ),
+    code(
+        "tandem::session::over_limits",
+        Stage::Session,
+        "the plan exceeds a sync's blast-radius limit; it is not saved and cannot be applied",
+    ),
+    code(
+        "tandem::session::plan_file_unreadable",
+        Stage::Session,
+        "the plan file given to `tandem apply` could not be read",
+    ),
+    code(
+        "tandem::session::plan_file_format",
+        Stage::Session,
+        "the plan file was saved in a format this tandem does not read",
+    ),
+    code(
+        "tandem::session::not_a_plan_file",
+        Stage::Session,
+        "the file given to `tandem apply` is neither a spec nor a plan saved by `tandem plan --out`",
+    ),
+    code(
+        "tandem::session::plan_file_unwritable",
+        Stage::Session,
+        "the plan could not be saved to the `--out` file",
+    ),
+    code(
+        "tandem::session::unknown_queued_error",
+        Stage::Session,
+        "`tandem errors retry --id N` names a number the error queue does not hold",
+    ),
+    // cli: arguments, output, and the commands outside the driver
+    code(
+        "tandem::cli::async_runtime",
+        Stage::Cli,
+        "the async runtime could not start",
+    ),
+    code(
+        "tandem::cli::output_failed",
+        Stage::Cli,
+        "writing a result to standard output failed",
+    ),
+    code(
+        "tandem::cli::unserializable",
+        Stage::Cli,
+        "a result could not be serialized as JSON: a bug in tandem",
+    ),
+    code(
+        "tandem::cli::unknown_code",
+        Stage::Cli,
+        "`tandem explain CODE` names a code tandem does not have",
+    ),
+    code(
+        "tandem::cli::fmt_syntax_errors",
+        Stage::Cli,
+        "`tandem fmt` formats nothing while any spec file has syntax errors",
+    ),
+    code(
+        "tandem::cli::fmt_write_failed",
+        Stage::Cli,
+        "`tandem fmt` could not write a formatted file",
+    ),
+    code(
+        "tandem::cli::invalid_object_flag",
+        Stage::Cli,
+        "`--object` is not written as `hs.OBJECT` or `sf.OBJECT`",
+    ),
+    code(
+        "tandem::cli::nothing_to_pull",
+        Stage::Cli,
+        "`tandem schema pull` was given neither a spec nor an object",
+    ),
+    code(
+        "tandem::cli::spec_syntax_errors",
+        Stage::Cli,
+        "the spec given to `tandem schema` has syntax errors, so its objects are unknown",
+    ),
+    code(
+        "tandem::cli::current_dir",
+        Stage::Cli,
+        "the current directory (where tandem.toml is looked for) could not be read",
+    ),
+    code(
+        "tandem::cli::schema_snapshots",
+        Stage::Cli,
+        "the schema snapshots folder could not be read or written",
+    ),
+    code(
+        "tandem::cli::schema_convert",
+        Stage::Cli,
+        "a CRM's describe or properties answer could not be converted to a schema snapshot",
+    ),
+    code(
+        "tandem::cli::demo_files",
+        Stage::Cli,
+        "`tandem demo` could not write its example spec or state to a temporary folder",
+    ),
+    code(
+        "tandem::cli::demo_edit",
+        Stage::Cli,
+        "`tandem demo` could not make its edit in the sandbox",
+    ),
+    // plan and apply: why a record's write fails (ground::failure), as the error queue shows it
+    code(
+        "tandem::plan::no_map_entry",
+        Stage::Plan,
+        "a value has no entry in its value map, and the map's `else error` rejects it",
+    ),
+    code(
+        "tandem::plan::not_a_number",
+        Stage::Plan,
+        "a transform needs a number and the record's value is not one",
+    ),
+    code(
+        "tandem::plan::not_finite",
+        Stage::Plan,
+        "a transform computed a number that is not finite",
+    ),
+    code(
+        "tandem::plan::division_by_zero",
+        Stage::Plan,
+        "a transform divides by zero for this record",
+    ),
+    code(
+        "tandem::plan::unknown_operator",
+        Stage::Plan,
+        "a transform uses an operator the evaluator does not know: a bug in tandem",
+    ),
+    code(
+        "tandem::plan::missing_argument",
+        Stage::Plan,
+        "a function in a transform was called without its argument",
+    ),
+    code(
+        "tandem::plan::missing_length",
+        Stage::Plan,
+        "`truncate()` was called without a length",
+    ),
+    code(
+        "tandem::plan::not_a_date",
+        Stage::Plan,
+        "`date()` or `datetime()` got a value that is not a date or time",
+    ),
+    code(
+        "tandem::plan::unknown_function",
+        Stage::Plan,
+        "a transform calls a function the evaluator does not know: a bug in tandem",
+    ),
+    code(
+        "tandem::plan::uncomputable",
+        Stage::Plan,
+        "a mapped value cannot be computed from the record, so its write would fail",
+    ),
+    code(
+        "tandem::plan::ambiguous_association",
+        Stage::Plan,
+        "a record has several associated records and none is primary, so the association cannot be written",
+    ),
+    code(
+        "tandem::plan::not_linked_through",
+        Stage::Plan,
+        "a `through` id names a record the other sync has not linked yet; written once it is",
+    ),
+    code(
+        "tandem::plan::through_not_planned",
+        Stage::Plan,
+        "the sync a `through` mapping uses was not planned",
+    ),
+    code(
+        "tandem::plan::required_blank",
+        Stage::Plan,
+        "a write would leave a required field blank",
+    ),
+    code(
+        "tandem::plan::not_in_picklist",
+        Stage::Plan,
+        "a write would put a value a restricted picklist does not allow",
+    ),
+    code(
+        "tandem::plan::too_long",
+        Stage::Plan,
+        "a write would put more characters than the field holds",
+    ),
+    code(
+        "tandem::plan::ambiguous_match",
+        Stage::Plan,
+        "a record's match key is held by several records, so it is neither linked nor created; it waits in the error queue",
+    ),
+    code(
+        "tandem::apply::plan_tampered",
+        Stage::Apply,
+        "a saved plan's content no longer matches its seal: it was changed after `tandem plan` made it",
+    ),
+    code(
+        "tandem::apply::plan_contradicts_spec",
+        Stage::Apply,
+        "a saved plan asks for a create, delete, field or count the spec does not allow",
+    ),
+    code(
+        "tandem::apply::will_fail",
+        Stage::Apply,
+        "a record was not written because the plan found its write would fail; it waits in the error queue",
+    ),
+    code(
+        "tandem::apply::rejected",
+        Stage::Apply,
+        "the CRM rejected a record; it waits in the error queue",
+    ),
+    code(
+        "tandem::apply::partner_not_created",
+        Stage::Apply,
+        "a write needed a record an earlier sync of the same apply was to create, and it was not created",
+    ),
+    code(
+        "tandem::apply::queued_text",
+        Stage::Apply,
+        "an error queue entry written by an older tandem, kept as its text",
     ),
 ];
 

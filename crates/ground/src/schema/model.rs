@@ -30,6 +30,24 @@ impl System {
         }
     }
 
+    /// The other system.
+    pub fn other(self) -> System {
+        match self {
+            System::Hubspot => System::Salesforce,
+            System::Salesforce => System::Hubspot,
+        }
+    }
+
+    /// The system a connection prefix or product name names (`hs`, `hubspot`, `sf`,
+    /// `salesforce`), as the state store and the CLI write them.
+    pub fn from_short_name(text: &str) -> Option<System> {
+        match text {
+            "hs" | "hubspot" => Some(System::Hubspot),
+            "sf" | "salesforce" => Some(System::Salesforce),
+            _ => None,
+        }
+    }
+
     /// The product name, for messages.
     pub fn display_name(self) -> &'static str {
         match self {

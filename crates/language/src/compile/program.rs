@@ -219,8 +219,23 @@ pub enum DeletePolicy {
     Ignore,
     /// The linked record on the other side is deleted (archived in HubSpot).
     Propagate,
+    /// The same as `Propagate`, written `on delete archive` (HubSpot's word for a delete):
+    /// kept apart so the plan says what the spec says.
+    Archive,
     /// The link is dropped; the survivor stays and is never re-created.
     Unlink,
+}
+
+impl DeletePolicy {
+    /// The spec's word for the policy (`on delete archive`).
+    pub fn word(self) -> &'static str {
+        match self {
+            DeletePolicy::Ignore => "ignore",
+            DeletePolicy::Propagate => "propagate",
+            DeletePolicy::Archive => "archive",
+            DeletePolicy::Unlink => "unlink",
+        }
+    }
 }
 
 /// Blast-radius limits: the plan fails when a sync would exceed any of them.

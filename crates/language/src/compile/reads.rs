@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::check::BoundObject;
+use tandem_ground::crm_facts;
 use tandem_ground::schema::{FieldType, ObjectSchema, System};
 
 use super::from_checked::Lowering;
@@ -71,13 +72,13 @@ impl Lowering<'_> {
                 System::Salesforce => sf_fields.insert(name),
             };
         }
-        for (side, schema, names) in [
-            (&mut program.hs, hs_schema, hs_fields),
-            (&mut program.sf, sf_schema, sf_fields),
+        for (system, side, schema, names) in [
+            (System::Hubspot, &mut program.hs, hs_schema, hs_fields),
+            (System::Salesforce, &mut program.sf, sf_schema, sf_fields),
         ] {
             side.fields = names
                 .iter()
-                .map(|name| (name.clone(), field_facts(schema, name)))
+                .map(|name| (name.clone(), field_facts(system, schema, name)))
                 .collect();
             side.read_fields = names.into_iter().collect();
         }
@@ -85,8 +86,10 @@ impl Lowering<'_> {
 }
 
 /// The facts of one field read. A name the schema does not list (an id the CRM always
-/// returns) is read as text, or as an id when it is `Id`.
-fn field_facts(schema: &ObjectSchema, name: &str) -> FieldFacts {
+/// returns) is read as text, or as an id when it is `Id`. The type is the one values are
+/// compared as ([`crm_facts::compared_as`]): HubSpot's contact e-mail is an e-mail address,
+/// though the portal declares it text.
+fn field_facts(system: System, schema: &ObjectSchema, name: &str) -> FieldFacts {
     let Some(field) = schema.field(name) else {
         return FieldFacts::of_type(if name == "Id" {
             FieldType::Id
@@ -95,7 +98,7 @@ fn field_facts(schema: &ObjectSchema, name: &str) -> FieldFacts {
         });
     };
     FieldFacts {
-        field_type: field.field_type,
+        field_type: crm_facts::compared_as(system, &schema.name, name, field.field_type),
         max_length: match field.field_type {
             FieldType::String
             | FieldType::Textarea

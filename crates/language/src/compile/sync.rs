@@ -42,7 +42,8 @@ impl Lowering<'_> {
             on_delete: match sync.on_delete {
                 DeleteAction::Ignore => DeletePolicy::Ignore,
                 // HubSpot deletes are archives; both spellings delete the partner.
-                DeleteAction::Archive | DeleteAction::Propagate => DeletePolicy::Propagate,
+                DeleteAction::Archive => DeletePolicy::Archive,
+                DeleteAction::Propagate => DeletePolicy::Propagate,
             },
             limits: Limits {
                 creates: sync.limits.get(&LimitKind::Creates).copied(),

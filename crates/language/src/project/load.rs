@@ -19,17 +19,21 @@ pub struct LoadedSpec {
     pub files: Vec<PathBuf>,
 }
 
-/// Why a spec could not be read. IO errors have no source span, so they are plain errors
-/// rather than coded diagnostics; each names the path.
-#[derive(Debug, Error)]
+/// Why a spec could not be read. IO errors have no source span, so each names the path
+/// instead of pointing into a file; each still carries its permanent code.
+#[derive(Debug, Error, miette::Diagnostic)]
 pub enum LoadError {
     #[error("{} does not exist", path.display())]
+    #[diagnostic(code(tandem::project::not_found))]
     NotFound { path: PathBuf },
     #[error("{} is not a tandem spec: a spec is a `.tandem` file or a folder of them", path.display())]
+    #[diagnostic(code(tandem::project::not_a_spec))]
     NotASpecFile { path: PathBuf },
     #[error("the folder {} holds no `.tandem` files", path.display())]
+    #[diagnostic(code(tandem::project::empty_folder))]
     EmptyFolder { path: PathBuf },
     #[error("cannot read {}: {source}", path.display())]
+    #[diagnostic(code(tandem::project::unreadable))]
     Unreadable {
         path: PathBuf,
         source: std::io::Error,

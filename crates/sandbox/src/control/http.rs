@@ -13,12 +13,13 @@ use serde_json::{Map, Value, json};
 use super::{ControlError, ConvertOptions, FieldAccess, SandboxControl};
 use crate::faults::{FaultKind, FaultSettings};
 use crate::limits::LimitSettings;
+use crate::salesforce::bulk_query::QueryJobBehaviour;
 use crate::{Shared, clock};
 use tandem_ground::schema::System;
 
 type Ctx = State<Arc<Shared>>;
 
-fn control_error(error: ControlError) -> Response {
+pub(super) fn control_error(error: ControlError) -> Response {
     let status = match error {
         ControlError::UnknownObject(_)
         | ControlError::UnknownField { .. }
@@ -26,7 +27,13 @@ fn control_error(error: ControlError) -> Response {
         | ControlError::NotFound { .. } => StatusCode::NOT_FOUND,
         _ => StatusCode::BAD_REQUEST,
     };
-    (status, Json(json!({"error": error.to_string()}))).into_response()
+    let body = match &error {
+        ControlError::Refused { code, .. } => {
+            json!({"error": error.to_string(), "errorCode": code})
+        }
+        _ => json!({"error": error.to_string()}),
+    };
+    (status, Json(body)).into_response()
 }
 
 fn ok(value: Value) -> Response {
@@ -59,10 +66,26 @@ struct ResetBody {
     data: bool,
 }
 
+/// `POST /_sandbox/merge/{object}`: `{"winner", "loser"}`, or on Salesforce up to two
+/// `losers` and `masterFields` to set on the winner (SOAP `merge()`'s `masterRecord`).
 #[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct MergeBody {
     winner: String,
-    loser: String,
+    loser: Option<String>,
+    #[serde(default)]
+    losers: Vec<String>,
+    #[serde(default)]
+    master_fields: Map<String, Value>,
+}
+
+/// `POST /_sandbox/clock/freeze`: the second to stamp Salesforce writes with (RFC 3339 or
+/// Salesforce spelling in `at`, or epoch `atMs`); absent, the next Salesforce second.
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct FreezeBody {
+    at: Option<String>,
+    at_ms: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -79,6 +102,14 @@ struct RuleBody {
 
 /// The `/_sandbox/` routes for one server (they act on that server's CRM).
 pub fn router(system: System) -> Router<Arc<Shared>> {
+    let own = match system {
+        System::Hubspot => super::hubspot_http::routes(),
+        System::Salesforce => Router::new(),
+    };
+    own.merge(common(system))
+}
+
+fn common(system: System) -> Router<Arc<Shared>> {
     Router::new()
         .route("/_sandbox/counters", get(move |State(s): Ctx| async move { ok(json!(SandboxControl::new(s).counters(system))) }))
         .route("/_sandbox/writes", get(move |State(s): Ctx| async move { ok(json!(SandboxControl::new(s).writes(system))) }))
@@ -93,7 +124,45 @@ pub fn router(system: System) -> Router<Arc<Shared>> {
             "/_sandbox/clock",
             get(|State(s): Ctx| async move {
                 let now = s.clock.now_ms();
-                ok(json!({"nowMs": now, "now": clock::salesforce_datetime(now), "offsetMs": s.clock.offset_ms()}))
+                let frozen = s.clock.salesforce_frozen_at();
+                ok(json!({"nowMs": now, "now": clock::salesforce_datetime(now), "offsetMs": s.clock.offset_ms(),
+                          "salesforceFrozenAt": frozen.map(clock::salesforce_datetime)}))
+            }),
+        )
+        .route(
+            "/_sandbox/clock/freeze",
+            post(move |State(s): Ctx, body: Option<Json<FreezeBody>>| async move {
+                if system != System::Salesforce {
+                    return control_error(ControlError::Unsupported("freezing the clock stamps Salesforce writes; call it on the Salesforce server".into()));
+                }
+                let body = body.map(|b| b.0).unwrap_or_default();
+                let at = match (body.at_ms, body.at.as_deref()) {
+                    (Some(ms), _) => Some(ms),
+                    (None, Some(text)) => match clock::parse_datetime_ms(text) {
+                        Some(ms) => Some(ms),
+                        None => return control_error(ControlError::Unsupported(format!("`at` is not a datetime: {text}"))),
+                    },
+                    (None, None) => None,
+                };
+                let frozen = SandboxControl::new(s).freeze_salesforce_clock(at);
+                ok(json!({"frozen": true, "atMs": frozen, "at": clock::salesforce_datetime(frozen)}))
+            })
+            .delete(move |State(s): Ctx| async move {
+                SandboxControl::new(s).unfreeze_salesforce_clock();
+                ok(json!({"frozen": false}))
+            }),
+        )
+        .route(
+            "/_sandbox/bulk/query-jobs",
+            get(move |State(s): Ctx| async move {
+                ok(json!(s.salesforce.read().query_job_behaviour))
+            })
+            .put(move |State(s): Ctx, Json(behaviour): Json<QueryJobBehaviour>| async move {
+                if system != System::Salesforce {
+                    return control_error(ControlError::Unsupported("Bulk API query jobs are a Salesforce feature".into()));
+                }
+                SandboxControl::new(s).set_query_job_behaviour(behaviour.clone());
+                ok(json!(behaviour))
             }),
         )
         .route(
@@ -202,7 +271,20 @@ pub fn router(system: System) -> Router<Arc<Shared>> {
         .route(
             "/_sandbox/merge/{object}",
             post(move |State(s): Ctx, Path(object): Path<String>, Json(body): Json<MergeBody>| async move {
-                match SandboxControl::new(s).act_merge(system, &object, &body.winner, &body.loser) {
+                let mut losers = body.losers.clone();
+                losers.extend(body.loser.clone());
+                let control = SandboxControl::new(s);
+                if system == System::Salesforce {
+                    return match control.merge_salesforce(&object, &body.winner, &losers, &body.master_fields) {
+                        Ok(merged) => ok(json!({"ok": true, "id": merged.id, "mergedRecordIds": merged.merged_record_ids,
+                                                "updatedRelatedIds": merged.updated_related_ids})),
+                        Err(error) => control_error(error),
+                    };
+                }
+                let [loser] = losers.as_slice() else {
+                    return control_error(ControlError::Unsupported("a HubSpot merge takes exactly one `loser`".into()));
+                };
+                match control.act_merge(system, &object, &body.winner, loser) {
                     Ok(()) => ok(json!({"ok": true})),
                     Err(error) => control_error(error),
                 }

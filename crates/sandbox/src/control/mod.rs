@@ -10,17 +10,22 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 mod http;
+mod hubspot;
+mod hubspot_http;
 mod schema;
 
 pub use http::router;
 pub use schema::FieldAccess;
 
-use super::crm::{Actor, Crm, WriteLogEntry};
+use super::crm::{Actor, CrmData, WriteLogEntry};
 use super::faults::{FaultKind, FaultSettings};
 use super::limits::LimitSettings;
+use super::salesforce::errors::SfFault;
+use super::salesforce::lead_convert::{self, LeadConvert};
+use super::salesforce::merge::{self, MergeRequest, Merged};
 use super::store::IndexedLookup;
 use super::validate::{self, Violation, WriteKind};
-use super::{Shared, clock, generator, ids};
+use super::{Shared, generator, ids};
 use tandem_ground::schema::System;
 
 /// Why a control action failed.
@@ -42,6 +47,9 @@ pub enum ControlError {
     Invalid(Vec<Violation>),
     #[error("lead `{0}` is already converted")]
     AlreadyConverted(String),
+    /// Salesforce refused the action with this status code and message.
+    #[error("{code}: {message}")]
+    Refused { code: String, message: String },
     #[error("{0}")]
     Unsupported(String),
 }
@@ -50,19 +58,52 @@ pub enum ControlError {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LeadConversion {
+    pub lead_id: String,
     pub account_id: String,
     pub contact_id: String,
     pub opportunity_id: Option<String>,
 }
 
+/// A lead conversion as a user starts it from the Convert page: the fields of SOAP's
+/// `LeadConvert` (see `salesforce::lead_convert`), all optional. As in `LeadConvert`, an
+/// Opportunity is created unless `doNotCreateOpportunity` is true; `createOpportunity` is
+/// the older spelling of its negation.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ConvertOptions {
+    /// A converted lead status (default: the org's first converted status).
+    pub converted_status: Option<String>,
     /// Merge into this existing Account instead of creating one.
     pub account_id: Option<String>,
-    /// Merge into this existing Contact instead of creating one.
+    /// Merge into this existing Contact (of `account_id`) instead of creating one.
     pub contact_id: Option<String>,
-    pub create_opportunity: bool,
+    /// Attach this existing Opportunity instead of creating one.
+    pub opportunity_id: Option<String>,
+    pub do_not_create_opportunity: Option<bool>,
+    pub create_opportunity: Option<bool>,
+    pub opportunity_name: Option<String>,
+    pub owner_id: Option<String>,
+    pub overwrite_lead_source: bool,
+}
+
+impl ConvertOptions {
+    fn request(&self, lead_id: &str) -> LeadConvert {
+        let do_not_create = self
+            .do_not_create_opportunity
+            .or(self.create_opportunity.map(|create| !create))
+            .unwrap_or(false);
+        LeadConvert {
+            lead_id: lead_id.to_string(),
+            converted_status: self.converted_status.clone(),
+            account_id: self.account_id.clone(),
+            contact_id: self.contact_id.clone(),
+            opportunity_id: self.opportunity_id.clone(),
+            do_not_create_opportunity: do_not_create,
+            opportunity_name: self.opportunity_name.clone(),
+            owner_id: self.owner_id.clone(),
+            overwrite_lead_source: self.overwrite_lead_source,
+        }
+    }
 }
 
 /// In-process control of a running sandbox (cheap to clone).
@@ -74,6 +115,34 @@ pub struct SandboxControl {
 impl SandboxControl {
     pub(crate) fn new(shared: Arc<Shared>) -> Self {
         SandboxControl { shared }
+    }
+
+    /// A write stamp for `system`: whole seconds for Salesforce.
+    fn tick(&self, system: System) -> i64 {
+        match system {
+            System::Salesforce => self.shared.clock.tick_salesforce_ms(),
+            System::Hubspot => self.shared.clock.tick_ms(),
+        }
+    }
+
+    /// From now on every Salesforce write is stamped with the whole second holding `at_ms`
+    /// (default: the next Salesforce second), so that many records share one
+    /// `SystemModstamp` as after a bulk load; returns the frozen second.
+    pub fn freeze_salesforce_clock(&self, at_ms: Option<i64>) -> i64 {
+        self.shared.clock.freeze_salesforce(at_ms)
+    }
+
+    /// Salesforce writes are stamped with the running clock again.
+    pub fn unfreeze_salesforce_clock(&self) {
+        self.shared.clock.unfreeze_salesforce();
+    }
+
+    /// How the next Bulk API 2.0 query jobs behave (polls spent `InProgress`, failure).
+    pub fn set_query_job_behaviour(
+        &self,
+        behaviour: super::salesforce::bulk_query::QueryJobBehaviour,
+    ) {
+        self.shared.salesforce.write().query_job_behaviour = behaviour;
     }
 
     /// Calls to one endpoint, keyed `METHOD /route/{template}` as in [`Self::counters`].
@@ -177,6 +246,8 @@ impl SandboxControl {
                 .webhook
                 .lock()
                 .unwrap_or_else(|p| p.into_inner());
+            // The control API's target is the sandbox's catch-all: every event is delivered.
+            settings.catch_all = target_url.is_some();
             settings.target_url = target_url;
             if let Some(secret) = client_secret {
                 settings.client_secret = secret;
@@ -254,7 +325,7 @@ impl SandboxControl {
         object: &str,
         fields: &Map<String, Value>,
     ) -> Result<String, ControlError> {
-        let now = self.shared.clock.tick_ms();
+        let now = self.tick(system);
         let mut crm = self.shared.system(system).write();
         let object = resolve_object(&crm, object)?;
         let values = validated(&crm, &object, WriteKind::Create, fields)?;
@@ -270,7 +341,7 @@ impl SandboxControl {
         id: &str,
         fields: &Map<String, Value>,
     ) -> Result<(), ControlError> {
-        let now = self.shared.clock.tick_ms();
+        let now = self.tick(system);
         let mut crm = self.shared.system(system).write();
         let object = resolve_object(&crm, object)?;
         let slot = live_slot(&crm, &object, id)?;
@@ -280,7 +351,7 @@ impl SandboxControl {
     }
 
     pub fn act_delete(&self, system: System, object: &str, id: &str) -> Result<(), ControlError> {
-        let now = self.shared.clock.tick_ms();
+        let now = self.tick(system);
         let mut crm = self.shared.system(system).write();
         let object = resolve_object(&crm, object)?;
         let slot = live_slot(&crm, &object, id)?;
@@ -290,7 +361,7 @@ impl SandboxControl {
 
     /// Restores a deleted (not merged) record from the Recycle Bin / archive.
     pub fn act_undelete(&self, system: System, object: &str, id: &str) -> Result<(), ControlError> {
-        let now = self.shared.clock.tick_ms();
+        let now = self.tick(system);
         let mut crm = self.shared.system(system).write();
         let object = resolve_object(&crm, object)?;
         let table = crm
@@ -309,7 +380,8 @@ impl SandboxControl {
         Ok(())
     }
 
-    /// Merges `loser` into `winner` as a user would in the CRM's UI.
+    /// Merges `loser` into `winner` as a user would in the CRM's UI. On Salesforce this is
+    /// [`Self::merge_salesforce`] with no field taken from the loser.
     pub fn act_merge(
         &self,
         system: System,
@@ -317,140 +389,93 @@ impl SandboxControl {
         winner: &str,
         loser: &str,
     ) -> Result<(), ControlError> {
-        let now = self.shared.clock.tick_ms();
+        if system == System::Salesforce {
+            return self
+                .merge_salesforce(object, winner, &[loser.to_string()], &Map::new())
+                .map(|_| ());
+        }
+        let behavior = self.shared.hubspot_portal().merge;
+        let now = self.tick(system);
         let mut crm = self.shared.system(system).write();
         let object = resolve_object(&crm, object)?;
         let winner = live_slot(&crm, &object, winner)?;
         let loser = live_slot(&crm, &object, loser)?;
-        crm.merge(&object, winner, loser, &Actor::user(), now);
+        if !crate::hubspot::merge::mergeable(&object) {
+            return Err(ControlError::Unsupported(format!(
+                "HubSpot merges contacts, companies, deals and tickets, not {object}"
+            )));
+        }
+        crate::hubspot::merge::merge(
+            &mut crm,
+            behavior,
+            &object,
+            winner,
+            loser,
+            &Actor::user(),
+            now,
+        );
         Ok(())
     }
 
-    /// Converts a Salesforce lead: creates (or reuses) an Account and Contact, optionally an
-    /// Opportunity, and marks the lead converted.
+    /// Merges one or two Salesforce records into `master` as the merge wizard does (SOAP
+    /// `merge()` semantics, see `salesforce::merge`), setting `master_fields` on the master.
+    pub fn merge_salesforce(
+        &self,
+        object: &str,
+        master: &str,
+        others: &[String],
+        master_fields: &Map<String, Value>,
+    ) -> Result<Merged, ControlError> {
+        let now = self.shared.clock.tick_salesforce_ms();
+        let mut crm = self.shared.salesforce.write();
+        let object = resolve_object(&crm, object)?;
+        live_slot(&crm, &object, master)?;
+        for other in others {
+            live_slot(&crm, &object, other)?;
+        }
+        let request = MergeRequest {
+            object,
+            master_id: master.to_string(),
+            master_fields: master_fields.clone(),
+            merge_ids: others.to_vec(),
+        };
+        merge::merge(&mut crm, &request, &Actor::user(), now).map_err(refused)
+    }
+
+    /// Converts a Salesforce lead as a user does (SOAP `convertLead()` semantics, see
+    /// `salesforce::lead_convert`): creates or reuses an Account and Contact, creates an
+    /// Opportunity unless told not to, and marks the lead converted.
     pub fn convert_lead(
         &self,
         lead_id: &str,
         options: &ConvertOptions,
     ) -> Result<LeadConversion, ControlError> {
-        let now = self.shared.clock.tick_ms();
+        let now = self.shared.clock.tick_salesforce_ms();
         let mut crm = self.shared.salesforce.write();
         let lead_slot = live_slot(&crm, "Lead", lead_id)?;
-        let lead: BTreeMap<String, String> = {
-            let table = crm
-                .store
-                .table("Lead")
-                .ok_or_else(|| ControlError::UnknownObject("Lead".into()))?;
-            let record = table.record(lead_slot);
-            record
-                .fields()
-                .map(|(i, v)| (table.field_names[i as usize].to_string(), v.to_string()))
-                .collect()
-        };
-        if lead.get("IsConverted").map(String::as_str) == Some("true") {
+        let converted = crm.store.table("Lead").and_then(|t| {
+            t.field("IsConverted")
+                .and_then(|f| t.record(lead_slot).get(f))
+        }) == Some("true");
+        if converted {
             return Err(ControlError::AlreadyConverted(lead_id.to_string()));
         }
-        let actor = Actor::user();
-        let pick = |names: &[(&str, &str)]| -> Vec<(String, Option<String>)> {
-            names
-                .iter()
-                .filter_map(|(from, to)| lead.get(*from).map(|v| (to.to_string(), Some(v.clone()))))
-                .collect()
-        };
-        let account_id = match &options.account_id {
-            Some(id) => {
-                live_slot(&crm, "Account", id)?;
-                canonical_id(System::Salesforce, id)
-            }
-            None => {
-                let mut values = pick(&[
-                    ("Company", "Name"),
-                    ("Website", "Website"),
-                    ("Industry", "Industry"),
-                    ("City", "BillingCity"),
-                    ("Country", "BillingCountry"),
-                ]);
-                values.retain(|(name, value)| account_accepts(&crm, name, value.as_deref()));
-                crm.create("Account", &values, &actor, now)
-                    .ok_or_else(|| ControlError::UnknownObject("Account".into()))?
-            }
-        };
-        let contact_id = match &options.contact_id {
-            Some(id) => {
-                live_slot(&crm, "Contact", id)?;
-                canonical_id(System::Salesforce, id)
-            }
-            None => {
-                let mut values = pick(&[
-                    ("FirstName", "FirstName"),
-                    ("LastName", "LastName"),
-                    ("Email", "Email"),
-                    ("Phone", "Phone"),
-                    ("Title", "Title"),
-                    ("LeadSource", "LeadSource"),
-                ]);
-                values.push(("AccountId".into(), Some(account_id.clone())));
-                crm.create("Contact", &values, &actor, now)
-                    .ok_or_else(|| ControlError::UnknownObject("Contact".into()))?
-            }
-        };
-        let opportunity_id = if options.create_opportunity {
-            let name = format!("{}-", lead.get("Company").cloned().unwrap_or_default());
-            let values = vec![
-                ("Name".to_string(), Some(name)),
-                ("StageName".to_string(), Some("Prospecting".to_string())),
-                (
-                    "CloseDate".to_string(),
-                    Some(clock::date_string(now + 30 * 86_400_000)),
-                ),
-                ("AccountId".to_string(), Some(account_id.clone())),
-            ];
-            crm.create("Opportunity", &values, &actor, now)
-        } else {
-            None
-        };
-        let mut lead_values = vec![
-            ("IsConverted".to_string(), Some("true".to_string())),
-            ("ConvertedDate".to_string(), Some(clock::date_string(now))),
-            ("ConvertedAccountId".to_string(), Some(account_id.clone())),
-            ("ConvertedContactId".to_string(), Some(contact_id.clone())),
-            ("ConvertedOpportunityId".to_string(), opportunity_id.clone()),
-        ];
-        let converted_status = crm
-            .object("Lead")
-            .and_then(|o| o.field("Status"))
-            .and_then(|f| f.picklist.as_ref())
-            .and_then(|p| {
-                p.values
-                    .iter()
-                    .find(|v| v.value.contains("Converted") && !v.value.contains("Not"))
-            })
-            .map(|v| v.value.clone());
-        if let Some(status) = converted_status {
-            lead_values.push(("Status".to_string(), Some(status)));
-        }
-        crm.update("Lead", lead_slot, &lead_values, &actor, now);
+        let done = lead_convert::convert(&mut crm, &options.request(lead_id), &Actor::user(), now)
+            .map_err(refused)?;
         Ok(LeadConversion {
-            account_id,
-            contact_id,
-            opportunity_id,
+            lead_id: done.lead_id,
+            account_id: done.account_id,
+            contact_id: done.contact_id,
+            opportunity_id: done.opportunity_id,
         })
     }
 }
 
-fn account_accepts(crm: &Crm, name: &str, value: Option<&str>) -> bool {
-    let Some(field) = crm.object("Account").and_then(|o| o.field(name)) else {
-        return false;
-    };
-    let Some(value) = value else { return true };
-    validate::normalize_value(
-        System::Salesforce,
-        field,
-        &Value::String(value.to_string()),
-        &validate::NoOracle,
-        None,
-    )
-    .is_ok()
+fn refused(fault: SfFault) -> ControlError {
+    ControlError::Refused {
+        code: fault.code,
+        message: fault.message,
+    }
 }
 
 fn canonical_id(system: System, id: &str) -> String {
@@ -460,7 +485,7 @@ fn canonical_id(system: System, id: &str) -> String {
     }
 }
 
-fn resolve_object(crm: &Crm, object: &str) -> Result<String, ControlError> {
+fn resolve_object(crm: &CrmData, object: &str) -> Result<String, ControlError> {
     match crm.system {
         System::Hubspot => crm.resolve_hubspot_object(object),
         System::Salesforce => crm.resolve_salesforce_object(object),
@@ -468,7 +493,7 @@ fn resolve_object(crm: &Crm, object: &str) -> Result<String, ControlError> {
     .ok_or_else(|| ControlError::UnknownObject(object.to_string()))
 }
 
-fn live_slot(crm: &Crm, object: &str, id: &str) -> Result<u32, ControlError> {
+fn live_slot(crm: &CrmData, object: &str, id: &str) -> Result<u32, ControlError> {
     let table = crm
         .store
         .table(object)
@@ -484,7 +509,7 @@ fn live_slot(crm: &Crm, object: &str, id: &str) -> Result<u32, ControlError> {
 }
 
 fn validated(
-    crm: &Crm,
+    crm: &CrmData,
     object: &str,
     kind: WriteKind,
     fields: &Map<String, Value>,
@@ -493,19 +518,23 @@ fn validated(
         .object(object)
         .ok_or_else(|| ControlError::UnknownObject(object.to_string()))?;
     let values = match crm.system {
-        System::Hubspot => {
-            let oracle = super::hubspot::write::HubspotOracle { crm, object };
-            validate::normalize_input(System::Hubspot, schema, kind, fields, &oracle)
-        }
+        System::Hubspot => super::hubspot::write::validate(crm, object, kind, fields)
+            .map_err(hubspot::write_failure)?,
         System::Salesforce => validate::normalize_input(
             System::Salesforce,
             schema,
             kind,
             fields,
             &validate::NoOracle,
-        ),
-    }
-    .map_err(ControlError::Invalid)?;
+        )
+        .and_then(|values| match kind {
+            WriteKind::Create => super::salesforce::derived::check_create(object, &values)
+                .map(|()| values)
+                .map_err(|v| vec![v]),
+            WriteKind::Update => Ok(values),
+        })
+        .map_err(ControlError::Invalid)?,
+    };
     if crm.system == System::Hubspot && object == "contacts" {
         if let Some(email) = values
             .iter()

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{ControlError, SandboxControl, resolve_object};
-use crate::crm::Crm;
+use crate::crm::CrmData;
 use tandem_ground::schema::{FieldSchema, System};
 
 /// Which writes a field accepts; `None` leaves that side as it is.
@@ -91,13 +91,17 @@ impl SandboxControl {
     }
 }
 
-fn field_mut<'a>(crm: &'a mut Crm, object: &str, field: &str) -> Option<&'a mut FieldSchema> {
+fn field_mut<'a>(crm: &'a mut CrmData, object: &str, field: &str) -> Option<&'a mut FieldSchema> {
     crm.schema.objects.get_mut(object)?.fields.get_mut(field)
 }
 
 /// The catalog's names for an object and one of its fields (Salesforce names are
 /// case-insensitive, HubSpot property names are not).
-fn resolve_field(crm: &Crm, object: &str, field: &str) -> Result<(String, String), ControlError> {
+fn resolve_field(
+    crm: &CrmData,
+    object: &str,
+    field: &str,
+) -> Result<(String, String), ControlError> {
     let object = resolve_object(crm, object)?;
     let schema = crm
         .object(&object)

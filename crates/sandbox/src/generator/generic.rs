@@ -8,7 +8,7 @@ use super::*;
 /// Objects without a hand-written generator (HubSpot tasks, custom objects from the
 /// catalog or a config file) get plausible values for every writable field, by type.
 pub(super) fn seed_others(
-    crm: &mut Crm,
+    crm: &mut CrmData,
     config: &crate::SandboxConfig,
     now_ms: i64,
     handled: &[&str],
@@ -57,7 +57,7 @@ pub(super) fn seed_others(
 }
 
 fn generic_value(
-    crm: &Crm,
+    crm: &CrmData,
     field: &tandem_ground::schema::FieldSchema,
     i: usize,
     owners: &[String],

@@ -9,11 +9,12 @@ use rand_chacha::ChaCha8Rng;
 
 mod generic;
 mod hubspot;
+mod hubspot_activities;
 mod salesforce;
 
 use super::Shared;
 use super::clock;
-use super::crm::Crm;
+use super::crm::CrmData;
 use super::ids;
 use super::store::Record;
 use tandem_ground::schema::System;
@@ -216,7 +217,7 @@ fn person(seed: u64, index: u64, companies: usize) -> Person {
 /// A writer that only sets fields the object's schema has, and picks picklist values from
 /// the schema, so any catalog (standard or custom) gets valid seeded data.
 struct Seeder<'a> {
-    crm: &'a mut Crm,
+    crm: &'a mut CrmData,
     object: String,
     now_ms: i64,
     /// The object's field names, looked up once: seeding a million records asks often.
@@ -224,7 +225,7 @@ struct Seeder<'a> {
 }
 
 impl<'a> Seeder<'a> {
-    fn new(crm: &'a mut Crm, object: &str, now_ms: i64) -> Self {
+    fn new(crm: &'a mut CrmData, object: &str, now_ms: i64) -> Self {
         let fields = crm
             .object(object)
             .map(|o| o.fields.keys().cloned().collect())
@@ -281,7 +282,7 @@ impl<'a> Seeder<'a> {
 }
 
 fn insert_seeded<N: AsRef<str>>(
-    crm: &mut Crm,
+    crm: &mut CrmData,
     object: &str,
     values: &[(N, String)],
     created_ms: i64,
@@ -294,6 +295,14 @@ fn insert_seeded<N: AsRef<str>>(
             table.next_serial += 1;
             ids::salesforce_id(&table.key_prefix, table.next_serial)
         }
+    };
+    // Salesforce keeps its timestamps to the second.
+    let (created_ms, modified_ms) = match crm.system {
+        System::Salesforce => (
+            clock::whole_second_ms(created_ms),
+            clock::whole_second_ms(modified_ms),
+        ),
+        System::Hubspot => (created_ms, modified_ms),
     };
     let table = crm.store.tables.get_mut(object)?;
     let mut record = Record::new(id.clone(), created_ms);
@@ -320,19 +329,15 @@ pub fn seed_all(shared: &Shared) {
     let now = shared.clock.now_ms();
     let mut hubspot = shared.hubspot.write();
     seed_hubspot(&mut hubspot, &shared.config, now);
-    seed_others(
-        &mut hubspot,
-        &shared.config,
-        now,
-        &["contacts", "companies", "deals"],
-    );
+    // Activities and tickets have a typed seeder of their own, run last so that the ids and
+    // values of everything seeded before them do not move.
+    let mut handled = vec!["contacts", "companies", "deals"];
+    handled.extend(hubspot_activities::activity_objects(&hubspot));
+    seed_others(&mut hubspot, &shared.config, now, &handled);
+    hubspot_activities::seed_activities(&mut hubspot, &shared.config, now);
     drop(hubspot);
     let mut salesforce = shared.salesforce.write();
     seed_salesforce(&mut salesforce, &shared.config, now);
-    seed_others(
-        &mut salesforce,
-        &shared.config,
-        now,
-        &["User", "Account", "Contact", "Lead", "Opportunity", "Task"],
-    );
+    seed_others(&mut salesforce, &shared.config, now, salesforce::SEEDED);
+    salesforce::stamp_in_batches(&mut salesforce, &shared.config);
 }

@@ -1,5 +1,11 @@
 //! HubSpot associations v4: read, create default and labelled, delete, batch create / read /
-//! archive / associate-default, and the labels list.
+//! archive / associate-default, and association labels (`GET`, `POST`, `PUT`,
+//! `DELETE .../labels`, `USER_DEFINED` type ids).
+//!
+//! A labelled create replaces the pair's labels with the ones sent and always keeps the
+//! unlabeled default type ("to replace the existing label, only include the new label in the
+//! request"; "a default unlabeled association added when any records are associated"):
+//! developers.hubspot.com/docs/api-reference/latest/crm/associations/associate-records/guide.
 
 use std::sync::Arc;
 
@@ -14,27 +20,24 @@ use super::objects::resolve;
 use super::render::QueryParams;
 use super::write;
 use crate::Shared;
-use crate::associations::{self, AssociationType, Category};
+use crate::associations::{self, AssociationType, Category, LabelError};
 use crate::clock;
-use crate::crm::Crm;
-use tandem_ground::schema::SchemaSnapshot;
+use crate::crm::CrmData;
 
-fn types_json(
-    schema: &SchemaSnapshot,
-    kinds: &[AssociationType],
-    from: &str,
-    to: &str,
-) -> Vec<Value> {
+fn types_json(crm: &CrmData, kinds: &[AssociationType], from: &str, to: &str) -> Vec<Value> {
     kinds
         .iter()
         .map(|kind| {
-            let label = associations::defined(schema, from, to, kind.type_id).and_then(|t| t.label);
+            let label = crm
+                .associations
+                .defined(&crm.schema, from, to, kind.type_id)
+                .and_then(|t| t.label);
             json!({"category": kind.category.as_str(), "typeId": kind.type_id, "label": label})
         })
         .collect()
 }
 
-fn live_id(crm: &Crm, object: &str, id: &str) -> Option<u64> {
+fn live_id(crm: &CrmData, object: &str, id: &str) -> Option<u64> {
     write::find_slot(crm, object, id, None)?;
     id.parse().ok()
 }
@@ -63,7 +66,7 @@ pub async fn list(
         .iter()
         .skip(after)
         .take(limit)
-        .map(|(to_id, kinds)| json!({"toObjectId": to_id, "associationTypes": types_json(&crm.schema, kinds, &from, &to)}))
+        .map(|(to_id, kinds)| json!({"toObjectId": to_id, "associationTypes": types_json(&crm, kinds, &from, &to)}))
         .collect();
     let mut body = json!({"results": results});
     if after + limit < links.len() {
@@ -72,12 +75,7 @@ pub async fn list(
     Ok(Json(body))
 }
 
-fn parse_types(
-    schema: &SchemaSnapshot,
-    from: &str,
-    to: &str,
-    body: &Value,
-) -> Result<Vec<u32>, HsError> {
+fn parse_types(crm: &CrmData, from: &str, to: &str, body: &Value) -> Result<Vec<u32>, HsError> {
     let list = body
         .as_array()
         .ok_or_else(|| HsError::validation("expected an array of association types"))?;
@@ -91,9 +89,8 @@ fn parse_types(
             .get("associationTypeId")
             .and_then(Value::as_u64)
             .unwrap_or(0) as u32;
-        if Category::parse(category).is_none()
-            || associations::defined(schema, from, to, type_id).is_none()
-        {
+        let defined = crm.associations.defined(&crm.schema, from, to, type_id);
+        if Category::parse(category).is_none_or(|c| defined.is_none_or(|t| t.category != c)) {
             return Err(HsError::validation(format!(
                 "association type {category}/{type_id} is not valid from {from} to {to}"
             )));
@@ -104,7 +101,7 @@ fn parse_types(
 }
 
 fn created_body(
-    schema: &SchemaSnapshot,
+    crm: &CrmData,
     from_id: u64,
     to_id: u64,
     from: &str,
@@ -113,7 +110,11 @@ fn created_body(
 ) -> Value {
     let labels: Vec<Value> = type_ids
         .iter()
-        .filter_map(|id| associations::defined(schema, from, to, *id).and_then(|t| t.label))
+        .filter_map(|id| {
+            crm.associations
+                .defined(&crm.schema, from, to, *id)
+                .and_then(|t| t.label)
+        })
         .map(|l| Value::String(l.to_string()))
         .collect();
     json!({"fromObjectTypeId": from, "fromObjectId": from_id, "toObjectTypeId": to, "toObjectId": to_id, "labels": labels})
@@ -127,15 +128,13 @@ pub async fn put_labelled(
     let mut crm = shared.hubspot.write();
     let from = resolve(&crm, &from_type)?;
     let to = resolve(&crm, &to_type)?;
-    let type_ids = parse_types(&crm.schema, &from, &to, &body)?;
+    let type_ids = parse_types(&crm, &from, &to, &body)?;
     let a = live_id(&crm, &from, &from_id).ok_or_else(HsError::not_found)?;
     let b = live_id(&crm, &to, &to_id).ok_or_else(HsError::not_found)?;
-    for type_id in &type_ids {
-        crm.associate(&from, a, &to, b, *type_id, shared.clock.now_ms());
-    }
+    write_labelled(&mut crm, &from, a, &to, b, &type_ids, shared.clock.now_ms());
     Ok((
         StatusCode::CREATED,
-        Json(created_body(&crm.schema, a, b, &from, &to, &type_ids)),
+        Json(created_body(&crm, a, b, &from, &to, &type_ids)),
     )
         .into_response())
 }
@@ -181,11 +180,155 @@ pub async fn labels(
     let crm = shared.hubspot.read();
     let from = resolve(&crm, &from_type)?;
     let to = resolve(&crm, &to_type)?;
-    let results: Vec<Value> = associations::types_between(&crm.schema, &from, &to)
-        .into_iter()
-        .map(|t| json!({"category": "HUBSPOT_DEFINED", "typeId": t.type_id, "label": t.label}))
+    let results: Vec<Value> = associations::all_types(&crm.schema, &crm.associations, &from, &to)
+        .iter()
+        .map(label_json)
         .collect();
     Ok(Json(json!({"results": results})))
+}
+
+fn label_json(t: &associations::TypeDef) -> Value {
+    json!({"category": t.category.as_str(), "typeId": t.type_id, "label": t.label})
+}
+
+/// Writes the types a labelled create names: the labels sent replace the pair's other labels,
+/// and the unlabeled default type is always there.
+fn write_labelled(
+    crm: &mut CrmData,
+    from: &str,
+    a: u64,
+    to: &str,
+    b: u64,
+    ids: &[u32],
+    now_ms: i64,
+) {
+    let default = associations::default_type(&crm.schema, from, to);
+    let labelled = ids
+        .iter()
+        .any(|id| default.as_ref().is_none_or(|d| d.type_id != *id));
+    if labelled {
+        let existing: Vec<u32> = crm
+            .associations
+            .list(from, a, to)
+            .into_iter()
+            .filter(|(other, _)| *other == b)
+            .flat_map(|(_, kinds)| kinds.into_iter().map(|k| k.type_id))
+            .collect();
+        for type_id in existing {
+            let keep =
+                ids.contains(&type_id) || default.as_ref().is_some_and(|d| d.type_id == type_id);
+            if keep {
+                continue;
+            }
+            if let Some(t) = crm.associations.defined(&crm.schema, from, to, type_id) {
+                crm.associations
+                    .remove_type(from, a, to, b, type_id, t.inverse_id);
+            }
+        }
+        if let Some(default) = &default {
+            crm.associate(from, a, to, b, default.type_id, now_ms);
+        }
+    }
+    for type_id in ids {
+        crm.associate(from, a, to, b, *type_id, now_ms);
+    }
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LabelInput {
+    name: String,
+    label: String,
+    #[serde(default)]
+    inverse_label: Option<String>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LabelUpdate {
+    association_type_id: u32,
+    label: String,
+    #[serde(default)]
+    inverse_label: Option<String>,
+}
+
+fn label_error(error: LabelError) -> HsError {
+    match error {
+        LabelError::Unknown(_) => {
+            HsError::new(StatusCode::NOT_FOUND, "OBJECT_NOT_FOUND", error.to_string())
+        }
+        other => HsError::validation(other.to_string()),
+    }
+}
+
+/// `POST /crm/v4/associations/{from}/{to}/labels`: `{"name","label","inverseLabel"?}` ->
+/// 200 `{"results":[{category:"USER_DEFINED",typeId,label}...]}` (both directions).
+pub async fn create_label(
+    State(shared): State<Arc<Shared>>,
+    Path((from_type, to_type)): Path<(String, String)>,
+    HsJson(input): HsJson<LabelInput>,
+) -> Result<Json<Value>, HsError> {
+    let mut crm = shared.hubspot.write();
+    let from = resolve(&crm, &from_type)?;
+    let to = resolve(&crm, &to_type)?;
+    let crm = &mut *crm;
+    let made = crm
+        .associations
+        .create_label(
+            &crm.schema,
+            &from,
+            &to,
+            &input.name,
+            &input.label,
+            input.inverse_label.as_deref(),
+        )
+        .map_err(label_error)?;
+    let results: Vec<Value> = made.iter().map(label_json).collect();
+    Ok(Json(json!({"results": results})))
+}
+
+/// `PUT /crm/v4/associations/{from}/{to}/labels`: `{"associationTypeId","label","inverseLabel"?}`
+/// -> 204.
+pub async fn update_label(
+    State(shared): State<Arc<Shared>>,
+    Path((from_type, to_type)): Path<(String, String)>,
+    HsJson(input): HsJson<LabelUpdate>,
+) -> Result<StatusCode, HsError> {
+    let mut crm = shared.hubspot.write();
+    let from = resolve(&crm, &from_type)?;
+    let to = resolve(&crm, &to_type)?;
+    let crm = &mut *crm;
+    crm.associations
+        .update_label(
+            &crm.schema,
+            &from,
+            &to,
+            input.association_type_id,
+            &input.label,
+            input.inverse_label.as_deref(),
+        )
+        .map_err(label_error)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /crm/v4/associations/{from}/{to}/labels/{associationTypeId}` -> 204.
+pub async fn delete_label(
+    State(shared): State<Arc<Shared>>,
+    Path((from_type, to_type, type_id)): Path<(String, String, String)>,
+) -> Result<StatusCode, HsError> {
+    let mut crm = shared.hubspot.write();
+    let from = resolve(&crm, &from_type)?;
+    let to = resolve(&crm, &to_type)?;
+    let type_id: u32 = type_id.parse().map_err(|_| {
+        HsError::validation(format!(
+            "associationTypeId must be an integer, got {type_id}"
+        ))
+    })?;
+    let crm = &mut *crm;
+    crm.associations
+        .delete_label(&crm.schema, &from, &to, type_id)
+        .map_err(label_error)?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 fn id_of(value: Option<&Value>) -> String {
@@ -263,7 +406,7 @@ pub async fn batch(
                     .map(|numeric| crm.associations.list(&from, numeric, &to))
                     .unwrap_or_default()
                     .iter()
-                    .map(|(to_id, kinds)| json!({"toObjectId": to_id, "associationTypes": types_json(&crm.schema, kinds, &from, &to)}))
+                    .map(|(to_id, kinds)| json!({"toObjectId": to_id, "associationTypes": types_json(&crm, kinds, &from, &to)}))
                     .collect();
                 // HubSpot answers a record with no associations (or no such record) with a
                 // `NO_ASSOCIATIONS_FOUND` error in a 207, not with an empty result.
@@ -283,17 +426,15 @@ pub async fn batch(
                     .get("types")
                     .cloned()
                     .unwrap_or(Value::Array(Vec::new()));
-                let outcome = parse_types(&crm.schema, &from, &to, &types).and_then(|ids| {
+                let outcome = parse_types(&crm, &from, &to, &types).and_then(|ids| {
                     let a = live_id(&crm, &from, &a_text).ok_or_else(HsError::not_found)?;
                     let b = live_id(&crm, &to, &b_text).ok_or_else(HsError::not_found)?;
                     Ok((a, b, ids))
                 });
                 match outcome {
                     Ok((a, b, ids)) => {
-                        for type_id in &ids {
-                            crm.associate(&from, a, &to, b, *type_id, shared.clock.now_ms());
-                        }
-                        results.push(created_body(&crm.schema, a, b, &from, &to, &ids));
+                        write_labelled(&mut crm, &from, a, &to, b, &ids, shared.clock.now_ms());
+                        results.push(created_body(&crm, a, b, &from, &to, &ids));
                     }
                     Err(error) => errors.push(standard_error(
                         error.category,
@@ -368,7 +509,7 @@ pub async fn batch_associate_default(
 
 /// Associations given inline on create (`associations: [{to:{id}, types:[...]}]`).
 pub fn apply_create_associations(
-    crm: &mut Crm,
+    crm: &mut CrmData,
     from: &str,
     from_id: &str,
     associations: &[Value],
@@ -393,7 +534,9 @@ pub fn apply_create_associations(
                 .and_then(Value::as_u64)
                 .unwrap_or(0) as u32;
             let target = crm.schema.objects.keys().find(|to| {
-                associations::defined(&crm.schema, from, to, type_id).is_some()
+                crm.associations
+                    .defined(&crm.schema, from, to, type_id)
+                    .is_some()
                     && write::find_slot(crm, to, &target_id, None).is_some()
             });
             if let Some(to) = target.cloned() {

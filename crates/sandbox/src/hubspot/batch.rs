@@ -17,7 +17,7 @@ use super::render::{default_properties, record_json};
 use super::write::{self, WriteFailure};
 use crate::Shared;
 use crate::clock;
-use crate::crm::{Actor, Crm};
+use crate::crm::{Actor, CrmData};
 use crate::store::{Record, Table};
 use crate::validate::WriteKind;
 
@@ -84,7 +84,13 @@ fn input_error(failure: &WriteFailure, trace: Option<&str>) -> Value {
 
 /// One result of a batch write as HubSpot returns it: the record with the properties the
 /// input wrote, tied back to the input by its `objectWriteTraceId`.
-fn written_result(crm: &Crm, table: &Table, record: &Record, input: &Value, object: &str) -> Value {
+fn written_result(
+    crm: &CrmData,
+    table: &Table,
+    record: &Record,
+    input: &Value,
+    object: &str,
+) -> Value {
     let mut result = record_json(crm, table, record, &written_properties(input, object));
     if let Some(trace) = trace_id(input) {
         result["objectWriteTraceId"] = Value::String(trace);
@@ -106,6 +112,7 @@ pub async fn read(
     HsJson(body): HsJson<Value>,
 ) -> Result<Response, HsError> {
     let inputs = inputs(&body)?;
+    let resolve_merged = shared.hubspot_portal().merge.resolves_absorbed_ids();
     let crm = shared.hubspot.read();
     let object = resolve(&crm, &object_type)?;
     let properties: Vec<String> = body
@@ -132,7 +139,13 @@ pub async fn read(
                     .or_else(|| v.as_u64().map(|n| n.to_string()))
             })
             .unwrap_or_default();
-        match write::find_slot(&crm, &object, &id, id_property) {
+        let slot = match id_property {
+            None | Some("hs_object_id") => {
+                super::merge::live_slot_following_merges(table, &id, resolve_merged)
+            }
+            Some(property) => write::find_slot(&crm, &object, &id, Some(property)),
+        };
+        match slot {
             Some(slot) => results.push(record_json(&crm, table, table.record(slot), &properties)),
             None => missing.push(id),
         }
@@ -371,7 +384,7 @@ enum Upsert {
     Create(Vec<(String, Option<String>)>),
 }
 
-fn plan_upsert(crm: &Crm, object: &str, input: &Value) -> Result<Upsert, WriteFailure> {
+fn plan_upsert(crm: &CrmData, object: &str, input: &Value) -> Result<Upsert, WriteFailure> {
     let id = input_id(input);
     let id_property = input
         .get("idProperty")

@@ -1,5 +1,5 @@
 //! HubSpot metadata and account endpoints: properties (rendered from the schema model),
-//! pipelines, owners, the daily usage endpoint, and the OAuth token endpoint.
+//! pipelines, the daily usage endpoint, and the OAuth token endpoint (owners: `owners.rs`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -63,7 +63,9 @@ pub async fn property(
     Ok(Json(property_json(schema, field, order)))
 }
 
-fn pipeline_json(pipeline: &tandem_ground::schema::Pipeline, order: usize) -> Value {
+/// A pipeline as `Pipeline`: deal stages carry `metadata.probability` and `isClosed`, ticket
+/// stages `metadata.ticketState` (`OPEN` / `CLOSED`).
+fn pipeline_json(pipeline: &tandem_ground::schema::Pipeline, order: usize, object: &str) -> Value {
     let stamp = "2019-08-06T02:41:52.000Z";
     let stages: Vec<Value> = pipeline
         .stages
@@ -71,6 +73,10 @@ fn pipeline_json(pipeline: &tandem_ground::schema::Pipeline, order: usize) -> Va
         .map(|stage| {
             let mut metadata = serde_json::Map::new();
             metadata.insert("isClosed".into(), Value::String(stage.closed.to_string()));
+            if object == "tickets" {
+                let state = if stage.closed { "CLOSED" } else { "OPEN" };
+                metadata.insert("ticketState".into(), Value::String(state.into()));
+            }
             if let Some(probability) = stage.probability {
                 metadata.insert(
                     "probability".into(),
@@ -98,7 +104,7 @@ pub async fn pipelines(
         .pipelines
         .iter()
         .enumerate()
-        .map(|(i, p)| pipeline_json(p, i))
+        .map(|(i, p)| pipeline_json(p, i, &object))
         .collect();
     Ok(Json(json!({"results": results})))
 }
@@ -116,63 +122,7 @@ pub async fn pipeline(
         .enumerate()
         .find(|(_, p)| p.id == id)
         .ok_or_else(HsError::not_found)?;
-    Ok(Json(pipeline_json(found, order)))
-}
-
-fn owner_json(owner: &tandem_ground::schema::Owner, index: usize) -> Value {
-    json!({
-        "id": owner.id, "email": owner.email, "firstName": owner.first_name, "lastName": owner.last_name,
-        "userId": 9_000_000 + index, "createdAt": "2019-08-06T02:41:52.000Z", "updatedAt": "2019-08-06T02:41:52.000Z",
-        "archived": false,
-    })
-}
-
-pub async fn owners(State(shared): State<Arc<Shared>>, RawQuery(raw): RawQuery) -> Json<Value> {
-    let params = QueryParams::parse(raw.as_deref());
-    let crm = shared.hubspot.read();
-    let limit: usize = params
-        .get("limit")
-        .and_then(|l| l.parse().ok())
-        .unwrap_or(100)
-        .clamp(1, 500);
-    let after: usize = params
-        .get("after")
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(0);
-    let email = params.get("email");
-    let owners: Vec<(usize, &tandem_ground::schema::Owner)> = crm
-        .schema
-        .owners
-        .iter()
-        .enumerate()
-        .filter(|(_, o)| email.is_none_or(|e| o.email.eq_ignore_ascii_case(e)))
-        .collect();
-    let results: Vec<Value> = owners
-        .iter()
-        .skip(after)
-        .take(limit)
-        .map(|(i, o)| owner_json(o, *i))
-        .collect();
-    let mut body = json!({"results": results});
-    if after + limit < owners.len() {
-        body["paging"] = json!({"next": {"after": (after + limit).to_string()}});
-    }
-    Json(body)
-}
-
-pub async fn owner(
-    State(shared): State<Arc<Shared>>,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, HsError> {
-    let crm = shared.hubspot.read();
-    let (index, found) = crm
-        .schema
-        .owners
-        .iter()
-        .enumerate()
-        .find(|(_, o)| o.id == id)
-        .ok_or_else(HsError::not_found)?;
-    Ok(Json(owner_json(found, index)))
+    Ok(Json(pipeline_json(found, order, &object)))
 }
 
 pub async fn daily_usage(State(shared): State<Arc<Shared>>) -> Json<Value> {

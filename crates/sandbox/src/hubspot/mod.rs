@@ -1,22 +1,29 @@
-//! The HubSpot server: CRM v3 objects, search, batch, merge, properties, pipelines, owners,
-//! associations v4, custom object schemas, OAuth token and daily usage endpoints, plus `/_sandbox/` control routes.
-//! Every property value on the wire is a string.
+//! The HubSpot server: CRM v3 objects (engagements and tickets included), search, batch,
+//! merge, properties, pipelines, owners, associations v4 and their labels, custom object
+//! schemas, exports, webhooks v3 settings and subscriptions, OAuth token and daily usage
+//! endpoints, plus `/_sandbox/` control routes. Every property value on the wire is a string.
 
 pub mod associations;
 pub mod batch;
+pub mod calculated;
 pub mod errors;
+pub mod exports;
+pub mod merge;
 pub mod meta;
 pub mod objects;
+pub mod owners;
+pub mod portal;
 pub mod render;
 pub mod schemas;
 pub mod search;
+pub mod tier;
 pub mod write;
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::middleware;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 
 use super::{Shared, control, gate};
 use tandem_ground::schema::System;
@@ -95,7 +102,13 @@ pub fn router(shared: Arc<Shared>) -> Router {
         )
         .route(
             "/crm/v4/associations/{from_type}/{to_type}/labels",
-            get(associations::labels),
+            get(associations::labels)
+                .post(associations::create_label)
+                .put(associations::update_label),
+        )
+        .route(
+            "/crm/v4/associations/{from_type}/{to_type}/labels/{type_id}",
+            delete(associations::delete_label),
         )
         .route(
             "/crm/v4/associations/{from_type}/{to_type}/batch/associate/default",
@@ -110,9 +123,15 @@ pub fn router(shared: Arc<Shared>) -> Router {
             "/crm/v3/pipelines/{object_type}/{pipeline_id}",
             get(meta::pipeline),
         )
-        .route("/crm/v3/owners", get(meta::owners))
-        .route("/crm/v3/owners/", get(meta::owners))
-        .route("/crm/v3/owners/{owner_id}", get(meta::owner))
+        .route("/crm/v3/owners", get(owners::list))
+        .route("/crm/v3/owners/", get(owners::list))
+        .route("/crm/v3/owners/{owner_id}", get(owners::one))
+        .route("/crm/v3/exports/export/async", post(exports::start))
+        .route(
+            "/crm/v3/exports/export/async/tasks/{task_id}/status",
+            get(exports::status),
+        )
+        .route("/crm/v3/exports/export/{export_id}", get(exports::details))
         .route(
             "/account-info/v3/api-usage/daily/private-apps",
             get(meta::daily_usage),
@@ -125,6 +144,8 @@ pub fn router(shared: Arc<Shared>) -> Router {
         gate::gate,
     ));
     let open = Router::new()
+        // Export files are pre-signed links: no authorization, not metered.
+        .route("/exports-download/{token}", get(exports::download))
         .route("/oauth/v1/token", post(meta::token))
         .route("/oauth/v3/token", post(meta::token))
         .route("/oauth/2026-03/token", post(meta::token))
@@ -133,6 +154,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
             gate::count_only,
         ));
     api.merge(open)
+        .merge(super::webhooks::router(shared.clone()))
         .merge(control::router(System::Hubspot))
         .with_state(shared)
 }

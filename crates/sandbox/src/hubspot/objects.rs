@@ -1,5 +1,5 @@
 //! HubSpot CRM v3 object endpoints: list (with `archived`), read by id or `idProperty`,
-//! create, update, archive, and merge.
+//! create, update, archive, and merge (see [`super::merge`] for what a merge does to ids).
 
 use std::sync::Arc;
 
@@ -14,9 +14,9 @@ use super::errors::{HsError, HsJson};
 use super::render::{QueryParams, default_properties, record_json};
 use super::write::{self, WriteFailure};
 use crate::Shared;
-use crate::crm::{Actor, Crm};
+use crate::crm::{Actor, CrmData};
 
-pub fn resolve(crm: &Crm, object_type: &str) -> Result<String, HsError> {
+pub fn resolve(crm: &CrmData, object_type: &str) -> Result<String, HsError> {
     crm.resolve_hubspot_object(object_type)
         .ok_or_else(|| HsError::unknown_object(object_type))
 }
@@ -43,7 +43,7 @@ fn requested_properties(params: &QueryParams, object: &str) -> Vec<String> {
 }
 
 fn with_associations(
-    crm: &Crm,
+    crm: &CrmData,
     object: &str,
     mut body: Value,
     id: &str,
@@ -59,14 +59,20 @@ fn with_associations(
         };
         // v3 lists an associated record once per association type: the primary one as
         // `deal_to_company`, the unlabeled default as `deal_to_company_unlabeled`.
+        // Without a primary type between the two, the default type is plain `call_to_contact`.
         let base = format!("{}_to_{}", singular(object), singular(&target));
+        let has_primary = crate::associations::types_between(&crm.schema, object, &target)
+            .iter()
+            .any(|t| t.label.as_deref() == Some("Primary"));
         let mut results: Vec<Value> = Vec::new();
         for (to, kinds) in crm.associations.list(object, numeric, &target) {
             for kind in kinds {
-                let defined =
-                    crate::associations::defined(&crm.schema, object, &target, kind.type_id);
+                let defined = crm
+                    .associations
+                    .defined(&crm.schema, object, &target, kind.type_id);
                 let name = match defined {
-                    Some(t) if t.default => format!("{base}_unlabeled"),
+                    Some(t) if t.default && has_primary => format!("{base}_unlabeled"),
+                    Some(t) if t.default => base.clone(),
                     Some(t) => match t.label.as_deref() {
                         None | Some("Primary") => base.clone(),
                         Some(label) => label.to_lowercase().replace(' ', "_"),
@@ -91,6 +97,12 @@ pub fn singular(object: &str) -> &str {
         "contacts" => "contact",
         "companies" => "company",
         "deals" => "deal",
+        "tickets" => "ticket",
+        "calls" => "call",
+        "emails" => "email",
+        "meetings" => "meeting",
+        "notes" => "note",
+        "tasks" => "task",
         other => other,
     }
 }
@@ -158,16 +170,24 @@ pub async fn get_one(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, HsError> {
     let params = QueryParams::parse(raw.as_deref());
+    let resolve_merged = shared.hubspot_portal().merge.resolves_absorbed_ids();
     let crm = shared.hubspot.read();
     let object = resolve(&crm, &object_type)?;
     let table = crm.store.table(&object).ok_or_else(HsError::not_found)?;
     let archived = params.flag("archived");
+    // An id a merge absorbed is not archived: it reads as its survivor, or not at all.
     let slot = if archived {
-        table
-            .slot_of(&id)
-            .filter(|slot| table.record(*slot).is_deleted())
+        table.slot_of(&id).filter(|slot| {
+            let record = table.record(*slot);
+            record.is_deleted() && record.merged_into.is_none()
+        })
     } else {
-        write::find_slot(&crm, &object, &id, params.get("idProperty"))
+        match params.get("idProperty") {
+            None | Some("hs_object_id") => {
+                super::merge::live_slot_following_merges(table, &id, resolve_merged)
+            }
+            Some(property) => write::find_slot(&crm, &object, &id, Some(property)),
+        }
     };
     let slot = slot.ok_or_else(HsError::not_found)?;
     let record = table.record(slot);
@@ -249,14 +269,20 @@ pub struct MergeInput {
     object_id_to_merge: String,
 }
 
+/// `POST /crm/v3/objects/{objectType}/merge` for contacts, companies, deals and tickets; the
+/// answer is the surviving record (`SimplePublicObject`).
 pub async fn merge(
     State(shared): State<Arc<Shared>>,
     Path(object_type): Path<String>,
     HsJson(input): HsJson<MergeInput>,
 ) -> Result<Json<Value>, HsError> {
+    let behavior = shared.hubspot_portal().merge;
     let now = shared.clock.tick_ms();
     let mut crm = shared.hubspot.write();
     let object = resolve(&crm, &object_type)?;
+    if !super::merge::mergeable(&object) {
+        return Err(HsError::not_found());
+    }
     if input.primary_object_id == input.object_id_to_merge {
         return Err(HsError::validation("Cannot merge an object with itself"));
     }
@@ -264,9 +290,23 @@ pub async fn merge(
         .ok_or_else(HsError::not_found)?;
     let loser = write::find_slot(&crm, &object, &input.object_id_to_merge, None)
         .ok_or_else(HsError::not_found)?;
-    crm.merge(&object, winner, loser, &Actor::api(None), now);
+    let survivor = super::merge::merge(
+        &mut crm,
+        behavior,
+        &object,
+        winner,
+        loser,
+        &Actor::api(None),
+        now,
+    )
+    .ok_or_else(HsError::not_found)?;
     let table = crm.store.table(&object).ok_or_else(HsError::not_found)?;
     let mut names = default_properties(&object);
     names.push("hs_merged_object_ids".into());
-    Ok(Json(record_json(&crm, table, table.record(winner), &names)))
+    Ok(Json(record_json(
+        &crm,
+        table,
+        table.record(survivor),
+        &names,
+    )))
 }

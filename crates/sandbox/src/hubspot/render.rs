@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use crate::clock;
-use crate::crm::Crm;
+use crate::crm::CrmData;
 use crate::store::{Record, Table};
 use tandem_ground::schema::{FieldSchema, FieldType, ObjectSchema};
 
@@ -38,6 +38,21 @@ pub fn default_properties(object: &str) -> Vec<String> {
             "hs_object_id",
             "pipeline",
         ],
+        "tickets" => &[
+            "content",
+            "createdate",
+            "hs_lastmodifieddate",
+            "hs_object_id",
+            "hs_pipeline",
+            "hs_pipeline_stage",
+            "hs_ticket_category",
+            "hs_ticket_priority",
+            "subject",
+        ],
+        // Engagements and custom objects name their create date `hs_createdate`.
+        "calls" | "emails" | "meetings" | "notes" | "tasks" => {
+            &["hs_createdate", "hs_lastmodifieddate", "hs_object_id"]
+        }
         _ => &["createdate", "hs_lastmodifieddate", "hs_object_id"],
     };
     names.iter().map(|n| n.to_string()).collect()
@@ -45,12 +60,20 @@ pub fn default_properties(object: &str) -> Vec<String> {
 
 /// One record as `SimplePublicObject`. Requested properties the record lacks come back as
 /// `null`; properties the object does not have are silently left out, as HubSpot does.
-pub fn record_json(crm: &Crm, table: &Table, record: &Record, properties: &[String]) -> Value {
+pub fn record_json(crm: &CrmData, table: &Table, record: &Record, properties: &[String]) -> Value {
     let mut props = BTreeMap::new();
     let object = crm.object(&table.object);
     // HubSpot always returns the id, create date and modified date besides what was asked.
-    let modified = Crm::hubspot_modified_field(&table.object);
-    let always = ["hs_object_id", "createdate", modified];
+    let modified = CrmData::hubspot_modified_field(&table.object);
+    let created = match object {
+        Some(o)
+            if !o.fields.contains_key("createdate") && o.fields.contains_key("hs_createdate") =>
+        {
+            "hs_createdate"
+        }
+        _ => "createdate",
+    };
+    let always = ["hs_object_id", created, modified];
     for name in always
         .iter()
         .map(|n| n.to_string())

@@ -12,10 +12,10 @@ use super::errors::HsError;
 use super::objects::resolve;
 use super::render::property_json;
 use crate::Shared;
-use crate::crm::Crm;
+use crate::crm::CrmData;
 use tandem_ground::schema::ObjectSchema;
 
-fn schema_json(crm: &Crm, portal_id: u64, object: &ObjectSchema) -> Value {
+fn schema_json(crm: &CrmData, portal_id: u64, object: &ObjectSchema) -> Value {
     let type_id = object.object_type_id.clone().unwrap_or_default();
     let id = type_id
         .split_once('-')

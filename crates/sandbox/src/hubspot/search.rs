@@ -20,7 +20,7 @@ use super::objects::resolve;
 use super::render::{default_properties, record_json};
 use crate::Shared;
 use crate::clock;
-use crate::crm::Crm;
+use crate::crm::CrmData;
 use crate::store::{Record, Table};
 use tandem_ground::schema::{FieldType, ObjectSchema};
 
@@ -37,15 +37,17 @@ pub struct SearchRequest {
     after: Option<Value>,
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, Clone)]
 #[serde(default)]
-struct FilterGroup {
-    filters: Vec<Filter>,
+pub(crate) struct FilterGroup {
+    pub(crate) filters: Vec<Filter>,
 }
 
 #[derive(Debug, Deserialize, Default, Clone)]
 #[serde(rename_all = "camelCase", default)]
-struct Filter {
+pub(crate) struct Filter {
+    /// The exports guide's examples name it `property`; search requests say `propertyName`.
+    #[serde(alias = "property")]
     property_name: String,
     operator: String,
     value: Option<Value>,
@@ -165,11 +167,14 @@ fn token_match(value: &str, token: &str) -> bool {
         || value.split(['@', '.', ' ']).any(|word| word == token)
 }
 
-struct Compiled {
+pub(crate) struct Compiled {
     groups: Vec<Vec<(Filter, Kind)>>,
 }
 
-fn check_filters(object: &ObjectSchema, groups: &[FilterGroup]) -> Result<Compiled, HsError> {
+pub(crate) fn check_filters(
+    object: &ObjectSchema,
+    groups: &[FilterGroup],
+) -> Result<Compiled, HsError> {
     if groups.len() > 5 {
         return Err(HsError::validation(
             "Too many filter groups: a search allows at most 5 filterGroups",
@@ -266,8 +271,8 @@ fn matches_filter(value: Option<&str>, filter: &Filter, kind: Kind) -> bool {
     }
 }
 
-fn record_matches(
-    crm: &Crm,
+pub(crate) fn record_matches(
+    crm: &CrmData,
     table: &Table,
     record: &Record,
     compiled: &Compiled,
@@ -293,7 +298,7 @@ fn record_matches(
         })
 }
 
-fn searchable_fields(object: &str) -> &'static [&'static str] {
+pub(crate) fn searchable_fields(object: &str) -> &'static [&'static str] {
     match object {
         "contacts" => &[
             "email",
@@ -307,6 +312,58 @@ fn searchable_fields(object: &str) -> &'static [&'static str] {
         "deals" => &["dealname", "pipeline", "dealstage", "hs_object_id"],
         _ => &["hs_object_id"],
     }
+}
+
+/// One sort of a search (`{"propertyName","direction":"DESCENDING"}` or `"-name"`) or of an
+/// export (`{"propertyName","order":"DESC"}`): the property and whether it runs descending.
+pub(crate) fn sort_spec(sort: &Value) -> (String, bool) {
+    match sort {
+        Value::String(text) => (
+            text.trim_start_matches('-').to_string(),
+            text.starts_with('-'),
+        ),
+        other => (
+            other
+                .get("propertyName")
+                .and_then(Value::as_str)
+                .unwrap_or("hs_object_id")
+                .to_string(),
+            other.get("direction").and_then(Value::as_str) == Some("DESCENDING")
+                || other.get("order").and_then(Value::as_str) == Some("DESC"),
+        ),
+    }
+}
+
+/// Orders slots by one property as search does.
+pub(crate) fn sorted(
+    crm: &CrmData,
+    table: &Table,
+    schema: &ObjectSchema,
+    hits: Vec<u32>,
+    property: &str,
+    descending: bool,
+) -> Vec<u32> {
+    let kind = kind_of(schema, property);
+    let mut keyed: Vec<(SortKey, u32)> = hits
+        .iter()
+        .map(|slot| {
+            let value = crm.value(table, table.record(*slot), property);
+            (sort_key(kind, value.as_deref()), *slot)
+        })
+        .collect();
+    keyed.sort_by(|(left, a), (right, b)| {
+        // Missing values sort first; a number and a text never meet within one property.
+        let ordering = left
+            .partial_cmp(right)
+            .unwrap_or(Ordering::Equal)
+            .then(a.cmp(b));
+        if descending {
+            ordering.reverse()
+        } else {
+            ordering
+        }
+    });
+    keyed.into_iter().map(|(_, slot)| slot).collect()
 }
 
 pub async fn search(
@@ -354,41 +411,8 @@ pub async fn search(
         })
         .collect();
     if let Some(sort) = request.sorts.first() {
-        let (property, descending) = match sort {
-            Value::String(text) => (
-                text.trim_start_matches('-').to_string(),
-                text.starts_with('-'),
-            ),
-            other => (
-                other
-                    .get("propertyName")
-                    .and_then(Value::as_str)
-                    .unwrap_or("hs_object_id")
-                    .to_string(),
-                other.get("direction").and_then(Value::as_str) == Some("DESCENDING"),
-            ),
-        };
-        let kind = kind_of(schema, &property);
-        let mut keyed: Vec<(SortKey, u32)> = hits
-            .iter()
-            .map(|slot| {
-                let value = crm.value(table, table.record(*slot), &property);
-                (sort_key(kind, value.as_deref()), *slot)
-            })
-            .collect();
-        keyed.sort_by(|(left, a), (right, b)| {
-            // Missing values sort first; a number and a text never meet within one property.
-            let ordering = left
-                .partial_cmp(right)
-                .unwrap_or(Ordering::Equal)
-                .then(a.cmp(b));
-            if descending {
-                ordering.reverse()
-            } else {
-                ordering
-            }
-        });
-        hits = keyed.into_iter().map(|(_, slot)| slot).collect();
+        let (property, descending) = sort_spec(sort);
+        hits = sorted(&crm, table, schema, hits, &property, descending);
     }
     let total = hits.len();
     let properties = if request.properties.is_empty() {

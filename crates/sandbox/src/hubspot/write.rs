@@ -3,14 +3,14 @@
 
 use serde_json::{Map, Value};
 
-use crate::crm::{Actor, Crm};
+use crate::crm::{Actor, CrmData};
 use crate::store::IndexedLookup;
 use crate::validate::{self, ValueOracle, Violation, WriteKind};
 use tandem_ground::schema::System;
 
 /// Deal stages (per pipeline) and owner ids: the values of `externalOptions` properties.
 pub struct HubspotOracle<'a> {
-    pub crm: &'a Crm,
+    pub crm: &'a CrmData,
     pub object: &'a str,
 }
 
@@ -26,7 +26,9 @@ impl ValueOracle for HubspotOracle<'_> {
                     .map(|o| o.id.clone())
                     .collect(),
             ),
-            "pipeline" => Some(object.pipelines.iter().map(|p| p.id.clone()).collect()),
+            "pipeline" | "hs_pipeline" => {
+                Some(object.pipelines.iter().map(|p| p.id.clone()).collect())
+            }
             "dealstage" | "hs_pipeline_stage" => Some(
                 object
                     .pipelines
@@ -62,7 +64,7 @@ pub fn properties_of(input: &Value) -> Map<String, Value> {
 }
 
 pub fn validate(
-    crm: &Crm,
+    crm: &CrmData,
     object: &str,
     kind: WriteKind,
     properties: &Map<String, Value>,
@@ -71,13 +73,73 @@ pub fn validate(
         return Err(WriteFailure::Invalid(Vec::new()));
     };
     let oracle = HubspotOracle { crm, object };
-    validate::normalize_input(System::Hubspot, schema, kind, properties, &oracle)
-        .map_err(WriteFailure::Invalid)
+    let with_default;
+    let properties = match default_ticket_pipeline(schema, kind, properties) {
+        Some(filled) => {
+            with_default = filled;
+            &with_default
+        }
+        None => properties,
+    };
+    let values = validate::normalize_input(System::Hubspot, schema, kind, properties, &oracle)
+        .map_err(WriteFailure::Invalid)?;
+    check_ticket_stage(schema, &values)?;
+    Ok(values)
+}
+
+/// "If a pipeline isn't specified, the default pipeline will be used" for a new ticket
+/// (developers.hubspot.com/docs/api-reference/legacy/crm/objects/tickets/guide).
+fn default_ticket_pipeline(
+    schema: &tandem_ground::schema::ObjectSchema,
+    kind: WriteKind,
+    properties: &Map<String, Value>,
+) -> Option<Map<String, Value>> {
+    let default = schema.pipelines.first()?;
+    let tickets = schema.fields.contains_key("hs_pipeline")
+        && schema.fields.contains_key("hs_pipeline_stage");
+    let missing = properties
+        .get("hs_pipeline")
+        .is_none_or(|v| v.is_null() || v.as_str() == Some(""));
+    if kind != WriteKind::Create || !tickets || !missing {
+        return None;
+    }
+    let mut filled = properties.clone();
+    filled.insert("hs_pipeline".into(), Value::String(default.id.clone()));
+    Some(filled)
+}
+
+/// A ticket's status must be a stage of its pipeline (the properties validation only knows the
+/// stages of all pipelines together).
+fn check_ticket_stage(
+    schema: &tandem_ground::schema::ObjectSchema,
+    values: &[(String, Option<String>)],
+) -> Result<(), WriteFailure> {
+    let value = |name: &str| {
+        values
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, v)| v.as_deref())
+    };
+    let (Some(pipeline), Some(stage)) = (value("hs_pipeline"), value("hs_pipeline_stage")) else {
+        return Ok(());
+    };
+    let Some(stages) = schema.pipeline(pipeline).map(|p| &p.stages) else {
+        return Ok(());
+    };
+    if stages.iter().any(|s| s.id == stage) {
+        return Ok(());
+    }
+    Err(WriteFailure::Invalid(vec![Violation::BadPicklist {
+        field: "hs_pipeline_stage".into(),
+        label: "Ticket status".into(),
+        value: stage.to_string(),
+        allowed: stages.iter().map(|s| s.id.clone()).collect(),
+    }]))
 }
 
 /// Refuses a second contact with the same email (HubSpot dedupes contacts by email).
 pub fn check_unique_email(
-    crm: &Crm,
+    crm: &CrmData,
     object: &str,
     values: &[(String, Option<String>)],
     own_slot: Option<u32>,
@@ -109,7 +171,7 @@ pub fn check_unique_email(
 }
 
 pub fn create(
-    crm: &mut Crm,
+    crm: &mut CrmData,
     object: &str,
     properties: &Map<String, Value>,
     actor: &Actor,
@@ -122,7 +184,7 @@ pub fn create(
 }
 
 /// Finds a live record by id or by a unique property (`idProperty`).
-pub fn find_slot(crm: &Crm, object: &str, id: &str, id_property: Option<&str>) -> Option<u32> {
+pub fn find_slot(crm: &CrmData, object: &str, id: &str, id_property: Option<&str>) -> Option<u32> {
     let table = crm.store.table(object)?;
     let slot = match id_property {
         None | Some("hs_object_id") => table.slot_of(id)?,
@@ -140,7 +202,7 @@ pub fn find_slot(crm: &Crm, object: &str, id: &str, id_property: Option<&str>) -
 }
 
 pub fn update(
-    crm: &mut Crm,
+    crm: &mut CrmData,
     object: &str,
     slot: u32,
     properties: &Map<String, Value>,

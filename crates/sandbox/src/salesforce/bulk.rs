@@ -19,7 +19,7 @@ use super::records::resolve;
 use super::write::{self, WriteOptions};
 use crate::Shared;
 use crate::clock;
-use crate::crm::Crm;
+use crate::crm::CrmData;
 use crate::ids;
 
 #[derive(Debug, Clone)]
@@ -101,7 +101,7 @@ pub async fn create_job(
 ) -> Result<Json<Value>, SfError> {
     let version = api_version(&version)?;
     let options = WriteOptions::from_headers(&headers);
-    let now = shared.clock.tick_ms();
+    let now = shared.clock.tick_salesforce_ms();
     let mut crm = shared.salesforce.write();
     let object = resolve(&crm, &input.object).map_err(|_| {
         SfError::bad_request(
@@ -274,7 +274,7 @@ pub async fn set_state(
     SfJson(change): SfJson<StateChange>,
 ) -> Result<Json<Value>, SfError> {
     api_version(&version)?;
-    let now = shared.clock.tick_ms();
+    let now = shared.clock.tick_salesforce_ms();
     let mut crm = shared.salesforce.write();
     let mut job = crm
         .bulk_jobs
@@ -335,7 +335,7 @@ fn error_text(faults: &[SfFault]) -> String {
 }
 
 /// Applies every uploaded row through the same write path as the REST API.
-fn process(crm: &mut Crm, job: &mut BulkJob, now_ms: i64) {
+fn process(crm: &mut CrmData, job: &mut BulkJob, now_ms: i64) {
     let options = WriteOptions {
         client: job.client.clone(),
         allow_save: false,

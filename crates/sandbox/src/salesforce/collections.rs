@@ -14,7 +14,7 @@ use super::records::resolve;
 use super::render::record_json;
 use super::write::{self, RecordFailure, WriteOptions};
 use crate::Shared;
-use crate::crm::Crm;
+use crate::crm::CrmData;
 use crate::faults::RowLockFault;
 use crate::hubspot::render::QueryParams;
 
@@ -62,7 +62,7 @@ fn parse_body(body: &Value) -> Result<Body, SfError> {
     })
 }
 
-fn record_type(crm: &Crm, record: &Map<String, Value>) -> Result<String, SfError> {
+fn record_type(crm: &CrmData, record: &Map<String, Value>) -> Result<String, SfError> {
     let name = record
         .get("attributes")
         .and_then(|a| a.get("type"))
@@ -108,7 +108,7 @@ enum Planned {
 
 /// An injected row-lock fault: the first record updating an existing record fails with
 /// `UNABLE_TO_LOCK_ROW` (with `allOrNone` the others then roll back, as for any failure).
-fn apply_row_lock(crm: &Crm, plans: &mut [Planned], lock: Option<Extension<RowLockFault>>) {
+fn apply_row_lock(crm: &CrmData, plans: &mut [Planned], lock: Option<Extension<RowLockFault>>) {
     if lock.is_none() {
         return;
     }
@@ -144,14 +144,14 @@ fn settle(result: Result<Planned, RecordFailure>, id: Option<String>) -> Result<
 
 fn execute(
     shared: &Shared,
-    crm: &mut Crm,
+    crm: &mut CrmData,
     plans: Vec<Planned>,
     all_or_none: bool,
     options: &WriteOptions,
     with_created: bool,
 ) -> Vec<Value> {
     let any_failed = plans.iter().any(|p| matches!(p, Planned::Failed(..)));
-    let now = shared.clock.tick_ms();
+    let now = shared.clock.tick_salesforce_ms();
     let actor = options.actor();
     plans
         .into_iter()
@@ -373,7 +373,7 @@ pub async fn delete(
         return Err(too_many());
     }
     let all_or_none = params.flag("allOrNone");
-    let now = shared.clock.tick_ms();
+    let now = shared.clock.tick_salesforce_ms();
     let mut crm = shared.salesforce.write();
     let objects: Vec<String> = crm.schema.objects.keys().cloned().collect();
     let mut plans: Vec<PlannedDelete> = Vec::new();

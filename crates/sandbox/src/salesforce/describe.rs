@@ -115,6 +115,8 @@ pub async fn describe(
     Ok(Json(describe_json(&crm, schema, &version)))
 }
 
+/// `GET /limits`: `DailyApiRequests.Remaining` is `Max` less the calls counted so far,
+/// this one included, so it agrees with this response's `Sforce-Limit-Info: api-usage=N/M`.
 pub async fn limits(
     State(shared): State<Arc<Shared>>,
     Path(version): Path<String>,
@@ -123,6 +125,8 @@ pub async fn limits(
     let usage = shared.salesforce.gate().limits.usage();
     let crm = shared.salesforce.read();
     let bulk_jobs = crm.bulk_jobs.len() as u64;
+    let query_jobs = crm.query_jobs_created;
+    let query_max = super::bulk_query::DAILY_QUERY_JOBS;
     let pair = |max: u64, remaining: u64| json!({"Max": max, "Remaining": remaining});
     Ok(Json(json!({
         "ConcurrentAsyncGetReportInstances": pair(200, 200),
@@ -131,7 +135,7 @@ pub async fn limits(
         "DailyAsyncApexExecutions": pair(250_000, 250_000),
         "DailyBulkApiBatches": pair(15_000, 15_000u64.saturating_sub(bulk_jobs)),
         "DailyBulkV2QueryFileStorageMB": pair(976_562, 976_562),
-        "DailyBulkV2QueryJobs": pair(10_000, 10_000),
+        "DailyBulkV2QueryJobs": pair(query_max, query_max.saturating_sub(query_jobs)),
         "DataStorageMB": pair(1024, 1024),
         "FileStorageMB": pair(1024, 1024),
         "SingleEmail": pair(5000, 5000),
@@ -147,7 +151,9 @@ fn token_error(error: &str, description: &str) -> Response {
 }
 
 /// `POST /services/oauth2/token`: refresh_token, client_credentials, password and
-/// JWT bearer grants (see `jwt.rs` for what the assertion check covers).
+/// JWT bearer grants (see `jwt.rs` for what the assertion check covers). Only the refresh
+/// grant with rotation on answers a `refresh_token`; the password, client-credentials and JWT
+/// flows issue none.
 pub async fn token(
     State(shared): State<Arc<Shared>>,
     Form(form): Form<HashMap<String, String>>,
@@ -190,7 +196,10 @@ pub async fn token(
             }
             false
         }
-        "password" => true,
+        // "No refresh token is issued" and "This flow doesn't support scopes or refresh
+        // tokens" (REST API Developer Guide / Salesforce Help, "OAuth 2.0 Username-Password
+        // Flow").
+        "password" => false,
         "urn:ietf:params:oauth:grant-type:jwt-bearer" => false,
         _ => return token_error("unsupported_grant_type", "grant type not supported"),
     };
@@ -208,6 +217,11 @@ pub async fn token(
     });
     if include_refresh {
         body["refresh_token"] = Value::String(gate.auth.refresh_token.clone());
+    }
+    if grant == "password" {
+        if let Value::Object(map) = &mut body {
+            map.remove("scope");
+        }
     }
     Json(body).into_response()
 }

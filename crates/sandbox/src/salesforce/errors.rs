@@ -1,5 +1,12 @@
 //! Salesforce error bodies: top-level `[{"message","errorCode","fields"}]` and per-record
 //! `{"statusCode","message","fields"}` results, with the real codes and messages.
+//!
+//! Two families of top-level errors exist in a real org. Errors raised while saving a record
+//! (the DML layer: `ENTITY_IS_DELETED`, `CANNOT_UPDATE_CONVERTED_LEAD`, `DUPLICATE_VALUE`...)
+//! always carry `fields`, empty or not: `[{"errorCode":"ENTITY_IS_DELETED","message":"entity
+//! is deleted","fields":[]}]` (salesforce-api.md §6; the Save Result error shape of the REST
+//! API Developer Guide). Errors of the REST framework itself (`NOT_FOUND`, `MALFORMED_QUERY`,
+//! `INVALID_SESSION_ID`, `JSON_PARSER_ERROR`) carry `fields` only when they name one.
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -16,15 +23,27 @@ pub struct SfFault {
     pub fields: Vec<String>,
     /// Extra keys (DUPLICATES_DETECTED's `duplicateResut`).
     pub extra: Option<Box<(String, Value)>>,
+    /// Raised by the save of a record (DML): the top-level body then always has `fields`.
+    pub dml: bool,
 }
 
 impl SfFault {
+    /// A fault raised while saving a record (the DML layer).
     pub fn new(code: &str, message: impl Into<String>, fields: Vec<String>) -> Self {
         SfFault {
             code: code.to_string(),
             message: message.into(),
             fields,
             extra: None,
+            dml: true,
+        }
+    }
+
+    /// A fault of the REST framework (routing, parsing, auth): `fields` only when named.
+    pub fn framework(code: &str, message: impl Into<String>) -> Self {
+        SfFault {
+            dml: false,
+            ..SfFault::new(code, message, Vec::new())
         }
     }
 
@@ -42,7 +61,7 @@ impl SfFault {
     /// As an entry of a top-level error array (keyed `errorCode`).
     pub fn top_json(&self) -> Value {
         let mut body = json!({"message": self.message, "errorCode": self.code});
-        if !self.fields.is_empty() {
+        if self.dml || !self.fields.is_empty() {
             body["fields"] = json!(self.fields);
         }
         if let Some(extra) = &self.extra {
@@ -61,7 +80,16 @@ pub struct SfError {
 }
 
 impl SfError {
+    /// A framework error (no `fields` key), as routing and parsing failures answer.
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        SfError {
+            status,
+            faults: vec![SfFault::framework(code, message)],
+        }
+    }
+
+    /// A record-save error: the body carries `"fields": [...]` even when empty.
+    pub fn dml(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
         SfError {
             status,
             faults: vec![SfFault::new(code, message, Vec::new())],

@@ -2,17 +2,26 @@
 //! served alike, except that upsert updates answer 204 before 46.0), `GET /services/data/`,
 //! the OAuth token endpoint, describeGlobal / describe, SOQL query / queryAll with cursor
 //! paging, single-record CRUD and upsert by external id, sObject collections,
-//! getUpdated / getDeleted, `/limits`, and Bulk API 2.0 ingest; plus `/_sandbox/` control.
+//! getUpdated / getDeleted, `/limits`, Bulk API 2.0 ingest and query jobs, the SOAP
+//! `convertLead` and `merge` calls (`/services/Soap/u|c/{version}`); plus `/_sandbox/`
+//! control.
 
 pub mod bulk;
+pub mod bulk_query;
 pub mod collections;
+pub mod derived;
 pub mod describe;
 pub mod errors;
 pub mod jwt;
+pub mod lead_convert;
+pub mod merge;
 pub mod query;
 pub mod query_cursor;
+pub mod query_plan;
 pub mod records;
+pub mod relationships;
 pub mod render;
+pub mod soap;
 pub mod write;
 
 use std::sync::Arc;
@@ -150,6 +159,32 @@ pub fn router(shared: Arc<Shared>) -> Router {
         &format!("{base}/jobs/ingest/{{job}}/unprocessedrecords"),
         get(bulk::unprocessed_records),
     );
+    api = both(
+        api,
+        &format!("{base}/jobs/query"),
+        post(bulk_query::create_job).get(bulk_query::list_jobs),
+    );
+    api = api.route(
+        &format!("{base}/jobs/query/{{job}}"),
+        get(bulk_query::job_info)
+            .patch(bulk_query::abort_job)
+            .delete(bulk_query::delete_job),
+    );
+    api = both(
+        api,
+        &format!("{base}/jobs/query/{{job}}/results"),
+        get(bulk_query::results),
+    );
+    api = both(
+        api,
+        &format!("{base}/jobs/query/{{job}}/resultPages"),
+        get(bulk_query::result_pages),
+    );
+    // Any other path under a version is Salesforce's NOT_FOUND, metered like the rest.
+    api = api.route(
+        &format!("{base}/{{*rest}}"),
+        axum::routing::any(|| async { SfError::not_found() }),
+    );
     let api = api.route_layer(middleware::from_fn_with_state(
         (shared.clone(), System::Salesforce),
         gate::gate,
@@ -162,7 +197,12 @@ pub fn router(shared: Arc<Shared>) -> Router {
             (shared.clone(), System::Salesforce),
             gate::count_only,
         ));
+    // SOAP calls carry their session in the envelope, so they meter themselves.
+    let soap = Router::new()
+        .route("/services/Soap/u/{version}", post(soap::partner))
+        .route("/services/Soap/c/{version}", post(soap::enterprise));
     api.merge(open)
+        .merge(soap)
         .merge(control::router(System::Salesforce))
         .with_state(shared)
 }

@@ -1,10 +1,13 @@
-//! A server-side query cursor: the matching record slots, the selected fields and how far
-//! the client has read, addressed by `nextRecordsUrl` (`/query/01g...-2000`).
+//! A server-side query cursor: the resolved query, the matching record slots and the page
+//! size, addressed by `nextRecordsUrl` (`/query/01g...-2000`).
+
+use super::query_plan::ResolvedQuery;
 
 #[derive(Debug, Clone)]
 pub struct QueryCursor {
-    pub object: String,
+    pub query: ResolvedQuery,
     pub slots: Vec<u32>,
-    pub fields: Vec<String>,
     pub batch_size: usize,
+    /// A `queryAll` cursor: deleted children appear in subqueries too.
+    pub include_deleted: bool,
 }

@@ -15,11 +15,11 @@ use super::render::{ordered_fields, record_json, record_url};
 use super::write::{self, RecordFailure, WriteOptions};
 use crate::Shared;
 use crate::clock;
-use crate::crm::Crm;
+use crate::crm::CrmData;
 use crate::hubspot::render::QueryParams;
 use crate::ids;
 
-pub fn resolve(crm: &Crm, object: &str) -> Result<String, SfError> {
+pub fn resolve(crm: &CrmData, object: &str) -> Result<String, SfError> {
     crm.resolve_salesforce_object(object)
         .ok_or_else(|| SfError::unknown_object(object))
 }
@@ -58,7 +58,7 @@ pub async fn create(
     api_version(&version)?;
     let options = WriteOptions::from_headers(&headers);
     let fields = body_object(body)?;
-    let now = shared.clock.tick_ms();
+    let now = shared.clock.tick_salesforce_ms();
     let mut crm = shared.salesforce.write();
     let object = resolve(&crm, &object)?;
     if fields.keys().any(|k| k.eq_ignore_ascii_case("Id")) {
@@ -78,7 +78,7 @@ pub async fn create(
         .into_response())
 }
 
-fn all_fields(crm: &Crm, object: &str) -> Vec<String> {
+fn all_fields(crm: &CrmData, object: &str) -> Vec<String> {
     crm.object(object)
         .map(|o| {
             ordered_fields(o)
@@ -89,7 +89,11 @@ fn all_fields(crm: &Crm, object: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn requested_fields(crm: &Crm, object: &str, params: &QueryParams) -> Result<Vec<String>, SfError> {
+fn requested_fields(
+    crm: &CrmData,
+    object: &str,
+    params: &QueryParams,
+) -> Result<Vec<String>, SfError> {
     let requested = params.list("fields");
     if requested.is_empty() {
         return Ok(all_fields(crm, object));
@@ -132,7 +136,7 @@ pub async fn read(
     let normalized = ids::normalize_salesforce_id(&id).ok_or_else(not_found)?;
     let record = table.get(&normalized).ok_or_else(not_found)?;
     if record.is_deleted() {
-        return Err(SfError::new(
+        return Err(SfError::dml(
             StatusCode::NOT_FOUND,
             "ENTITY_IS_DELETED",
             "entity is deleted",
@@ -150,7 +154,7 @@ pub async fn update(
     api_version(&version)?;
     let options = WriteOptions::from_headers(&headers);
     let fields = body_object(body)?;
-    let now = shared.clock.tick_ms();
+    let now = shared.clock.tick_salesforce_ms();
     let mut crm = shared.salesforce.write();
     let object = resolve(&crm, &object)?;
     let slot = write::live_slot_for_write(&crm, &object, &id, true).map_err(fault_error)?;
@@ -167,7 +171,7 @@ pub async fn delete(
 ) -> Result<StatusCode, SfError> {
     api_version(&version)?;
     let options = WriteOptions::from_headers(&headers);
-    let now = shared.clock.tick_ms();
+    let now = shared.clock.tick_salesforce_ms();
     let mut crm = shared.salesforce.write();
     let object = resolve(&crm, &object)?;
     let slot = write::live_slot_for_write(&crm, &object, &id, false).map_err(fault_error)?;
@@ -175,7 +179,7 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-fn multiple_choices(crm: &Crm, version: &str, object: &str, slots: &[u32]) -> Response {
+fn multiple_choices(crm: &CrmData, version: &str, object: &str, slots: &[u32]) -> Response {
     let Some(table) = crm.store.table(object) else {
         return StatusCode::NOT_FOUND.into_response();
     };
@@ -186,7 +190,7 @@ fn multiple_choices(crm: &Crm, version: &str, object: &str, slots: &[u32]) -> Re
     (StatusCode::MULTIPLE_CHOICES, Json(Value::Array(urls))).into_response()
 }
 
-fn external_field(crm: &Crm, object: &str, field: &str) -> Result<String, SfError> {
+fn external_field(crm: &CrmData, object: &str, field: &str) -> Result<String, SfError> {
     write::upsert_field(crm, object, field).ok_or_else(|| {
         SfError::new(
             StatusCode::NOT_FOUND,
@@ -241,7 +245,7 @@ pub async fn upsert_by_external_id(
     let params = QueryParams::parse(raw.as_deref());
     let options = WriteOptions::from_headers(&headers);
     let mut fields = body_object(body)?;
-    let now = shared.clock.tick_ms();
+    let now = shared.clock.tick_salesforce_ms();
     let mut crm = shared.salesforce.write();
     let object = resolve(&crm, &object)?;
     let field = external_field(&crm, &object, &field)?;

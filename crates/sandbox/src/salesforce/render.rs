@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::crm::Crm;
+use crate::crm::CrmData;
 use crate::ids;
 use crate::store::{Record, Table};
 use tandem_ground::schema::{FieldSchema, FieldType, ObjectSchema};
@@ -50,7 +50,7 @@ pub fn relationship_name(field: &FieldSchema) -> Option<String> {
 
 /// One record with the selected fields (dotted paths follow a lookup one level up).
 pub fn record_json(
-    crm: &Crm,
+    crm: &CrmData,
     version: &str,
     table: &Table,
     record: &Record,
@@ -82,7 +82,7 @@ pub fn record_json(
 }
 
 fn parent_json(
-    crm: &Crm,
+    crm: &CrmData,
     version: &str,
     schema: Option<&ObjectSchema>,
     table: &Table,
@@ -328,7 +328,7 @@ pub fn object_summary(
         "label": object.label,
         "labelPlural": plural(&object.label),
         "layoutable": true,
-        "mergeable": matches!(object.name.as_str(), "Account" | "Contact" | "Lead"),
+        "mergeable": super::merge::MERGEABLE.contains(&object.name.as_str()),
         "mruEnabled": true,
         "name": object.name,
         "queryable": true,
@@ -346,7 +346,7 @@ pub fn object_summary(
     }
 }
 
-pub fn describe_json(crm: &Crm, object: &ObjectSchema, version: &str) -> Value {
+pub fn describe_json(crm: &CrmData, object: &ObjectSchema, version: &str) -> Value {
     let prefix = crm
         .store
         .table(&object.name)
@@ -357,22 +357,18 @@ pub fn describe_json(crm: &Crm, object: &ObjectSchema, version: &str) -> Value {
         .into_iter()
         .map(|f| field_json(object, f))
         .collect();
-    let mut children = Vec::new();
-    for other in crm.schema.objects.values() {
-        for field in other.fields.values() {
-            if field.reference_to.iter().any(|t| t == &object.name)
-                && field.field_type == FieldType::Reference
-                && field.name != "MasterRecordId"
-            {
-                children.push(json!({
-                    "cascadeDelete": false, "childSObject": other.name, "deprecatedAndHidden": false,
-                    "field": field.name, "junctionIdListNames": [], "junctionReferenceTo": [],
-                    "relationshipName": if other.custom { format!("{}__r", other.name.trim_end_matches("__c")) } else { plural(&other.name) },
-                    "restrictedDelete": false,
-                }));
-            }
-        }
-    }
+    // Child relationships under Salesforce's own names (`relationships.rs`); lookups a
+    // real org gives no relationship name carry `null`.
+    let children: Vec<Value> = super::relationships::child_relationships(&crm.schema, &object.name)
+        .into_iter()
+        .map(|relation| {
+            json!({
+                "cascadeDelete": false, "childSObject": relation.child, "deprecatedAndHidden": false,
+                "field": relation.field, "junctionIdListNames": [], "junctionReferenceTo": [],
+                "relationshipName": relation.name, "restrictedDelete": false,
+            })
+        })
+        .collect();
     body.insert("actionOverrides".into(), json!([]));
     body.insert("childRelationships".into(), Value::Array(children));
     body.insert("compactLayoutable".into(), Value::Bool(true));
@@ -402,7 +398,7 @@ pub fn ordered_fields(object: &ObjectSchema) -> Vec<&FieldSchema> {
 }
 
 /// A sObject id's key prefix matches one of the objects (for MALFORMED_ID checks).
-pub fn id_matches_object(crm: &Crm, object: &str, id: &str) -> bool {
+pub fn id_matches_object(crm: &CrmData, object: &str, id: &str) -> bool {
     let Some(table) = crm.store.table(object) else {
         return false;
     };

@@ -6,7 +6,7 @@ use axum::http::HeaderMap;
 use serde_json::{Map, Value, json};
 
 use super::errors::{SfFault, violation_fault};
-use crate::crm::{Actor, Crm};
+use crate::crm::{Actor, CrmData};
 use crate::ids;
 use crate::store::IndexedLookup;
 use crate::validate::{self, ValueOracle, Violation, WriteKind};
@@ -48,7 +48,7 @@ impl WriteOptions {
 }
 
 struct SalesforceOracle<'a> {
-    crm: &'a Crm,
+    crm: &'a CrmData,
 }
 
 impl ValueOracle for SalesforceOracle<'_> {
@@ -80,6 +80,49 @@ impl RecordFailure {
     }
 }
 
+/// A lookup that names no live record of an allowed type. Polymorphic lookups (`WhoId`:
+/// Contact or Lead; `WhatId`) are checked against their allowed targets: an id of another
+/// object is `FIELD_INTEGRITY_EXCEPTION` ("Name ID: id value of incorrect type"), an id of an
+/// allowed object that does not exist is `INVALID_CROSS_REFERENCE_KEY` ("invalid cross
+/// reference id"), and one in the Recycle Bin is `ENTITY_IS_DELETED` (salesforce-api.md §6).
+fn reference_fault(crm: &CrmData, object: &str, violation: &Violation) -> Option<SfFault> {
+    let Violation::BadReference { field, value, .. } = violation else {
+        return None;
+    };
+    let schema_field = crm.object(object)?.field(field)?;
+    let id = ids::normalize_salesforce_id(value)?;
+    for target in &schema_field.reference_to {
+        let Some(table) = crm.store.table(target) else {
+            continue;
+        };
+        if !id.starts_with(&table.key_prefix) {
+            continue;
+        }
+        return Some(match table.get(&id) {
+            Some(record) if record.is_deleted() => {
+                SfFault::new("ENTITY_IS_DELETED", "entity is deleted", Vec::new())
+            }
+            _ => SfFault::new(
+                "INVALID_CROSS_REFERENCE_KEY",
+                "invalid cross reference id",
+                Vec::new(),
+            ),
+        });
+    }
+    None
+}
+
+fn from_crm_violations(crm: &CrmData, object: &str, violations: Vec<Violation>) -> RecordFailure {
+    let mut failure = from_violations(object, violations.clone());
+    if !failure.request_level {
+        failure.faults = violations
+            .iter()
+            .map(|v| reference_fault(crm, object, v).unwrap_or_else(|| violation_fault(object, v)))
+            .collect();
+    }
+    failure
+}
+
 fn from_violations(object: &str, violations: Vec<Violation>) -> RecordFailure {
     let request_level = violations.iter().any(super::errors::is_request_level);
     let chosen: Vec<&Violation> = if request_level {
@@ -107,7 +150,7 @@ fn strip_attributes(fields: &Map<String, Value>) -> Map<String, Value> {
 }
 
 fn check_collisions(
-    crm: &Crm,
+    crm: &CrmData,
     object: &str,
     values: &[(String, Option<String>)],
     own_slot: Option<u32>,
@@ -190,7 +233,7 @@ fn check_collisions(
 }
 
 pub fn plan_create(
-    crm: &Crm,
+    crm: &CrmData,
     object: &str,
     fields: &Map<String, Value>,
     options: &WriteOptions,
@@ -219,7 +262,9 @@ pub fn plan_create(
         &fields,
         &oracle,
     )
-    .map_err(|v| from_violations(object, v))?;
+    .map_err(|v| from_crm_violations(crm, object, v))?;
+    super::derived::check_create(object, &values)
+        .map_err(|v| from_crm_violations(crm, object, vec![v]))?;
     check_collisions(crm, object, &values, None, options)?;
     let mut values = values;
     // Like the real org, a record created without an owner is owned by the calling user.
@@ -239,7 +284,7 @@ pub fn plan_create(
 
 /// Resolves an id for an update or delete: malformed, unknown, deleted, converted.
 pub fn live_slot_for_write(
-    crm: &Crm,
+    crm: &CrmData,
     object: &str,
     id_text: &str,
     for_update: bool,
@@ -298,7 +343,7 @@ pub fn live_slot_for_write(
 }
 
 pub fn plan_update(
-    crm: &Crm,
+    crm: &CrmData,
     object: &str,
     slot: u32,
     fields: &Map<String, Value>,
@@ -318,13 +363,13 @@ pub fn plan_update(
         &fields,
         &oracle,
     )
-    .map_err(|v| from_violations(object, v))?;
+    .map_err(|v| from_crm_violations(crm, object, v))?;
     check_collisions(crm, object, &values, Some(slot), options)?;
     Ok(values)
 }
 
 /// Finds records whose external-id (or idLookup) field equals `value`.
-pub fn find_by_external_id(crm: &Crm, object: &str, field: &str, value: &str) -> Vec<u32> {
+pub fn find_by_external_id(crm: &CrmData, object: &str, field: &str, value: &str) -> Vec<u32> {
     let Some(table) = crm.store.table(object) else {
         return Vec::new();
     };
@@ -350,7 +395,7 @@ pub fn find_by_external_id(crm: &Crm, object: &str, field: &str, value: &str) ->
 }
 
 /// The field usable for upsert: external id or idLookup (case-insensitive name).
-pub fn upsert_field(crm: &Crm, object: &str, name: &str) -> Option<String> {
+pub fn upsert_field(crm: &CrmData, object: &str, name: &str) -> Option<String> {
     let schema = crm.object(object)?;
     schema
         .fields

@@ -1,5 +1,7 @@
 //! A hand-written SOQL subset: `SELECT fields | COUNT() FROM object [WHERE ...]
-//! [ORDER BY f [ASC|DESC] [NULLS FIRST|LAST], ...] [LIMIT n] [OFFSET n]`, with comparisons,
+//! [ORDER BY f [ASC|DESC] [NULLS FIRST|LAST], ...] [LIMIT n] [OFFSET n]`, where the fields may
+//! include child relationship subqueries `(SELECT … FROM Contacts [WHERE …] [ORDER BY …]
+//! [LIMIT n])` one level deep, with comparisons (datetimes to the second),
 //! `IN` / `NOT IN`, `LIKE`, `AND` / `OR` / `NOT`, `NULL`, booleans, numbers, strings, date and
 //! datetime literals, and the date literals TODAY, YESTERDAY, TOMORROW, LAST_N_DAYS:n,
 //! NEXT_N_DAYS:n. Parsing is pure; evaluation reads records through a value callback.

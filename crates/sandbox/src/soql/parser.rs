@@ -16,10 +16,14 @@ pub struct Query {
     pub offset: Option<usize>,
 }
 
-/// A selected field: `Email` or a parent field through a relationship, `Account.Name`.
+/// A selected field: `Email`, a parent field through a relationship, `Account.Name`, or a
+/// child relationship subquery, `(SELECT Id, Email FROM Contacts)`, whose `path` is the
+/// relationship name (SOQL and SOSL Reference, "Relationship Queries": one level of
+/// parent-to-child nesting in the select list).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SelectItem {
     pub path: String,
+    pub subquery: Option<Box<Query>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -101,7 +105,7 @@ pub fn parse(text: &str, now_ms: i64) -> Result<Query, SoqlError> {
         position: 0,
         now_ms,
     };
-    let query = parser.query()?;
+    let query = parser.query(false)?;
     if let Some(token) = parser.peek() {
         return Err(unexpected(token));
     }
@@ -180,21 +184,47 @@ impl Parser {
         }
     }
 
-    fn query(&mut self) -> Result<Query, SoqlError> {
+    /// `nested`: this is a subquery in a select list, where COUNT() and further subqueries
+    /// are not allowed.
+    fn query(&mut self, nested: bool) -> Result<Query, SoqlError> {
         self.expect_keyword("SELECT")?;
         let mut select = Vec::new();
         let mut count = false;
         if self.keyword("COUNT") && self.tokens.get(self.position + 1) == Some(&Token::LParen) {
+            if nested {
+                return Err(SoqlError::Malformed(
+                    "COUNT() is not supported in a relationship subquery".into(),
+                ));
+            }
             self.position += 2;
             self.expect(Token::RParen)?;
             count = true;
         } else {
             loop {
-                let name = self.ident()?;
-                if name.eq_ignore_ascii_case("FROM") {
-                    return Err(SoqlError::Malformed("unexpected token: 'FROM'".into()));
+                if self.peek() == Some(&Token::LParen) {
+                    if nested {
+                        return Err(SoqlError::Malformed(
+                            "unexpected token: '(': relationship subqueries nest one level only"
+                                .into(),
+                        ));
+                    }
+                    self.position += 1;
+                    let inner = self.query(true)?;
+                    self.expect(Token::RParen)?;
+                    select.push(SelectItem {
+                        path: inner.object.clone(),
+                        subquery: Some(Box::new(inner)),
+                    });
+                } else {
+                    let name = self.ident()?;
+                    if name.eq_ignore_ascii_case("FROM") {
+                        return Err(SoqlError::Malformed("unexpected token: 'FROM'".into()));
+                    }
+                    select.push(SelectItem {
+                        path: name,
+                        subquery: None,
+                    });
                 }
-                select.push(SelectItem { path: name });
                 if self.peek() == Some(&Token::Comma) {
                     self.position += 1;
                 } else {
@@ -372,8 +402,10 @@ impl Parser {
                 .map(Literal::Number)
                 .map_err(|_| SoqlError::Malformed(format!("invalid number: {text}"))),
             Some(Token::DateLike(text)) => {
+                // Salesforce compares datetimes to the second: a literal's milliseconds
+                // never make a difference.
                 let ms = if text.contains('T') {
-                    clock::parse_datetime_ms(&text)
+                    clock::parse_datetime_ms(&text).map(clock::whole_second_ms)
                 } else {
                     clock::parse_date_ms(&text)
                 };
@@ -446,6 +478,44 @@ mod tests {
             query.filter,
             Some(Expr::Cmp {
                 value: Literal::Range(_, _),
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn child_relationship_subqueries_parse() {
+        let query = parse(
+            "SELECT Id, Name, (SELECT Id, Email FROM Contacts WHERE Email != null ORDER BY Email LIMIT 5) FROM Account",
+            0,
+        )
+        .expect("parses");
+        assert_eq!(query.select.len(), 3);
+        let child = query.select[2].subquery.as_ref().expect("subquery");
+        assert_eq!(query.select[2].path, "Contacts");
+        assert_eq!(child.select.len(), 2);
+        assert_eq!(child.limit, Some(5));
+        assert!(
+            parse(
+                "SELECT Id, (SELECT Id, (SELECT Id FROM Cases) FROM Contacts) FROM Account",
+                0
+            )
+            .is_err()
+        );
+        assert!(parse("SELECT Id, (SELECT COUNT() FROM Contacts) FROM Account", 0).is_err());
+    }
+
+    #[test]
+    fn datetime_literals_compare_to_the_second() {
+        let query = parse(
+            "SELECT Id FROM Lead WHERE SystemModstamp > 1970-01-01T00:00:01.900Z",
+            0,
+        )
+        .expect("parses");
+        assert!(matches!(
+            query.filter,
+            Some(Expr::Cmp {
+                value: Literal::Instant(1000),
                 ..
             })
         ));

@@ -10,6 +10,9 @@ pub enum WriteOrigin {
     Api { client: Option<Box<str>> },
     /// Through the control API acting as a CRM user.
     User,
+    /// The CRM itself: a calculated or read-only property it maintains (HubSpot's score,
+    /// lifecycle stage dates), set through the control API.
+    System,
     /// Created by the data generator.
     Seed,
 }

@@ -133,3 +133,11 @@ pub fn hs_codes(reply: &Reply) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// A record id as text, whether the JSON holds it as a number (v4 `toObjectId`) or a string.
+pub fn id_text(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
