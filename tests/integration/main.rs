@@ -19,6 +19,7 @@ mod check_examples;
 mod check_help;
 mod check_never_panics;
 mod check_rules;
+mod check_sandbox_agreement;
 mod check_without_schemas;
 mod cli_contract;
 mod cli_shipped_examples;

@@ -143,7 +143,10 @@ pub fn normalize_input(
             });
             continue;
         }
-        let pipeline = input.get("pipeline").and_then(Value::as_str);
+        let pipeline = input
+            .get("pipeline")
+            .and_then(Value::as_str)
+            .or_else(|| created_in_default_pipeline(system, object, kind));
         match normalize_value(system, field, value, oracle, pipeline) {
             Ok(Some(stored)) => out.push((field.name.clone(), Some(stored))),
             Ok(None) => {
@@ -192,6 +195,26 @@ pub fn normalize_input(
     } else {
         Err(violations)
     }
+}
+
+/// The pipeline a HubSpot record created without one goes to. HubSpot's deals guide: "If a
+/// pipeline isn't specified, the default pipeline will be used"; and its pipelines overview:
+/// "if you're setting a stage that is not in the default pipeline, you'll also need to set
+/// the pipeline property that lines up with that stage"
+/// (developers.hubspot.com/docs/api/crm/deals, /docs/methods/pipelines/pipelines_overview).
+/// The default pipeline has the id `default`; a snapshot without one lists it first.
+fn created_in_default_pipeline(
+    system: System,
+    object: &ObjectSchema,
+    kind: WriteKind,
+) -> Option<&str> {
+    if system != System::Hubspot || kind != WriteKind::Create {
+        return None;
+    }
+    object
+        .pipeline("default")
+        .or_else(|| object.pipelines.first())
+        .map(|pipeline| pipeline.id.as_str())
 }
 
 /// Salesforce field names are case-insensitive on input; HubSpot property names are not.
@@ -390,7 +413,7 @@ pub fn normalize_value(
 /// HubSpot's `email` property is a plain `string` in its metadata, yet HubSpot validates
 /// it as an address (INVALID_EMAIL); validate it as the email type it is.
 pub fn effective_type(system: System, field: &FieldSchema) -> FieldType {
-    if system == System::Hubspot && field.name == "email" && field.field_type == FieldType::String {
+    if tandem_ground::schema::email::validates_as_email(system, field) {
         return FieldType::Email;
     }
     field.field_type
@@ -408,19 +431,9 @@ fn check_length(field: &FieldSchema, text: &str, chars: u32) -> Result<(), Viola
     }
 }
 
-/// A pragmatic address check close to both CRMs': one `@`, a non-empty local part, a dotted
-/// domain, no spaces.
+/// What both CRMs accept as an address (the rule lives in `schema::email`).
 pub fn is_valid_email(text: &str) -> bool {
-    let Some((local, domain)) = text.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && !domain.contains('@')
-        && !text.chars().any(char::is_whitespace)
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !domain.contains("..")
+    tandem_ground::schema::email::is_email_address(text)
 }
 
 #[cfg(test)]
@@ -493,6 +506,63 @@ mod tests {
             violations
                 .iter()
                 .any(|v| matches!(v, Violation::BadEmail { .. }))
+        );
+    }
+
+    /// The deal stages of one pipeline, as the HubSpot router's oracle answers them.
+    struct Stages<'a>(&'a ObjectSchema);
+
+    impl ValueOracle for Stages<'_> {
+        fn external_options(&self, field: &str, pipeline: Option<&str>) -> Option<Vec<String>> {
+            (field == "dealstage").then(|| {
+                self.0
+                    .pipelines
+                    .iter()
+                    .filter(|p| pipeline.is_none_or(|id| p.id == id))
+                    .flat_map(|p| p.stages.iter().map(|s| s.id.clone()))
+                    .collect()
+            })
+        }
+    }
+
+    #[test]
+    fn a_deal_created_without_a_pipeline_takes_only_default_pipeline_stages() {
+        let schema = catalog::standard_hubspot();
+        let deals = schema.object("deals").expect("deals in catalog");
+        let renewal_due = input(json!({"dealname": "R", "dealstage": "4309841"}));
+        let created = normalize_input(
+            System::Hubspot,
+            deals,
+            WriteKind::Create,
+            &renewal_due,
+            &Stages(deals),
+        );
+        assert!(
+            matches!(&created, Err(violations) if matches!(violations[0], Violation::BadPicklist { .. })),
+            "{created:?}"
+        );
+        let in_renewals =
+            input(json!({"dealname": "R", "pipeline": "1503927", "dealstage": "4309841"}));
+        assert!(
+            normalize_input(
+                System::Hubspot,
+                deals,
+                WriteKind::Create,
+                &in_renewals,
+                &Stages(deals)
+            )
+            .is_ok()
+        );
+        let default_stage = input(json!({"dealname": "R", "dealstage": "closedwon"}));
+        assert!(
+            normalize_input(
+                System::Hubspot,
+                deals,
+                WriteKind::Create,
+                &default_stage,
+                &Stages(deals)
+            )
+            .is_ok()
         );
     }
 

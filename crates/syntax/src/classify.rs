@@ -48,6 +48,12 @@ fn classify(
         };
     }
 
+    if let Some(error) = unknown_word_at_item_start(file, text, slice_start, position) {
+        return error;
+    }
+    if let Some(error) = call_paren_apart(file, text, slice_start, position) {
+        return error;
+    }
     let (rules, tokens) = expectations(error);
     let found_span = found_span(file, text, position);
     let found = describe_found(text, position);
@@ -147,13 +153,18 @@ fn classify(
         return SyntaxError::ExpectedItem {
             found,
             suggestion,
+            shaped_like: None,
             looks_like_mapping,
             span: span.into(),
         };
     }
+
     // `conflict prefer` at the end of a line takes the next line's first word as its side;
     // the mistake is the missing name at the end of the previous line.
     if let Some(error) = missing_name_at_line_end(file, text, position) {
+        return error;
+    }
+    if let Some(error) = reserved_word_as_name(file, text, position, &rules, &after) {
         return error;
     }
     // Where a sync line or a mapping modifier could start, say so rather than "a value":
@@ -201,6 +212,191 @@ fn classify(
         label: "unexpected here",
         help,
     }
+}
+
+/// A word at the start of a top-level line that only begins like an item keyword
+/// (`mapping leads: ...`: pest matched `map` and stopped at `ping`). The whole word is what is
+/// wrong, and the rest of the line usually shows which item was meant.
+fn unknown_word_at_item_start(
+    file: FileId,
+    text: &str,
+    slice_start: usize,
+    position: usize,
+) -> Option<SyntaxError> {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let before = &text[..position];
+    if !before.ends_with(is_word) || !text[position..].starts_with(is_word) {
+        return None;
+    }
+    let start = before.trim_end_matches(is_word).len();
+    let line_start = text[..start].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    if start != line_start || start < slice_start {
+        return None;
+    }
+    // At the top level: every block above is closed.
+    if !lex::scan(&text[slice_start..start])
+        .unclosed_braces
+        .is_empty()
+    {
+        return None;
+    }
+    let word = token_at(&text[start..]);
+    let line = strip_comment(&text[start..line_end(text, start)]).trim_end();
+    let rest = line[word.len()..].trim_start();
+    let shaped = item_shape(rest);
+    let suggestion = shaped.map(str::to_string).or_else(|| {
+        closest_keyword(
+            word,
+            ["connection", "map", "table", "sync", "on"].into_iter(),
+        )
+    });
+    let looks_like_mapping =
+        suggestion.is_none() && ["<->", "->", "<-"].iter().any(|arrow| rest.contains(arrow));
+    Some(SyntaxError::ExpectedItem {
+        found: format!("`{word}`"),
+        shaped_like: shaped.map(|keyword| format!("{keyword} {rest}")),
+        suggestion,
+        looks_like_mapping,
+        span: Span::new(file, start, start + word.len()).into(),
+    })
+}
+
+/// The top-level item the rest of a line after its first word is shaped like: `NAME:
+/// conn.Object <arrow> conn.Object {` is a sync, `NAME: conn.Object.field <arrow> ...` a
+/// value map, `NAME from "..."` a table, `NAME: system` a connection.
+fn item_shape(rest: &str) -> Option<&'static str> {
+    let name_end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    if name_end == 0 {
+        return None;
+    }
+    let after_name = rest[name_end..].trim_start();
+    if after_name.starts_with("from") {
+        return Some("table");
+    }
+    let header = after_name.strip_prefix(':')?.trim();
+    let arrow = ["<->", "->", "<-"]
+        .into_iter()
+        .find_map(|arrow| header.split_once(arrow));
+    match arrow {
+        Some((left, _)) => {
+            let dots = left.trim().matches('.').count();
+            match dots {
+                1 => Some("sync"),
+                2.. => Some("map"),
+                _ => None,
+            }
+        }
+        None if header.chars().all(|c| c.is_ascii_alphabetic()) && !header.is_empty() => {
+            Some("connection")
+        }
+        None => None,
+    }
+}
+
+/// `lower (hs.email)`: a name, spaces, then `(`. Only a name right before its `(` calls a
+/// function, so wherever pest gave up afterwards (often further on, having read `(...)` as
+/// the start of the next mapping), the space is the mistake. Searched from the start of the
+/// broken item to the end of the error's line, outside strings and comments.
+fn call_paren_apart(
+    file: FileId,
+    text: &str,
+    slice_start: usize,
+    position: usize,
+) -> Option<SyntaxError> {
+    let item_start = lex::item_starts(text)
+        .into_iter()
+        .filter(|&start| start >= slice_start && start <= position)
+        .max()
+        .unwrap_or(slice_start);
+    let end = line_end(text, position);
+    let bytes = text.as_bytes();
+    let mut index = item_start;
+    while index < end {
+        match bytes[index] {
+            b'"' => {
+                index += 1;
+                while index < end && bytes[index] != b'"' {
+                    index += if bytes[index] == b'\\' { 2 } else { 1 };
+                }
+                index += 1;
+            }
+            b'#' => index = line_end(text, index),
+            b'(' => {
+                if let Some(error) = paren_after_spaced_name(file, text, index) {
+                    return Some(error);
+                }
+                index += 1;
+            }
+            _ => index += 1,
+        }
+    }
+    None
+}
+
+/// The `(` at `paren` when a function-like name precedes it with spaces between.
+fn paren_after_spaced_name(file: FileId, text: &str, paren: usize) -> Option<SyntaxError> {
+    let before = &text[..paren];
+    let spaces = before.trim_end_matches([' ', '\t']);
+    if spaces.len() == before.len() {
+        return None;
+    }
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let name_start = spaces.trim_end_matches(is_word).len();
+    let name = &spaces[name_start..];
+    let starts_like_name = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    // A field path's last segment (`hs.email (`) or a keyword (`if (`, `not (`) is not a
+    // function name.
+    if !starts_like_name
+        || spaces[..name_start].ends_with('.')
+        || crate::errors::RESERVED_WORDS.contains(&name)
+    {
+        return None;
+    }
+    Some(SyntaxError::CallParenApart {
+        function: name.to_string(),
+        span: Span::new(file, paren, paren + 1).into(),
+        name: Span::new(file, name_start, spaces.len()).into(),
+    })
+}
+
+/// A keyword where a name was expected (`sync match: ...`).
+fn reserved_word_as_name(
+    file: FileId,
+    text: &str,
+    position: usize,
+    rules: &BTreeSet<Rule>,
+    after: &str,
+) -> Option<SyntaxError> {
+    if !rules.contains(&Rule::name) || expects_value(rules) {
+        return None;
+    }
+    let word = token_at(&text[position..]);
+    if !crate::errors::RESERVED_WORDS.contains(&word) {
+        return None;
+    }
+    let before = after.rsplit(char::is_whitespace).next().unwrap_or("");
+    let role = match before {
+        "sync" => "the name of a sync",
+        "map" => "the name of a value map",
+        "table" => "the name of a table",
+        "connection" => "the name of a connection",
+        _ => "a name",
+    };
+    let example = match before {
+        "sync" | "map" | "table" => format!("{word}_{before}"),
+        _ => format!("my_{word}"),
+    };
+    Some(SyntaxError::ReservedWord {
+        word: word.to_string(),
+        role: role.to_string(),
+        example,
+        span: Span::new(file, position, position + word.len()).into(),
+    })
 }
 
 /// When the error is on the first word of a line and the line above ends with a word that

@@ -32,12 +32,15 @@ pub enum SyntaxError {
     )]
     #[diagnostic(
         code(tandem::syntax::expected_item),
-        help("{}", item_help(suggestion, *looks_like_mapping))
+        help("{}", item_help(suggestion, *looks_like_mapping, shaped_like))
     )]
     ExpectedItem {
         found: String,
-        /// The item keyword the word found is a likely misspelling of (`sycn`).
+        /// The item keyword the word found is a likely misspelling of (`sycn`), or the item
+        /// the rest of the line is shaped like (`mapping leads: hs.contacts -> sf.Lead {`).
         suggestion: Option<String>,
+        /// When the suggestion comes from the line's shape: the line with the keyword put in.
+        shaped_like: Option<String>,
         /// The line holds an arrow: a mapping written outside any sync.
         looks_like_mapping: bool,
         #[label("not the start of an item")]
@@ -72,6 +75,33 @@ pub enum SyntaxError {
         /// Derived from what was expected and the line being written; never empty.
         #[help]
         help: String,
+    },
+
+    #[error("a function name must touch its `(`: `{function} (` is not a call")]
+    #[diagnostic(
+        code(tandem::syntax::call_paren_apart),
+        help("write `{function}(...)` with no space before the `(`")
+    )]
+    CallParenApart {
+        function: String,
+        #[label("remove the space before this `(`")]
+        span: SourceSpan,
+        #[label("the function name")]
+        name: SourceSpan,
+    },
+
+    #[error("`{word}` is a reserved word and cannot be {role}")]
+    #[diagnostic(
+        code(tandem::syntax::reserved_word),
+        help("choose another name, such as `{example}`; the reserved words are tandem's keywords ({})", RESERVED_WORDS.join(", "))
+    )]
+    ReservedWord {
+        word: String,
+        /// `the name of a sync`, `a name`.
+        role: String,
+        example: String,
+        #[label("reserved")]
+        span: SourceSpan,
     },
 
     #[error("this string is never closed")]
@@ -216,7 +246,61 @@ fn expression_help(after: &str) -> String {
     }
 }
 
-fn item_help(suggestion: &Option<String>, looks_like_mapping: bool) -> String {
+/// The words the grammar reserves where a name is expected (`keyword_word` in
+/// `grammar/tandem.pest`), in its order.
+pub const RESERVED_WORDS: &[&str] = &[
+    "connection",
+    "map",
+    "table",
+    "from",
+    "sync",
+    "match",
+    "only",
+    "create",
+    "in",
+    "conflict",
+    "prefer",
+    "unless",
+    "blank",
+    "newest",
+    "review",
+    "on",
+    "delete",
+    "limit",
+    "keep",
+    "when",
+    "default",
+    "transform",
+    "reverse",
+    "via",
+    "truncate",
+    "through",
+    "else",
+    "error",
+    "if",
+    "then",
+    "and",
+    "or",
+    "not",
+    "is",
+    "true",
+    "false",
+    "becomes",
+    "changes",
+    "set",
+    "notify",
+];
+
+fn item_help(
+    suggestion: &Option<String>,
+    looks_like_mapping: bool,
+    shaped_like: &Option<String>,
+) -> String {
+    if let (Some(keyword), Some(example)) = (suggestion, shaped_like) {
+        return format!(
+            "did you mean `{keyword}`? this line is shaped like a {keyword} header: `{example}`"
+        );
+    }
     match suggestion {
         Some(keyword) => format!("did you mean `{keyword}`?"),
         None if looks_like_mapping => "this mapping is outside any sync: move it above the `}` \

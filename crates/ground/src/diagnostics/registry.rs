@@ -128,6 +128,16 @@ pub const REGISTRY: &[RegisteredCode] = &[
         Stage::Syntax,
         "an expression is nested more deeply than tandem accepts",
     ),
+    code(
+        "tandem::syntax::call_paren_apart",
+        Stage::Syntax,
+        "a space separates a function name from its `(`, so it is not a call",
+    ),
+    code(
+        "tandem::syntax::reserved_word",
+        Stage::Syntax,
+        "a keyword (`match`, `sync`, `on`...) is used where a name is expected",
+    ),
     // names: duplicate and undefined names, schema-independent
     code(
         "tandem::names::duplicate_name",
@@ -328,7 +338,7 @@ pub const REGISTRY: &[RegisteredCode] = &[
     code(
         "tandem::check::inactive_picklist_value",
         Stage::Check,
-        "a value is an inactive picklist value",
+        "a value written is an inactive value of a restricted picklist, which rejects it",
     ),
     code(
         "tandem::check::picklist_not_covered",
@@ -419,6 +429,51 @@ pub const REGISTRY: &[RegisteredCode] = &[
         "tandem::check::related_path",
         Stage::Check,
         "a sync mapping, match key or scope reads a field of a related record, which is not synced yet",
+    ),
+    code(
+        "tandem::check::value_too_long",
+        Stage::Check,
+        "a value is always longer than the target field: a literal, `default`, map value or action value, or text whose fixed part alone is too long",
+    ),
+    code(
+        "tandem::check::unlisted_open_picklist_value",
+        Stage::Check,
+        "a value written into an unrestricted picklist is not one of its active values (stored anyway)",
+    ),
+    code(
+        "tandem::check::stage_not_in_pipeline",
+        Stage::Check,
+        "a deal stage id belongs to another pipeline than the one the sync or `create` writes",
+    ),
+    code(
+        "tandem::check::owner_id_across_systems",
+        Stage::Check,
+        "Salesforce user ids are written into HubSpot's `hubspot_owner_id`, or HubSpot owner ids into a Salesforce user reference",
+    ),
+    code(
+        "tandem::check::not_a_record_id",
+        Stage::Check,
+        "a value that is not a Salesforce record id (text, a HubSpot id) is written into a reference field",
+    ),
+    code(
+        "tandem::check::map_key_never_matches",
+        Stage::Check,
+        "a value map key can never equal a value of its source (`\"yes\"` for a true/false field)",
+    ),
+    code(
+        "tandem::check::create_only_without_create",
+        Stage::Check,
+        "a field that can only be set on create is written by a sync that never creates those records, or by `set`",
+    ),
+    code(
+        "tandem::check::not_an_email_address",
+        Stage::Check,
+        "a fixed value written into a field that takes only e-mail addresses is not one",
+    ),
+    code(
+        "tandem::check::association_without_through",
+        Stage::Check,
+        "a sync mapping names an association (`hs.companies(associated)`) without `through <sync>`",
     ),
     // compile: checked spec -> Program
     retired(

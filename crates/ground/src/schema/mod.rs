@@ -7,6 +7,7 @@
 
 pub mod convert;
 pub mod drift;
+pub mod email;
 pub mod model;
 pub mod snapshot;
 pub mod standard;

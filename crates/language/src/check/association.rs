@@ -11,6 +11,7 @@ use super::checked::{
 use super::context::Checker;
 use super::errors::CheckError;
 use super::resolve::PathScope;
+use super::suggest::closest;
 use super::types::{Ty, ValueKind};
 
 impl Checker<'_> {
@@ -165,6 +166,22 @@ impl Checker<'_> {
                 );
                 return None;
             };
+            if let Some(selector) = &segment.selector
+                && selector.name != "associated"
+            {
+                self.report(
+                    selector.span,
+                    CheckError::UnknownSelector {
+                        selector: selector.name.clone(),
+                        span: selector.span.into(),
+                        help: Some(format!(
+                            "`through {}` links the associated records: write `{connection}.{}(associated)`",
+                            through.name, segment.name.name
+                        )),
+                    },
+                );
+                return None;
+            }
             let written = segment.name.name.as_str();
             let association = base
                 .schema
@@ -178,19 +195,34 @@ impl Checker<'_> {
                     .iter()
                     .map(|a| format!("`{}`", a.to_object))
                     .collect();
+                let suggestion = closest(
+                    written,
+                    base.schema
+                        .associations
+                        .iter()
+                        .map(|a| a.to_object.as_str()),
+                );
+                let help = match &suggestion {
+                    Some(object) => format!(
+                        "did you mean `{connection}.{object}(associated)`? {} records can be associated with {}",
+                        base.schema.name,
+                        known.join(", ")
+                    ),
+                    None if known.is_empty() => format!(
+                        "{} records cannot be associated with anything",
+                        base.schema.name
+                    ),
+                    None => format!(
+                        "{} records can be associated with {}",
+                        base.schema.name,
+                        known.join(", ")
+                    ),
+                };
                 self.report(
                     path.span,
                     bad(
                         format!("`{written}` is not an association of {}", base.schema.name),
-                        Some(format!(
-                            "{} records can be associated with {}",
-                            base.schema.name,
-                            if known.is_empty() {
-                                "nothing".to_string()
-                            } else {
-                                known.join(", ")
-                            }
-                        )),
+                        Some(help),
                     ),
                 );
                 return None;

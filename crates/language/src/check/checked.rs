@@ -275,6 +275,47 @@ pub struct WrittenLiteral<'a> {
     pub negated: bool,
 }
 
+impl WrittenLiteral<'_> {
+    /// A literal as the planner's JSON value: numbers as JSON numbers (integers when whole),
+    /// dates as `YYYY-MM-DD`, datetimes as UTC RFC 3339 with milliseconds. A number JSON
+    /// cannot hold (beyond `f64`) stays the text written, sign included. Compile lowers
+    /// literals with this, and the checker reads value-map keys with it, so a key is checked
+    /// as the planner will compare it.
+    pub fn json(&self) -> serde_json::Value {
+        use serde_json::Value;
+        match self.value {
+            LiteralValue::String(text) => Value::String(text.clone()),
+            LiteralValue::Number(text) => {
+                let sign = if self.negated { -1.0 } else { 1.0 };
+                text.parse::<f64>()
+                    .ok()
+                    .and_then(|number| tandem_ground::value::number_value(sign * number))
+                    .unwrap_or_else(|| {
+                        let minus = if self.negated { "-" } else { "" };
+                        Value::String(format!("{minus}{text}"))
+                    })
+            }
+            LiteralValue::Bool(flag) => Value::Bool(*flag),
+            LiteralValue::Date(date) => Value::String(date.format("%Y-%m-%d").to_string()),
+            LiteralValue::DateTime(datetime) => Value::String(
+                datetime
+                    .with_timezone(&chrono::Utc)
+                    .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            ),
+        }
+    }
+}
+
+/// The text a value-map key is matched as (`2.50` is "2.5", `true` is "true").
+pub fn key_text(literal: &LiteralValue) -> String {
+    let json = WrittenLiteral {
+        value: literal,
+        negated: false,
+    }
+    .json();
+    tandem_ground::value::as_text(&json).unwrap_or_default()
+}
+
 /// A named value map, as declared.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckedMap {

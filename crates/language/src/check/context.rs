@@ -43,6 +43,18 @@ pub(crate) struct Checker<'a> {
     pub field_cache: HashMap<(System, String, String), Arc<FieldSchema>>,
     /// Picklist domains by field, built once (rule 5 reads them for every value).
     pub domain_cache: HashMap<(System, String, String), Option<Arc<super::picklists::Domain>>>,
+    /// The pipelines the records being checked are written into, while a sync or a
+    /// `create` action that fixes them is checked (deal stages are checked against them).
+    pub pipeline_scope: Option<super::pipelines::PipelineScope>,
+    /// While a sync's mappings are checked: the sync and the sides it creates records on.
+    pub sync_creates: Option<SyncCreates>,
+}
+
+/// The sides a sync creates records on, for the create-only rule.
+#[derive(Debug, Clone)]
+pub(crate) struct SyncCreates {
+    pub sync: String,
+    pub sides: Vec<super::checked::Side>,
 }
 
 impl<'a> Checker<'a> {
@@ -68,6 +80,8 @@ impl<'a> Checker<'a> {
             object_cache: HashMap::new(),
             field_cache: HashMap::new(),
             domain_cache: HashMap::new(),
+            pipeline_scope: None,
+            sync_creates: None,
         }
     }
 
@@ -112,6 +126,16 @@ impl<'a> Checker<'a> {
         let schemas: &'a Schemas = self.schemas;
         let snapshot = schemas.get(system)?;
         if let Some(schema) = snapshot.object(&object.name) {
+            return Some(schema);
+        }
+        // HubSpot names every object type by its id too (`0-1` contacts, `2-3465404` a custom
+        // object); its own documentation writes custom objects that way.
+        if system == System::Hubspot
+            && let Some(schema) = snapshot
+                .objects
+                .values()
+                .find(|schema| schema.object_type_id.as_deref() == Some(object.name.as_str()))
+        {
             return Some(schema);
         }
         let suggestion = closest(&object.name, snapshot.objects.keys().map(String::as_str));

@@ -87,16 +87,28 @@ pub enum CheckError {
     },
 
     #[error("unknown selector `({selector})`")]
-    #[diagnostic(
-        code(tandem::check::unknown_selector),
-        help(
-            "the only selector is `(associated)`: the records associated with the watched record"
-        )
-    )]
+    #[diagnostic(code(tandem::check::unknown_selector))]
     UnknownSelector {
         selector: String,
         #[label("expected `associated`")]
         span: SourceSpan,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error(
+        "`{path}` names the {object} associated with each record, but this mapping has no `through`"
+    )]
+    #[diagnostic(code(tandem::check::association_without_through))]
+    AssociationWithoutThrough {
+        /// The association as written (`hs.companies(associated)`).
+        path: String,
+        /// The associated object (`companies`).
+        object: String,
+        #[label("an association, not a field")]
+        span: SourceSpan,
+        #[help]
+        help: Option<String>,
     },
 
     // ---------------------------------------------------------------- 2. types
@@ -193,6 +205,20 @@ pub enum CheckError {
         help: Option<String>,
     },
 
+    #[error("{target} can only be set when a record is created, and {writer}")]
+    #[diagnostic(code(tandem::check::create_only_without_create))]
+    CreateOnlyWithoutCreate {
+        target: String,
+        /// Why every write is an update: "sync `leads` never creates Lead records", "a
+        /// `set` action only updates records".
+        writer: String,
+        system: &'static str,
+        #[label("every write here is an update, which {system} rejects")]
+        span: SourceSpan,
+        #[help]
+        help: Option<String>,
+    },
+
     #[error("{target} can be set when a record is created but never updated")]
     #[diagnostic(
         code(tandem::check::create_only_target),
@@ -222,13 +248,16 @@ pub enum CheckError {
     },
 
     // ---------------------------------------------------------------- 4. required
-    #[error("creating {object} records needs {field}, but no mapping writes it")]
+    #[error("creating {object} records needs {field}, but {}", written_elsewhere.phrase())]
     #[diagnostic(code(tandem::check::required_field_unmapped))]
     RequiredFieldUnmapped {
         system: &'static str,
         object: String,
         field: String,
         connection: String,
+        /// What else writes the field, when something does (so the message says why that
+        /// does not count).
+        written_elsewhere: WrittenElsewhere,
         #[label("creates {object} records in {system}")]
         span: SourceSpan,
         #[help]
@@ -248,10 +277,9 @@ pub enum CheckError {
         help: Option<String>,
     },
 
-    #[error("\"{value}\" is an inactive value of {field}")]
+    #[error("\"{value}\" is an inactive value of {field}, a restricted picklist that rejects it")]
     #[diagnostic(
         code(tandem::check::inactive_picklist_value),
-        severity(Warning),
         help(
             "inactive values are kept on old records but cannot be set; map it to an active value"
         )
@@ -259,14 +287,47 @@ pub enum CheckError {
     InactivePicklistValue {
         value: String,
         field: String,
-        #[label("inactive")]
+        #[label("inactive: every write of it fails")]
         span: SourceSpan,
     },
 
-    #[error("{}", not_covered(*count, source_field, target, "restricted picklist"))]
+    #[error("\"{value}\" is not {} of {field}", if *inactive { "an active value" } else { "in the list" })]
+    #[diagnostic(code(tandem::check::unlisted_open_picklist_value), severity(Warning))]
+    UnlistedOpenPicklistValue {
+        value: String,
+        field: String,
+        /// The value is listed, but inactive.
+        inactive: bool,
+        suggestion: Option<String>,
+        #[label("{field} is not restricted, so Salesforce stores it anyway")]
+        span: SourceSpan,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error("\"{value}\" is a stage of {stage_pipeline}, but {writer}")]
+    #[diagnostic(code(tandem::check::stage_not_in_pipeline))]
+    StageNotInPipeline {
+        value: String,
+        /// The pipeline the stage belongs to, as `label (id)`.
+        stage_pipeline: String,
+        /// Who writes the pipeline, and which: "sync `deals` writes its records into
+        /// pipeline Sales Pipeline (`default`)".
+        writer: String,
+        /// The pipelines written, as `label (id)` joined with "or".
+        written: String,
+        #[label("not a stage of {written}")]
+        span: SourceSpan,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error("{}", not_covered(*count, free, source_field, target, "restricted picklist"))]
     #[diagnostic(code(tandem::check::picklist_not_covered))]
     PicklistNotCovered {
         source_field: String,
+        /// What the source holds when it is not a list: "free text", "numbers".
+        free: &'static str,
         target: String,
         missing: Vec<String>,
         count: usize,
@@ -276,10 +337,11 @@ pub enum CheckError {
         help: Option<String>,
     },
 
-    #[error("{}", not_covered(*count, source_field, target, "picklist"))]
+    #[error("{}", not_covered(*count, free, source_field, target, "picklist"))]
     #[diagnostic(code(tandem::check::open_picklist_not_covered), severity(Warning))]
     OpenPicklistNotCovered {
         source_field: String,
+        free: &'static str,
         target: String,
         missing: Vec<String>,
         count: usize,
@@ -391,7 +453,77 @@ pub enum CheckError {
         span: SourceSpan,
     },
 
+    #[error("{source_desc} holds {from_system} ids, but {target} holds {to_system} {to_kind} ids")]
+    #[diagnostic(code(tandem::check::owner_id_across_systems))]
+    OwnerIdAcrossSystems {
+        source_desc: String,
+        from_system: &'static str,
+        target: String,
+        to_system: &'static str,
+        /// `owner` or `user`.
+        to_kind: &'static str,
+        #[label("a {from_system} id, never a valid {to_system} one")]
+        span: SourceSpan,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error("{target} holds a Salesforce record id, but this is {found}")]
+    #[diagnostic(code(tandem::check::not_a_record_id))]
+    NotARecordId {
+        target: String,
+        /// What the value is (`text from hs.contacts.company`, `a HubSpot record id`).
+        found: String,
+        #[label("not a Salesforce id of a {references} record")]
+        span: SourceSpan,
+        references: String,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error("\"{value}\" is not an email address, and {target} takes only addresses")]
+    #[diagnostic(code(tandem::check::not_an_email_address))]
+    NotAnEmailAddress {
+        value: String,
+        target: String,
+        #[label("{system} rejects this value on every record")]
+        span: SourceSpan,
+        system: &'static str,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error("the key \"{key}\" can never match {source_field}, which holds {source_kind}")]
+    #[diagnostic(code(tandem::check::map_key_never_matches))]
+    MapKeyNeverMatches {
+        key: String,
+        source_field: String,
+        /// `true or false`, `a number`, `a date`.
+        source_kind: &'static str,
+        #[label("never equal to a value of {source_field}")]
+        span: SourceSpan,
+        #[help]
+        help: Option<String>,
+    },
+
     // ---------------------------------------------------------------- 9. length
+    #[error("{what} is {}{length} characters, longer than {target} ({target_length}): {system} rejects it", if *at_least { "at least " } else { "" })]
+    #[diagnostic(code(tandem::check::value_too_long))]
+    ValueTooLong {
+        /// `"Unknown …"` for a fixed value, `this value` for a computed one.
+        what: String,
+        length: u32,
+        /// The value is computed: `length` is its shortest possible length.
+        at_least: bool,
+        target: String,
+        target_length: u32,
+        system: &'static str,
+        #[label("{}", too_long_label(*at_least, *length))]
+        span: SourceSpan,
+        #[help]
+        help: Option<String>,
+    },
+
     #[error("{source_desc} can be longer than {target} ({target_length} characters)")]
     #[diagnostic(code(tandem::check::may_exceed_length), severity(Warning))]
     MayExceedLength {
@@ -476,11 +608,48 @@ pub enum CheckError {
     },
 }
 
-fn not_covered(count: usize, source: &str, target: &str, kind: &str) -> String {
+fn not_covered(count: usize, free: &str, source: &str, target: &str, kind: &str) -> String {
     if count == 0 {
-        format!("free text from {source} is written into {kind} {target} without a translation")
+        let verb = if free == "free text" { "is" } else { "are" };
+        format!("{free} from {source} {verb} written into {kind} {target} without a translation")
     } else {
         format!("{count} value(s) of {source} have no match in {kind} {target}")
+    }
+}
+
+fn too_long_label(at_least: bool, length: u32) -> String {
+    if at_least {
+        format!("never shorter than {length} characters")
+    } else {
+        format!("{length} characters")
+    }
+}
+
+/// What writes a required field besides a mapping into it, for `required_field_unmapped`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WrittenElsewhere {
+    Nothing,
+    /// A mapping of the sync carries the field the other way (`hs.lastname <- sf.LastName`
+    /// in a sync that creates in `sf`): the name of that mapping's other side.
+    OtherWay {
+        mapping: String,
+    },
+    /// Only a triggered action sets it (on an event, not when the sync creates).
+    Trigger,
+}
+
+impl WrittenElsewhere {
+    fn phrase(&self) -> String {
+        match self {
+            WrittenElsewhere::Nothing => "no mapping writes it".to_string(),
+            WrittenElsewhere::OtherWay { mapping } => format!(
+                "the only mapping of it ({mapping}) carries it the other way, out of these records"
+            ),
+            WrittenElsewhere::Trigger => {
+                "only a triggered action sets it, and not when this sync creates records"
+                    .to_string()
+            }
+        }
     }
 }
 

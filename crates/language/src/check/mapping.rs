@@ -9,12 +9,16 @@ use super::checked::{
     BoundObject, CheckedMapping, ConflictPolicy, FieldRef, Flow, MapFallback, Side, TypedExpr,
     TypedExprKind,
 };
+use super::constants::computed_max_length;
 use super::context::Checker;
 use super::errors::CheckError;
+use super::fixed_values::{WriteCut, accepts_any_text, length_limit, rendered_max_length};
 use super::functions::Function;
+use super::maps::{MapValue, inline_map_values, written_map_values};
 use super::maps::{flatten, oriented_map};
 use super::resolve::PathScope;
 use super::types::{Incompatibility, Ty, ValueKind, assignable, describe_field_type};
+use tandem_ground::diagnostics::Span;
 
 impl Checker<'_> {
     pub(crate) fn check_mapping(
@@ -146,20 +150,42 @@ impl Checker<'_> {
         };
         self.register_writer(&target, sync_name);
 
-        // The value map, oriented source -> target.
+        // The value map, oriented source -> target, with the values it writes and where
+        // each is written in the spec.
         let source_field = value.as_field().cloned();
+        let mut map_values: Vec<MapValue> = Vec::new();
         let value_map = match mapping.value_map() {
             None => None,
-            Some(ValueMapRef::Named(name)) => self.resolve_named_map(
-                name,
-                source_field.as_ref(),
-                &target,
-                two_way && backward,
-                two_way,
-            ),
+            Some(ValueMapRef::Named(name)) => {
+                let resolved = self.resolve_named_map(
+                    name,
+                    source_field.as_ref(),
+                    &target,
+                    two_way && backward,
+                    two_way,
+                );
+                let has_header = self
+                    .maps
+                    .get(&name.name)
+                    .is_some_and(|map| map.header.is_some());
+                if let Some(map) = &resolved {
+                    map_values = written_map_values(map, name.span);
+                    // A map with a header had its keys checked against its declared fields.
+                    if let (Some(source), false) = (&source_field, has_header) {
+                        let keys: Vec<(String, Span)> = map
+                            .literal_pairs
+                            .iter()
+                            .map(|(key, _)| (super::checked::key_text(key), name.span))
+                            .collect();
+                        self.check_map_keys_can_match(&keys, source);
+                    }
+                }
+                resolved
+            }
             Some(ValueMapRef::Inline(body)) => {
                 let flat = flatten(body);
-                if !(two_way && backward) {
+                let map_backward = two_way && backward;
+                if !map_backward {
                     if let Some(source) = &source_field {
                         self.check_map_values(&flat, source, &target);
                     } else if let Some(domain) = self.domain_of(&target) {
@@ -169,8 +195,8 @@ impl Checker<'_> {
                         }
                     }
                 }
+                map_values = inline_map_values(&flat, map_backward);
                 // One-way pairs and pairs that are not one-to-one are reported by `names`.
-                let map_backward = two_way && backward;
                 Some(oriented_map(
                     None,
                     &flat.pairs,
@@ -181,6 +207,8 @@ impl Checker<'_> {
                 ))
             }
         };
+        let truncate = mapping.truncate().map(|n| n.min(u32::MAX as u64) as u32);
+        let cut = WriteCut { truncate };
 
         // The type written: a mapped value is one of the map's values.
         let written_ty = match &value_map {
@@ -205,7 +233,7 @@ impl Checker<'_> {
                     max_length: longest,
                 }
             }
-            None => value.ty,
+            None => hubspot_ids_as_numbers(&value),
         };
         let mapped_into_non_text = value_map.is_some()
             && !(target.field.is_text()
@@ -213,26 +241,38 @@ impl Checker<'_> {
                     ValueKind::of_field_type(target.field.field_type),
                     ValueKind::Picklist | ValueKind::Multipicklist
                 ));
-        if !mapped_into_non_text {
+        if mapped_into_non_text {
+            // Each value the map writes is fixed: held to the target's type one by one.
+            self.check_map_values_assignable(&map_values, &target);
+        } else if value_map.is_some() {
             self.check_assignable(written_ty, &value, &target);
+        } else {
+            self.check_assignable_value(written_ty, &value, &target);
         }
 
         // Rule 5: picklist values and coverage (skipped when the map itself failed to
-        // resolve: that mistake is already reported).
+        // resolve: that mistake is already reported). Values the spec fixes are checked
+        // one by one below, with their lengths.
         let map_failed = mapping.value_map().is_some() && value_map.is_none();
-        // A Salesforce combobox suggests values but accepts any text.
-        let accepts_any_text = target.field.native_type.as_deref() == Some("combobox");
         if !map_failed
-            && !accepts_any_text
+            && !accepts_any_text(&target)
             && let Some(target_domain) = self.domain_of(&target)
         {
             match (&value.kind, &source_field) {
-                (_, Some(source))
-                    if source.field.field_type != tandem_ground::schema::FieldType::Id =>
-                {
-                    let source_domain = self.domain_of(source);
-                    let is_list = matches!(value.ty.kind, ValueKind::Picklist | ValueKind::Text);
-                    if is_list {
+                // Salesforce ids into HubSpot's owner property: the record-id rule says it.
+                (_, Some(source)) if !owner_ids_across(source, &target) => {
+                    // Only text and picklist values can be in a list; numbers, booleans,
+                    // dates and ids are values the list has no entry for.
+                    let listed = matches!(value.ty.kind, ValueKind::Picklist | ValueKind::Text)
+                        && source.field.field_type != tandem_ground::schema::FieldType::Id;
+                    let source_domain = if listed { self.domain_of(source) } else { None };
+                    // Numbers, booleans and dates are the type rule's (they need `text(...)`).
+                    let by_value = match written_ty.kind {
+                        ValueKind::Text | ValueKind::Picklist | ValueKind::Id => true,
+                        ValueKind::Multipicklist => source_domain.is_some(),
+                        _ => false,
+                    };
+                    if by_value {
                         self.check_coverage(
                             source,
                             source_domain.as_deref(),
@@ -242,11 +282,6 @@ impl Checker<'_> {
                             value.span,
                         );
                     }
-                }
-                (TypedExprKind::Literal(literal), _) if value_map.is_none() => {
-                    let display = target.display();
-                    let text = super::expr::literal_text(literal);
-                    self.check_value(&text, value.span, &target_domain, &display, true);
                 }
                 (
                     TypedExprKind::Call {
@@ -260,36 +295,54 @@ impl Checker<'_> {
                 _ => {}
             }
         }
+        if !map_failed {
+            self.check_record_ids(&value, value_map.as_ref(), &target);
+        }
 
-        // `default ...`: assignable like the value, checked against the target's picklist.
-        let default = default.map(|typed| {
-            self.check_assignable(typed.ty, typed, &target);
-            if let (TypedExprKind::Literal(literal), Some(domain)) =
-                (&typed.kind, self.domain_of(&target))
-            {
-                let display = target.display();
-                self.check_value(
-                    &super::expr::literal_text(literal),
-                    typed.span,
-                    &domain,
-                    &display,
-                    true,
-                );
+        // Fixed values: the value's literals (or the map's values), held to the target.
+        let mut too_long = false;
+        if value_map.is_none() {
+            too_long |= self.check_fixed_values(&value, &target, cut);
+        } else {
+            for map_value in &map_values {
+                if self.check_stage_in_scope(&map_value.text, map_value.span, &target) {
+                    continue;
+                }
+                too_long |= self.check_fixed_length(&map_value.text, map_value.span, &target, cut);
             }
+        }
+
+        // `default ...`: assignable like the value and held to the target like any fixed
+        // value; `truncate` does not cut it.
+        let default = default.map(|typed| {
+            self.check_assignable_value(typed.ty, typed, &target);
+            self.check_fixed_values(typed, &target, WriteCut::default());
             typed.clone()
         });
 
-        // Rule 9: text that can be longer than the target.
-        let truncate = mapping.truncate().map(|n| n.min(u32::MAX as u64) as u32);
-        if (target.field.is_text() || accepts_any_text)
-            && let Some(target_length) = target.field.length
+        // Rule 9: computed text that can be longer than the target (numbers, dates and
+        // booleans by the text they are written as).
+        let rendered = rendered_max_length(&written_ty_value(&value, written_ty));
+        let computed_max = match &value_map {
+            None if rendered.is_some() => Some(rendered),
+            None => computed_max_length(&value),
+            // Only the values a map passes through unchanged are computed.
+            Some(map) if map.fallback == MapFallback::PassThrough => Some(value.ty.max_length),
+            Some(_) => None,
+        };
+        if let (Some(computed_max), false) = (computed_max, too_long)
+            && let Some(target_length) = length_limit(&target)
+            && (target.field.is_text()
+                || accepts_any_text(&target)
+                || super::types::is_open_picklist(&target.field))
         {
-            let effective = match (written_ty.max_length, truncate) {
+            let effective = match (computed_max, truncate) {
                 (Some(length), Some(cut)) => Some(length.min(cut)),
                 (None, Some(cut)) => Some(cut),
                 (length, None) => length,
             };
-            let textual = written_ty.kind.is_textual() && !written_ty.is_unknown();
+            let textual =
+                (written_ty.kind.is_textual() || rendered.is_some()) && !written_ty.is_unknown();
             if textual && effective.is_none_or(|length| length > target_length) {
                 let source_desc = match &source_field {
                     Some(source) if value_map.is_none() => source.display(),
@@ -405,14 +458,45 @@ impl Checker<'_> {
                 },
             );
         } else if for_update && field.createable && !field.updateable {
-            self.report(
-                target.span,
-                CheckError::CreateOnlyTarget {
-                    target: target.display(),
-                    system,
-                    span: target.span.into(),
-                },
-            );
+            // Set once on create is all a create-only field takes; a writer that never
+            // creates those records only ever updates them, and every update fails.
+            let never_creates = match (&self.sync_creates, target.side) {
+                (Some(creates), Some(side)) if !creates.sides.contains(&side) => Some((
+                    format!(
+                        "sync `{}` never creates {} records",
+                        creates.sync, target.object
+                    ),
+                    format!(
+                        "add `create in {}` to the sync so the value is set when records are created, or remove this mapping",
+                        target.connection
+                    ),
+                )),
+                (None, None) => Some((
+                    "a `set` action only updates records".to_string(),
+                    "set it in a `create` action instead, or remove this action".to_string(),
+                )),
+                _ => None,
+            };
+            match never_creates {
+                Some((writer, help)) => self.report(
+                    target.span,
+                    CheckError::CreateOnlyWithoutCreate {
+                        target: target.display(),
+                        writer,
+                        system,
+                        help: Some(help),
+                        span: target.span.into(),
+                    },
+                ),
+                None => self.report(
+                    target.span,
+                    CheckError::CreateOnlyTarget {
+                        target: target.display(),
+                        system,
+                        span: target.span.into(),
+                    },
+                ),
+            }
         }
     }
 
@@ -508,6 +592,40 @@ struct FlowInput<'m, 's> {
     backward: bool,
     two_way: bool,
     scope: PathScope<'s>,
+}
+
+/// The type a value is written as. HubSpot record ids are numbers (`hs_object_id` is a
+/// `number` property), so one may go into a number field; Salesforce ids may not.
+fn hubspot_ids_as_numbers(value: &TypedExpr) -> Ty {
+    match value.as_field() {
+        Some(field)
+            if field.system == System::Hubspot
+                && field.field.field_type == tandem_ground::schema::FieldType::Id =>
+        {
+            Ty::of(ValueKind::Number)
+        }
+        _ => value.ty,
+    }
+}
+
+/// `value` with the type it is written as (a HubSpot id is a number).
+fn written_ty_value(value: &TypedExpr, ty: Ty) -> TypedExpr {
+    TypedExpr {
+        kind: value.kind.clone(),
+        ty,
+        span: value.span,
+    }
+}
+
+/// A Salesforce id into HubSpot's `hubspot_owner_id` (reported by `record_ids.rs`).
+fn owner_ids_across(source: &FieldRef, target: &FieldRef) -> bool {
+    target.system == System::Hubspot
+        && target.field.name == "hubspot_owner_id"
+        && source.system == System::Salesforce
+        && matches!(
+            source.field.field_type,
+            tandem_ground::schema::FieldType::Id | tandem_ground::schema::FieldType::Reference
+        )
 }
 
 fn mapping_side_display(typed: &TypedExpr, written: &ast::Expr) -> String {

@@ -6,12 +6,16 @@ use std::collections::{BTreeMap, BTreeSet};
 use tandem_ground::diagnostics::Span;
 use tandem_syntax::ast::{Direction, LiteralValue, MapArmKind, MapBody, MapDef, PairArrow};
 
-use super::checked::{CheckedMap, FieldRef, MapFallback, MapHeaderRef, MapPair, ResolvedValueMap};
+use super::checked::{
+    CheckedMap, FieldRef, MapFallback, MapHeaderRef, MapPair, ResolvedValueMap, TypedExpr,
+    TypedExprKind,
+};
 use super::context::Checker;
 use super::errors::CheckError;
-use super::expr::literal_text;
+use super::expr::{literal_text, literal_type};
 use super::picklists::Domain;
 use super::resolve::PathScope;
+use super::types::{Ty, ValueKind};
 
 /// A map body flattened: pairs and fallback, with the spans of each literal.
 pub(crate) struct FlatMap {
@@ -61,7 +65,136 @@ pub(crate) fn flatten(body: &MapBody) -> FlatMap {
     flat
 }
 
+/// One value a map writes (a pair's target value or the `else` value), with the literal as
+/// written and where the spec says it.
+#[derive(Debug, Clone)]
+pub(crate) struct MapValue {
+    pub text: String,
+    pub literal: Option<LiteralValue>,
+    pub span: Span,
+}
+
+/// The values an inline map writes in one direction, at their own spans.
+pub(crate) fn inline_map_values(flat: &FlatMap, backward: bool) -> Vec<MapValue> {
+    let mut out: Vec<MapValue> = Vec::new();
+    for (index, pair) in flat.pairs.iter().enumerate() {
+        let (text, literal, span) = if backward {
+            if !pair.both_ways {
+                continue;
+            }
+            (&pair.left, &pair.left_literal, flat.left_spans[index])
+        } else {
+            (&pair.right, &pair.right_literal, flat.right_spans[index])
+        };
+        if out.iter().all(|known| &known.text != text) {
+            out.push(MapValue {
+                text: text.clone(),
+                literal: Some(literal.clone()),
+                span,
+            });
+        }
+    }
+    if let (false, MapFallback::Value(value), Some(span)) =
+        (backward, &flat.fallback, flat.fallback_span)
+    {
+        out.push(MapValue {
+            text: value.clone(),
+            literal: flat.fallback_literal.clone(),
+            span,
+        });
+    }
+    out
+}
+
+/// The values a resolved (named) map writes, all placed at the `via name` that uses it.
+pub(crate) fn written_map_values(map: &ResolvedValueMap, span: Span) -> Vec<MapValue> {
+    let mut out: Vec<MapValue> = Vec::new();
+    for (_, target) in &map.literal_pairs {
+        let text = literal_text(target);
+        if out.iter().all(|known| known.text != text) {
+            out.push(MapValue {
+                text,
+                literal: Some(target.clone()),
+                span,
+            });
+        }
+    }
+    if let MapFallback::Value(value) = &map.fallback {
+        out.push(MapValue {
+            text: value.clone(),
+            literal: map.fallback_literal.clone(),
+            span,
+        });
+    }
+    out
+}
+
 impl Checker<'_> {
+    /// A map into a number, boolean or date field writes only its values: each must be one
+    /// the field reads as its type (`12`, `"12"`; `true`; `@2024-01-31`).
+    pub(crate) fn check_map_values_assignable(&mut self, values: &[MapValue], target: &FieldRef) {
+        for value in values {
+            let typed = TypedExpr {
+                kind: match &value.literal {
+                    Some(literal) => TypedExprKind::Literal(literal.clone()),
+                    None => TypedExprKind::Literal(LiteralValue::String(value.text.clone())),
+                },
+                ty: match &value.literal {
+                    Some(literal) => literal_type(literal),
+                    None => Ty::text(Some(value.text.chars().count() as u32)),
+                },
+                span: value.span,
+            };
+            self.check_assignable_value(typed.ty, &typed, target);
+        }
+    }
+
+    /// Keys of a map read from a true/false, number or date field must be written the way
+    /// such a value reads as text (`true`, `12`, `2024-01-31`), or they never match.
+    pub(crate) fn check_map_keys_can_match(&mut self, keys: &[(String, Span)], source: &FieldRef) {
+        let kind = ValueKind::of_field_type(source.field.field_type);
+        let (source_kind, matches, help): (&'static str, fn(&str) -> bool, &str) = match kind {
+            ValueKind::Bool => (
+                "true or false",
+                |key| key == "true" || key == "false",
+                "a true/false field matches only the keys `true` and `false`",
+            ),
+            ValueKind::Number => (
+                "a number",
+                |key| {
+                    key.parse::<f64>()
+                        .ok()
+                        .and_then(tandem_ground::value::number_value)
+                        .and_then(|number| tandem_ground::value::as_text(&number))
+                        .is_some_and(|text| text == key)
+                },
+                "a number matches a key written as the number itself (`12`, `2.5`, no `12.0`)",
+            ),
+            ValueKind::Date => (
+                "a date",
+                |key| chrono::NaiveDate::parse_from_str(key, "%Y-%m-%d").is_ok() && key.len() == 10,
+                "a date matches a key written as a date (`@2024-01-31` or \"2024-01-31\")",
+            ),
+            _ => return,
+        };
+        let source_display = source.display();
+        for (key, span) in keys {
+            if matches(key) {
+                continue;
+            }
+            self.report(
+                *span,
+                CheckError::MapKeyNeverMatches {
+                    key: key.clone(),
+                    source_field: source_display.clone(),
+                    source_kind,
+                    help: Some(help.to_string()),
+                    span: (*span).into(),
+                },
+            );
+        }
+    }
+
     /// Checks every named map's definition once: its declared fields, its values against
     /// their picklists, and that a `<=>` map is a bijection.
     pub(crate) fn check_maps(&mut self) {
@@ -115,6 +248,13 @@ impl Checker<'_> {
                 self.check_value(&pair.left, *span, &domain, &display, false);
             }
         }
+        let keys: Vec<(String, Span)> = flat
+            .pairs
+            .iter()
+            .zip(&flat.left_spans)
+            .map(|(pair, span)| (super::checked::key_text(&pair.left_literal), *span))
+            .collect();
+        self.check_map_keys_can_match(&keys, source);
         if let Some(domain) = self.domain_of(target) {
             let display = target.display();
             for (pair, span) in flat.pairs.iter().zip(&flat.right_spans) {
@@ -243,8 +383,16 @@ impl Checker<'_> {
         }
         let source_display = source.display();
         let target_display = target.display();
+        let free = match ValueKind::of_field_type(source.field.field_type) {
+            ValueKind::Number => "numbers",
+            ValueKind::Bool => "true/false values",
+            ValueKind::Date | ValueKind::Datetime | ValueKind::Time => "dates",
+            ValueKind::Id => "record ids",
+            _ => "free text",
+        };
         let help = Some(match (missing.is_empty(), map.is_some()) {
-            (true, _) => "free text can hold any value; translate it with `via { \"...\" => \"...\" else => \"...\" }` or a lookup table".to_string(),
+            (true, _) if free == "free text" => "free text can hold any value; translate it with `via { \"...\" => \"...\" else => \"...\" }` or a lookup table".to_string(),
+            (true, _) => format!("no {free} are values of the list; translate them with `via {{ ... => \"...\" else => \"...\" }}`"),
             (false, true) => format!(
                 "add pairs for {}, or an `else => \"...\"` (or `else error`)",
                 super::picklists::list_some(&missing)
@@ -260,6 +408,7 @@ impl Checker<'_> {
                 span,
                 CheckError::PicklistNotCovered {
                     source_field: source_display,
+                    free,
                     target: target_display,
                     missing,
                     count,
@@ -272,6 +421,7 @@ impl Checker<'_> {
                 span,
                 CheckError::OpenPicklistNotCovered {
                     source_field: source_display,
+                    free,
                     target: target_display,
                     missing,
                     count,

@@ -10,23 +10,31 @@
 //! job; this stage stays silent about them to avoid reporting one mistake twice.
 //!
 //! The rules, by the number used in the docs (docs/checker.md):
-//! 1 names against the snapshots (`resolve.rs`), 2 types (`expr.rs`, `types.rs`) and fixed
-//! values (`literals.rs`), 3 writability, 7 one writer, 9 lengths (`mapping.rs`), 4 required
-//! fields and 8 match keys (`sync.rs`), 5 picklists (`picklists.rs`, `maps.rs`), 6 two-way
-//! rules (`mapping.rs`, `maps.rs`), 10 filters, links, actions and unused items (`sync.rs`,
+//! 1 names against the snapshots (`resolve.rs`), 2 types (`expr.rs`, `types.rs`), literal
+//! items (`literals.rs`) and record ids (`record_ids.rs`), 3 writability, 7 one writer,
+//! 9 lengths (`mapping.rs`), 4 required fields and 8 match keys (`sync.rs`), 5 picklists
+//! (`picklists.rs`, `maps.rs`, deal stages per pipeline in `pipelines.rs`), 6 two-way rules
+//! (`mapping.rs`, `maps.rs`), 10 filters, links, actions and unused items (`sync.rs`,
 //! `association.rs`, `triggers.rs`, `spec_rules.rs`), 11 Lead vs Contact (`spec_rules.rs`).
+//! Values the spec fixes (literals, `if` branches, defaults, map values) are held to their
+//! target exactly by `fixed_values.rs` (over `constants.rs`): a value that always fails is an
+//! error, never a "may".
 
 mod association;
 pub mod checked;
+mod constants;
 mod context;
 pub mod errors;
 mod expr;
+mod fixed_values;
 pub mod functions;
 mod literals;
 mod mapping;
 mod maps;
 pub mod names;
 mod picklists;
+mod pipelines;
+mod record_ids;
 mod resolve;
 mod spec_rules;
 mod suggest;

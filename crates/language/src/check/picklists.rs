@@ -46,9 +46,12 @@ impl Checker<'_> {
         domain
     }
 
-    /// Checks one literal value against a field's domain: unknown values are errors; an
-    /// inactive value is a warning when it is `written` (reading or matching one is fine:
-    /// older records still hold it).
+    /// Checks one literal value against a field's domain. On a restricted list (every
+    /// HubSpot enumeration, restricted Salesforce picklists, pipelines, owners) an unknown
+    /// value is an error, and so is an inactive one when it is `written` (reading or
+    /// matching one is fine: older records still hold it). An unrestricted Salesforce
+    /// picklist stores any value, so there both are warnings, said only for values written
+    /// (a record may hold any value to compare with).
     pub(crate) fn check_value(
         &mut self,
         value: &str,
@@ -60,6 +63,20 @@ impl Checker<'_> {
         match domain.get(value) {
             Some((_, _, true)) => {}
             Some((_, _, false)) if !written => {}
+            Some((_, _, false)) if !domain.restricted => self.report(
+                span,
+                CheckError::UnlistedOpenPicklistValue {
+                    value: value.to_string(),
+                    field: field.to_string(),
+                    inactive: true,
+                    suggestion: None,
+                    help: Some(
+                        "it is kept as written, but users cannot pick it; map it to an active value"
+                            .to_string(),
+                    ),
+                    span: span.into(),
+                },
+            ),
             Some((_, _, false)) => self.report(
                 span,
                 CheckError::InactivePicklistValue {
@@ -68,6 +85,30 @@ impl Checker<'_> {
                     span: span.into(),
                 },
             ),
+            None if !domain.restricted && !written => {}
+            None if !domain.restricted => {
+                let suggestion = closest(
+                    value,
+                    domain.values.iter().map(|(known, _, _)| known.as_str()),
+                );
+                let help = did_you_mean(&suggestion).or_else(|| {
+                    Some(format!(
+                        "if it is meant as a new value, add it to the picklist; {}",
+                        list_values(domain)
+                    ))
+                });
+                self.report(
+                    span,
+                    CheckError::UnlistedOpenPicklistValue {
+                        value: value.to_string(),
+                        field: field.to_string(),
+                        inactive: false,
+                        suggestion,
+                        help,
+                        span: span.into(),
+                    },
+                );
+            }
             None => {
                 // A label written instead of the internal value is the most common mistake.
                 let by_label = domain

@@ -27,6 +27,9 @@ pub(crate) enum PathScope<'s> {
 
 const ASSOCIATED: &str = "associated";
 
+const ONLY_SELECTOR_HELP: &str =
+    "the only selector is `(associated)`: the records associated with the watched record";
+
 impl<'a> Checker<'a> {
     /// Resolves a path, reporting what is wrong with it. `None` after a diagnostic (or when
     /// an earlier problem, such as an undefined connection, was reported elsewhere).
@@ -56,7 +59,7 @@ impl<'a> Checker<'a> {
                     );
                     return None;
                 };
-                self.reject_selectors(&path.segments)?;
+                self.reject_selectors_in_sync(&path.segments, path, &base.schema)?;
                 let mut field =
                     self.walk(system, connection, &base.schema, &path.segments, path)?;
                 field.side = Some(side);
@@ -68,7 +71,7 @@ impl<'a> Checker<'a> {
                 let segments = match path.segments.split_first() {
                     Some((first, rest))
                         if !rest.is_empty()
-                            && first.name.name == watched.schema.name
+                            && names_object(&watched.schema, &first.name.name)
                             && watched.schema.field(&first.name.name).is_none() =>
                     {
                         rest
@@ -89,6 +92,7 @@ impl<'a> Checker<'a> {
                             CheckError::UnknownSelector {
                                 selector: selector.name.clone(),
                                 span: selector.span.into(),
+                                help: Some(ONLY_SELECTOR_HELP.to_string()),
                             },
                         );
                         return None;
@@ -155,12 +159,66 @@ impl<'a> Checker<'a> {
                     CheckError::UnknownSelector {
                         selector: selector.name.clone(),
                         span: selector.span.into(),
+                        help: Some(ONLY_SELECTOR_HELP.to_string()),
                     },
                 );
                 return None;
             }
         }
         Some(())
+    }
+
+    /// Inside a sync, `hs.companies(associated)` is an association, which only a `through`
+    /// mapping can carry (`through.rs` resolves those before paths get here); said as that,
+    /// not as an unknown selector.
+    fn reject_selectors_in_sync(
+        &mut self,
+        segments: &[PathSegment],
+        path: &FieldPath,
+        base: &ObjectSchema,
+    ) -> Option<()> {
+        let Some((segment, selector)) = segments
+            .iter()
+            .find_map(|segment| Some((segment, segment.selector.as_ref()?)))
+        else {
+            return Some(());
+        };
+        if selector.name != ASSOCIATED {
+            return self.reject_selectors(segments);
+        }
+        let object = segment.name.name.clone();
+        let linking_sync = self
+            .sync_defs
+            .values()
+            .find(|sync| {
+                [&sync.left, &sync.right]
+                    .iter()
+                    .any(|side| side.object.name == object)
+            })
+            .map(|sync| sync.name.name.clone());
+        let help = match (&linking_sync, base.association_to(&object)) {
+            (Some(sync), _) => format!(
+                "add `through {sync}` to link the records `{sync}` pairs: `{} <-> <reference field> through {sync}`",
+                path.display()
+            ),
+            (None, Some(_)) => format!(
+                "links between records go through a sync of the linked records: add a sync of {object}, then `through <that sync>` to this mapping"
+            ),
+            (None, None) => format!(
+                "{} records cannot be associated with {object}; map a field instead",
+                base.name
+            ),
+        };
+        self.report(
+            path.span,
+            CheckError::AssociationWithoutThrough {
+                path: path.display(),
+                object,
+                span: path.span.into(),
+                help: Some(help),
+            },
+        );
+        None
     }
 
     /// Follows relationship segments from `base`, then resolves the last segment as a field.
@@ -336,4 +394,9 @@ impl<'a> Checker<'a> {
         );
         None
     }
+}
+
+/// Whether `written` names `object`: by its API name, or (HubSpot) by its object type id.
+pub(crate) fn names_object(object: &ObjectSchema, written: &str) -> bool {
+    object.name == written || object.object_type_id.as_deref() == Some(written)
 }

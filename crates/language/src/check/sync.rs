@@ -4,15 +4,16 @@
 use std::collections::BTreeMap;
 
 use tandem_ground::diagnostics::Span;
-use tandem_ground::schema::{FieldType, System};
+use tandem_ground::schema::{FieldType, ObjectSchema, System};
 use tandem_syntax::ast::{self, DeleteAction, SyncDef, SyncItem};
 
 use super::checked::{
     BoundObject, CheckedSync, ConflictPolicy, ConflictRule, MatchKey, Side, TypedExpr,
 };
-use super::context::Checker;
-use super::errors::CheckError;
-use super::resolve::PathScope;
+use super::context::{Checker, SyncCreates};
+use super::errors::{CheckError, WrittenElsewhere};
+use super::pipelines::{PipelineScope, default_pipeline, pipelines_written_by_sync};
+use super::resolve::{PathScope, names_object};
 use super::types::{ValueKind, comparable};
 
 impl Checker<'_> {
@@ -89,12 +90,19 @@ impl Checker<'_> {
                 condition
             })
             .collect();
+        self.pipeline_scope = pipeline_scope(sync, &left, &right, &create_on);
+        self.sync_creates = Some(SyncCreates {
+            sync: name.to_string(),
+            sides: create_on.iter().map(|(side, _)| *side).collect(),
+        });
         let mappings: Vec<_> = sync
             .mappings()
             .filter_map(|mapping| {
                 self.check_mapping(mapping, sync, &left, &right, default_conflict.as_ref())
             })
             .collect();
+        self.pipeline_scope = None;
+        self.sync_creates = None;
 
         // Rule 4: every field required on create is written when this sync creates records.
         for (side, span) in &create_on {
@@ -113,6 +121,24 @@ impl Checker<'_> {
                     continue;
                 }
                 let other = if *side == Side::Left { &right } else { &left };
+                let other_way = mappings.iter().find_map(|mapping| {
+                    let (here, there) = match side {
+                        Side::Left => (&mapping.left, &mapping.right),
+                        Side::Right => (&mapping.right, &mapping.left),
+                    };
+                    let here = here.as_ref()?;
+                    (here.field.name == field.name && here.hops.is_empty()).then(|| match there {
+                        Some(there) => format!("{} -> {}", here.display(), there.display()),
+                        None => here.display(),
+                    })
+                });
+                let written_elsewhere = match other_way {
+                    Some(mapping) => WrittenElsewhere::OtherWay { mapping },
+                    None if self.trigger_writes(object.system, &object.schema, &field.name) => {
+                        WrittenElsewhere::Trigger
+                    }
+                    None => WrittenElsewhere::Nothing,
+                };
                 self.report(
                     *span,
                     CheckError::RequiredFieldUnmapped {
@@ -120,6 +146,7 @@ impl Checker<'_> {
                         object: object.schema.name.clone(),
                         field: field.name.clone(),
                         connection: object.connection.clone(),
+                        written_elsewhere,
                         help: Some(format!(
                             "map a field into it (`{}.<field> -> {}.{}`), with `default \"...\"` for records where it is blank",
                             other.connection, object.connection, field.name
@@ -240,6 +267,70 @@ impl Checker<'_> {
             span: rule.span,
         }
     }
+}
+
+impl Checker<'_> {
+    /// Whether a triggered action sets `field` of `object` records (`create sf.Lead { LastName
+    /// = ... }`, `set sf.Lead(associated).LastName = ...`), read from the spec as written:
+    /// triggers are checked after syncs.
+    fn trigger_writes(&self, system: System, object: &ObjectSchema, field: &str) -> bool {
+        let on_system = |connection: &ast::Ident| self.system_of(&connection.name) == Some(system);
+        self.spec.triggers().any(|trigger| {
+            trigger.actions.iter().any(|action| match &action.kind {
+                ast::ActionKind::Create { object: created, fields } => {
+                    on_system(&created.connection)
+                        && names_object(object, &created.object.name)
+                        && fields.iter().any(|assignment| assignment.field.name == field)
+                }
+                ast::ActionKind::Set { target, .. } => {
+                    on_system(&target.connection)
+                        && matches!(target.segments.as_slice(),
+                            [first, last] if names_object(object, &first.name.name) && last.name.name == field)
+                }
+                ast::ActionKind::Notify { .. } => false,
+            })
+        })
+    }
+}
+
+/// The pipelines a sync's HubSpot records are in, when the spec fixes them: the pipeline it
+/// writes as a literal, or (a sync that creates HubSpot records without writing one) the
+/// default pipeline HubSpot puts new records in.
+fn pipeline_scope(
+    sync: &SyncDef,
+    left: &BoundObject,
+    right: &BoundObject,
+    create_on: &[(Side, Span)],
+) -> Option<PipelineScope> {
+    let (side, hubspot) = if left.system == System::Hubspot {
+        (Side::Left, left)
+    } else if right.system == System::Hubspot {
+        (Side::Right, right)
+    } else {
+        return None;
+    };
+    if hubspot.schema.pipelines.is_empty() {
+        return None;
+    }
+    let name = &sync.name.name;
+    if let Some(pipelines) = pipelines_written_by_sync(sync, &hubspot.connection) {
+        return Some(PipelineScope {
+            object: hubspot.schema.name.clone(),
+            pipelines,
+            writer: format!("sync `{name}`"),
+            defaulted: false,
+        });
+    }
+    if !create_on.iter().any(|(created, _)| *created == side) {
+        return None;
+    }
+    let default = default_pipeline(&hubspot.schema)?;
+    Some(PipelineScope {
+        object: hubspot.schema.name.clone(),
+        pipelines: vec![default.id.clone()],
+        writer: format!("sync `{name}`"),
+        defaulted: true,
+    })
 }
 
 /// Which side of the sync a connection name is. `create in` and `prefer` naming another

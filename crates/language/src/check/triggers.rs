@@ -1,15 +1,21 @@
 //! Triggered actions (rule 10): the watched field and event, the condition, and each
 //! action's targets, values and required fields.
 
-use tandem_syntax::ast::{ActionKind, TemplatePart, Trigger, TriggerEventKind};
+use tandem_ground::schema::FieldType;
+use tandem_syntax::ast::{ActionKind, TemplatePart, Trigger, TriggerEventKind, ValueMapRef};
 
 use super::checked::{
-    CheckedAction, CheckedTrigger, FieldRef, RecordSelector, TemplatePiece, TriggerEvent,
-    TypedExprKind,
+    CheckedAction, CheckedTrigger, FieldRef, RecordSelector, ResolvedValueMap, TemplatePiece,
+    TriggerEvent, TypedExprKind,
 };
+use super::constants::computed_max_length;
 use super::context::Checker;
-use super::errors::CheckError;
-use super::expr::literal_text;
+use super::errors::{CheckError, WrittenElsewhere};
+use super::fixed_values::{WriteCut, rendered_max_length};
+use super::maps::{flatten, inline_map_values, written_map_values};
+use super::pipelines::{
+    PipelineScope, default_pipeline, is_pipeline_field, pipelines_written_by_create,
+};
 use super::resolve::PathScope;
 use super::types::Ty;
 
@@ -64,7 +70,11 @@ impl Checker<'_> {
                         }
                         Some(via) => {
                             self.check_writable(&target, true);
-                            self.set_via(via, &value, &target)
+                            let map = self.set_via(via, &value, &target);
+                            if let Some(map) = &map {
+                                self.check_set_map_values(via, map, &target);
+                            }
+                            map
                         }
                     };
                     self.register_writer(&target, None);
@@ -93,6 +103,24 @@ impl Checker<'_> {
                             },
                         );
                     }
+                    // A HubSpot record created in a pipeline takes only that pipeline's stages.
+                    self.pipeline_scope = (bound.system == tandem_ground::schema::System::Hubspot
+                        && !bound.schema.pipelines.is_empty())
+                    .then(|| {
+                        let pipelines = pipelines_written_by_create(fields).or_else(|| {
+                            default_pipeline(&bound.schema)
+                                .map(|pipeline| vec![pipeline.id.clone()])
+                        })?;
+                        Some(PipelineScope {
+                            object: bound.schema.name.clone(),
+                            pipelines,
+                            writer: "this `create`".to_string(),
+                            defaulted: !fields
+                                .iter()
+                                .any(|assignment| is_pipeline_field(&assignment.field.name)),
+                        })
+                    })
+                    .flatten();
                     let mut checked_fields = Vec::new();
                     for assignment in fields {
                         let value = self.expr(&assignment.value, scope);
@@ -116,6 +144,7 @@ impl Checker<'_> {
                         self.check_written_value(&target, &value, false);
                         checked_fields.push((target, value));
                     }
+                    self.pipeline_scope = None;
                     for required in bound
                         .schema
                         .fields
@@ -133,6 +162,7 @@ impl Checker<'_> {
                                     object: bound.schema.name.clone(),
                                     field: required.name.clone(),
                                     connection: bound.connection.clone(),
+                                    written_elsewhere: WrittenElsewhere::Nothing,
                                     help: Some(format!(
                                         "add `{} = ...` to this `create`",
                                         required.name
@@ -229,8 +259,9 @@ impl Checker<'_> {
         Some(map)
     }
 
-    /// A value written by an action: writable target, assignable type, allowed picklist
-    /// value, length.
+    /// A value written by an action: writable target, assignable type, record ids, and
+    /// every value the spec fixes held to the target (picklist, length); computed text that
+    /// may be longer than the field is a warning.
     fn check_written_value(
         &mut self,
         target: &FieldRef,
@@ -238,27 +269,27 @@ impl Checker<'_> {
         for_update: bool,
     ) {
         self.check_writable(target, for_update);
-        self.check_assignable(value.ty, value, target);
-        if let (TypedExprKind::Literal(literal), Some(domain)) =
-            (&value.kind, self.domain_of(target))
-        {
-            let display = target.display();
-            self.check_value(&literal_text(literal), value.span, &domain, &display, true);
-        }
-        if target.field.is_text()
+        self.check_assignable_value(value.ty, value, target);
+        self.check_record_ids(value, None, target);
+        let too_long = self.check_fixed_values(value, target, WriteCut::default());
+        if !too_long
+            && (target.field.is_text()
+                || super::fixed_values::accepts_any_text(target)
+                || super::types::is_open_picklist(&target.field))
             && let Some(target_length) = target.field.length
-            && value.ty.kind.is_textual()
             && !value.ty.is_unknown()
-            && value
-                .ty
-                .max_length
-                .is_none_or(|length| length > target_length)
+            && let Some(computed) = match rendered_max_length(value) {
+                Some(rendered) => Some(Some(rendered)),
+                None if value.ty.kind.is_textual() => computed_max_length(value),
+                None => None,
+            }
+            && computed.is_none_or(|length| length > target_length)
         {
             self.report(
                 value.span,
                 CheckError::MayExceedLength {
                     source_desc: "this value".to_string(),
-                    source_length: value.ty.max_length,
+                    source_length: computed,
                     target: target.display(),
                     target_length,
                     help: Some(format!(
@@ -267,6 +298,30 @@ impl Checker<'_> {
                     span: value.span.into(),
                 },
             );
+        }
+    }
+
+    /// The values a `set ... via map` writes, held to the target like any fixed value.
+    fn check_set_map_values(
+        &mut self,
+        via: &ValueMapRef,
+        map: &ResolvedValueMap,
+        target: &FieldRef,
+    ) {
+        let values = match via {
+            ValueMapRef::Named(name) => written_map_values(map, name.span),
+            ValueMapRef::Inline(body) => inline_map_values(&flatten(body), false),
+        };
+        if !(target.field.is_text()
+            || matches!(
+                target.field.field_type,
+                FieldType::Picklist | FieldType::Multipicklist
+            ))
+        {
+            self.check_map_values_assignable(&values, target);
+        }
+        for value in &values {
+            self.check_fixed_length(&value.text, value.span, target, WriteCut::default());
         }
     }
 }

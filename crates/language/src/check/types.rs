@@ -176,7 +176,9 @@ pub fn assignable(source: Ty, target: &FieldSchema) -> Result<(), Incompatibilit
             true
         }
         (K::Multipicklist, K::Text) => true,
-        // Text into a list is checked value by value (picklist rules), not by type.
+        // Text into a list is checked value by value (picklist rules), not by type. Other
+        // kinds need an explicit `text(...)`, even where an unrestricted picklist would store
+        // their text: a number in a picklist is more often a mistake than a choice.
         (K::Text | K::Id, K::Picklist | K::Multipicklist) => true,
         (K::Picklist, K::Multipicklist) => true,
         // Record ids travel as text; `through` translates them between systems.
@@ -208,6 +210,14 @@ pub fn assignable(source: Ty, target: &FieldSchema) -> Result<(), Incompatibilit
         _ => None,
     };
     Err(Incompatibility::Mismatch { conversion })
+}
+
+/// A picklist that stores values outside its list (Salesforce unrestricted picklists).
+pub fn is_open_picklist(field: &FieldSchema) -> bool {
+    field
+        .picklist
+        .as_ref()
+        .is_some_and(|picklist| !picklist.restricted)
 }
 
 /// Whether two values can be compared with `=` (match keys, filters).

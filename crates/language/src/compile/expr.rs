@@ -190,30 +190,9 @@ pub(super) fn literal(value: &ast::LiteralValue) -> Value {
     })
 }
 
-/// A literal as the planner's JSON value: numbers as JSON numbers (integers when whole),
-/// dates as `YYYY-MM-DD`, datetimes as UTC RFC 3339 with milliseconds. A number JSON cannot
-/// hold (beyond `f64`) stays the text written, sign included.
+/// A literal as the planner's JSON value (one home: [`WrittenLiteral::json`]).
 pub(super) fn written_literal(written: WrittenLiteral<'_>) -> Value {
-    match written.value {
-        ast::LiteralValue::String(text) => Value::String(text.clone()),
-        ast::LiteralValue::Number(text) => {
-            let sign = if written.negated { -1.0 } else { 1.0 };
-            text.parse::<f64>()
-                .ok()
-                .and_then(|number| tandem_ground::value::number_value(sign * number))
-                .unwrap_or_else(|| {
-                    let minus = if written.negated { "-" } else { "" };
-                    Value::String(format!("{minus}{text}"))
-                })
-        }
-        ast::LiteralValue::Bool(flag) => Value::Bool(*flag),
-        ast::LiteralValue::Date(date) => Value::String(date.format("%Y-%m-%d").to_string()),
-        ast::LiteralValue::DateTime(datetime) => Value::String(
-            datetime
-                .with_timezone(&chrono::Utc)
-                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        ),
-    }
+    written.json()
 }
 
 /// The path as written in a sync (`sf.Account.Name`): the connection, the relationships
