@@ -11,7 +11,7 @@ use tandem_syntax::ast;
 use super::checked::{BoundObject, CheckedMap, CheckedSpec, CheckedTable};
 use super::errors::{CheckError, did_you_mean};
 use super::suggest::closest;
-use crate::project::Tables;
+use crate::check::lookup_tables::Tables;
 
 /// The key of a written field across the whole spec: system, object, field.
 pub(crate) type WriteKey = (System, String, String);

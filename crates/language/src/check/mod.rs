@@ -29,6 +29,7 @@ mod expr;
 mod fixed_values;
 pub mod functions;
 mod literals;
+pub mod lookup_tables;
 mod mapping;
 mod maps;
 pub mod names;
@@ -45,7 +46,7 @@ pub mod types;
 pub use checked::*;
 pub use errors::{CheckError, SchemaOrigin};
 
-use crate::project::Tables;
+use lookup_tables::Tables;
 use tandem_ground::diagnostics::Diag;
 use tandem_ground::schema::Schemas;
 use tandem_syntax::ast;

@@ -6,25 +6,12 @@ use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 use miette::{Diagnostic, SourceSpan};
-use serde::Serialize;
 use thiserror::Error;
 
 use tandem_ground::diagnostics::Diag;
 use tandem_syntax::ast;
 
-/// One loaded table: keys to values, in file order.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct LookupTable {
-    pub name: String,
-    /// The path as written in the spec (relative to the spec's folder).
-    pub path: String,
-    pub key_column: String,
-    pub value_column: String,
-    pub rows: IndexMap<String, String>,
-}
-
-/// Every table of a spec, by name.
-pub type Tables = BTreeMap<String, LookupTable>;
+pub use crate::check::lookup_tables::{LookupTable, Tables};
 
 #[derive(Debug, Error, Diagnostic)]
 pub enum TableError {
